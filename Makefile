@@ -1,0 +1,83 @@
+# Opspor: `make demo` and `make test` are the two commands a fresh clone needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PORT ?= 8000
+DEMO_PATIENTS ?= 3000
+VENV := .venv
+BIN := $(VENV)/bin
+# Django 6 needs Python 3.12 or newer; take the first interpreter that is.
+PYTHON ?= $(shell for p in python3.13 python3.12 /root/.pyenv/versions/3.13*/bin/python3 /root/.pyenv/versions/3.12*/bin/python3 python3; do \
+	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
+INSTALLED := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+STATIC_STAMP := build/.static
+VENDOR := build/static/vendor
+
+.PHONY: help
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
+
+$(INSTALLED): pyproject.toml requirements.lock
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (set PYTHON=...)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+.PHONY: install
+install: $(INSTALLED)  ## Create the virtualenv and install the pinned dependencies
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(STATIC_STAMP): $(NODE_STAMP) $(INSTALLED) $(shell find src/opspor -name '*.po' 2>/dev/null)
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/dkfds $(VENDOR)/htmx
+	cp -r node_modules/dkfds/dist/css node_modules/dkfds/dist/js node_modules/dkfds/dist/fonts node_modules/dkfds/dist/img $(VENDOR)/dkfds/
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	cd src/opspor && ../../$(BIN)/opspor compilemessages --verbosity 0 --ignore '.venv'
+	$(BIN)/opspor collectstatic --noinput --verbosity 0
+	touch $@
+
+.PHONY: static
+static: $(STATIC_STAMP)  ## Install the front-end packages (npm ci) and build the static files
+
+.PHONY: browser
+browser:  ## Make sure Debian's chromium is installed for the browser tests
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+.PHONY: migrate
+migrate: $(INSTALLED)
+	mkdir -p var
+	$(BIN)/opspor migrate --noinput --verbosity 0
+
+.PHONY: seed
+seed: migrate  ## Seed the synthetic region and the demo users (idempotent)
+	$(BIN)/opspor seed --patients $(DEMO_PATIENTS) --seed 2026
+
+.PHONY: demo
+demo: static seed  ## Install, build, migrate, seed and serve on http://127.0.0.1:$(PORT)
+	@echo "Opspor is served on http://127.0.0.1:$(PORT) — demo users are listed in README.md"
+	$(BIN)/opspor runserver 127.0.0.1:$(PORT) --noreload
+
+.PHONY: test
+test: static browser  ## Run the whole test suite (DATABASE_URL selects PostgreSQL)
+	$(BIN)/pytest
+
+.PHONY: lint
+lint: $(INSTALLED)  ## ruff and mypy
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+.PHONY: lock
+lock: $(INSTALLED)  ## Re-resolve the pinned dependencies after editing pyproject.toml
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.12 --generate-hashes -o requirements.lock
+
+.PHONY: clean
+clean:
+	rm -rf build var node_modules $(VENV)

@@ -1,0 +1,1 @@
+"""The clinical record: practices, clinicians, diagnostic units, patients and their data."""

@@ -1,0 +1,364 @@
+"""The clinical record: the region, its practices and diagnostic units, and the patients.
+
+Every clinical row keeps its history (who changed what, when) through django-simple-history.
+`__str__` never shows a name or a CPR number, because model instances end up in log lines
+and error reports.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from opspor.records import cpr as cpr_numbers
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+
+
+class Smoking(models.TextChoices):
+    NEVER = "never", _("Never smoked")
+    FORMER = "former", _("Former smoker")
+    CURRENT = "current", _("Current smoker")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class Region(models.Model):
+    code = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DiagnosticUnit(models.Model):
+    """A hospital's diagnostic unit (*diagnostisk enhed*) for non-specific symptoms."""
+
+    code = models.SlugField(unique=True)
+    name = models.CharField(max_length=150)
+    hospital = models.CharField(max_length=150)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="units")
+    phone = models.CharField(max_length=20)
+    direct_phone = models.CharField(
+        max_length=20, help_text=_("Direct number for general practitioners")
+    )
+    on_call_phone = models.CharField(max_length=20, blank=True)
+    email = models.EmailField(blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Practice(models.Model):
+    """A general practice (*almen praksis*)."""
+
+    class Kind(models.TextChoices):
+        SOLO = "solo", _("Solo practice")
+        PARTNERSHIP = "partnership", _("Partnership practice")
+        NETWORK = "network", _("Cooperative practice")
+
+    provider_number = models.CharField(max_length=10, unique=True, help_text=_("Ydernummer"))
+    name = models.CharField(max_length=150)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="practices")
+    municipality = models.CharField(max_length=60)
+    address = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=20)
+    direct_phone = models.CharField(
+        max_length=20, help_text=_("Direct number for colleagues (bagom-nummer)")
+    )
+    email = models.EmailField(blank=True)
+    diagnostic_unit = models.ForeignKey(
+        DiagnosticUnit, on_delete=models.PROTECT, related_name="catchment_practices"
+    )
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Clinician(models.Model):
+    class Role(models.TextChoices):
+        GP = "gp", _("General practitioner")
+        TRAINEE_GP = "trainee_gp", _("Trainee general practitioner")
+        UNIT_DOCTOR = "unit_doctor", _("Diagnostic unit doctor")
+
+    name = models.CharField(max_length=150)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    practice = models.ForeignKey(
+        Practice, null=True, blank=True, on_delete=models.PROTECT, related_name="clinicians"
+    )
+    unit = models.ForeignKey(
+        DiagnosticUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="doctors"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="clinician",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="clinician_works_in_practice_or_unit",
+                condition=(
+                    Q(role__in=["gp", "trainee_gp"], practice__isnull=False, unit__isnull=True)
+                    | Q(role="unit_doctor", unit__isnull=False, practice__isnull=True)
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def validate_cpr(value: str) -> None:
+    try:
+        cpr_numbers.normalise(value)
+    except cpr_numbers.InvalidCPR as error:
+        raise ValidationError(str(error), code="invalid_cpr") from None
+
+
+class Patient(models.Model):
+    cpr = models.CharField(
+        _("CPR number"), max_length=10, unique=True, validators=[validate_cpr]
+    )
+    name = models.CharField(max_length=150)
+    birth_date = models.DateField()
+    sex = models.CharField(max_length=6, choices=Sex.choices)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="patients")
+    own_gp = models.ForeignKey(
+        Clinician, null=True, blank=True, on_delete=models.SET_NULL, related_name="list_patients"
+    )
+    registered_from = models.DateField()
+    registered_to = models.DateField(null=True, blank=True)
+    preferred_language = models.CharField(max_length=8, default="da")
+    interpreter_needed = models.BooleanField(default=False)
+    lives_alone = models.BooleanField(default=False)
+    occupation = models.CharField(max_length=120, blank=True)
+    smoking = models.CharField(max_length=10, choices=Smoking.choices, default=Smoking.UNKNOWN)
+    died_on = models.DateField(null=True, blank=True)
+    is_fictional = models.BooleanField(
+        default=True, help_text=_("Synthetic demo data: not a real person")
+    )
+    story = models.SlugField(blank=True, help_text=_("Key of the demo story this patient carries"))
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="patient",
+    )
+    history = HistoricalRecords(excluded_fields=["user"])
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="registration_ends_after_it_starts",
+                condition=Q(registered_to__isnull=True) | Q(registered_to__gte=F("registered_from")),
+            )
+        ]
+        indexes = [models.Index(fields=["practice", "name"])]
+
+    def __str__(self) -> str:
+        return f"Patient #{self.pk}"
+
+    def __repr__(self) -> str:
+        return f"<Patient #{self.pk}>"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        try:
+            digits = cpr_numbers.normalise(self.cpr)
+        except cpr_numbers.InvalidCPR as error:
+            errors["cpr"] = str(error)
+        else:
+            self.cpr = digits
+            if self.birth_date and cpr_numbers.birth_date(digits) != self.birth_date:
+                errors["birth_date"] = str(_("The birth date does not match the CPR number."))
+        if self.birth_date and self.birth_date > timezone.localdate():
+            errors["birth_date"] = str(_("The birth date lies in the future."))
+        if self.registered_to and self.registered_from and self.registered_to < self.registered_from:
+            errors["registered_to"] = str(_("The registration cannot end before it starts."))
+        if errors:
+            raise ValidationError(errors)
+
+    def age_on(self, day: date) -> int:
+        born = self.birth_date
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    @property
+    def masked_cpr(self) -> str:
+        return cpr_numbers.masked(self.cpr)
+
+
+class ClinicalRow(models.Model):
+    """Base of every row that belongs to one patient's record."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    history = HistoricalRecords(inherit=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__} #{self.pk} of patient #{self.patient_id}"
+
+
+class OccupationalExposure(ClinicalRow):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="exposures")
+    code = models.SlugField(max_length=60, help_text=_("Vocabulary code, e.g. firefighting_smoke"))
+    years = models.PositiveSmallIntegerField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+
+class FamilyHistory(ClinicalRow):
+    class Relation(models.TextChoices):
+        MOTHER = "mother", _("Mother")
+        FATHER = "father", _("Father")
+        SISTER = "sister", _("Sister")
+        BROTHER = "brother", _("Brother")
+        DAUGHTER = "daughter", _("Daughter")
+        SON = "son", _("Son")
+        GRANDPARENT = "grandparent", _("Grandparent")
+        AUNT_UNCLE = "aunt_uncle", _("Aunt or uncle")
+        COUSIN = "cousin", _("Cousin")
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="family_history")
+    relation = models.CharField(max_length=20, choices=Relation.choices)
+    cancer_site = models.SlugField(max_length=40)
+    age_at_diagnosis = models.PositiveSmallIntegerField(null=True, blank=True)
+
+
+class Contact(ClinicalRow):
+    """A contact between the patient and the practice (*kontakt*)."""
+
+    class Kind(models.TextChoices):
+        CONSULTATION = "consultation", _("Consultation")
+        PHONE = "phone", _("Phone consultation")
+        EMAIL = "email", _("E-mail consultation")
+        HOME_VISIT = "home_visit", _("Home visit")
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="contacts")
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="contacts")
+    clinician = models.ForeignKey(
+        Clinician, null=True, blank=True, on_delete=models.PROTECT, related_name="contacts"
+    )
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    reason_codes = models.JSONField(default=list, blank=True, help_text=_("ICPC-2 codes"))
+    note = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["patient", "at"])]
+        ordering = ["-at"]
+
+
+class Symptom(ClinicalRow):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="symptoms")
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="symptoms"
+    )
+    code = models.SlugField(max_length=60, help_text=_("Vocabulary code, e.g. haemoptysis"))
+    onset = models.DateField()
+    recorded_on = models.DateField()
+    persistent = models.BooleanField(default=False)
+    recurrent = models.BooleanField(default=False)
+    patient_words = models.TextField(blank=True, help_text=_("The patient's own words"))
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="symptom_onset_before_recorded", condition=Q(onset__lte=F("recorded_on"))
+            )
+        ]
+        ordering = ["-recorded_on"]
+
+
+class LabResult(ClinicalRow):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="lab_results")
+    code = models.SlugField(max_length=60, help_text=_("Vocabulary code, e.g. haemoglobin"))
+    npu = models.CharField(max_length=12, blank=True)
+    value = models.FloatField()
+    unit = models.CharField(max_length=20)
+    reference_low = models.FloatField(null=True, blank=True)
+    reference_high = models.FloatField(null=True, blank=True)
+    taken_on = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="reference_interval_is_ordered",
+                condition=Q(reference_low__isnull=True)
+                | Q(reference_high__isnull=True)
+                | Q(reference_low__lte=F("reference_high")),
+            )
+        ]
+        indexes = [models.Index(fields=["patient", "code", "taken_on"])]
+        ordering = ["-taken_on"]
+
+    @property
+    def flag(self) -> str:
+        if self.reference_low is not None and self.value < self.reference_low:
+            return "low"
+        if self.reference_high is not None and self.value > self.reference_high:
+            return "high"
+        return ""
+
+
+class Condition(ClinicalRow):
+    class System(models.TextChoices):
+        ICD10 = "icd10", "ICD-10"
+        ICPC2 = "icpc2", "ICPC-2"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="conditions")
+    code = models.CharField(max_length=10)
+    system = models.CharField(max_length=6, choices=System.choices)
+    label = models.CharField(max_length=150, blank=True)
+    chronic = models.BooleanField(default=False)
+    onset = models.DateField(null=True, blank=True)
+    resolved = models.DateField(null=True, blank=True)
+
+
+class Medication(ClinicalRow):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="medications")
+    atc = models.CharField(max_length=8, help_text=_("ATC code"))
+    name = models.CharField(max_length=120, blank=True)
+    start = models.DateField()
+    stop = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="medication_stops_after_start",
+                condition=Q(stop__isnull=True) | Q(stop__gte=F("start")),
+            )
+        ]
+
+
+class ClinicalFinding(ClinicalRow):
+    """An examination or imaging finding, e.g. a chest X-ray suggesting lung cancer."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="findings")
+    code = models.SlugField(max_length=60)
+    found_on = models.DateField()
+    note = models.TextField(blank=True)
+
+
+class CancerDiagnosis(ClinicalRow):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="cancer_diagnoses")
+    diagnosed_on = models.DateField()
+    site = models.SlugField(max_length=40)
+    icd10 = models.CharField(max_length=10, blank=True)

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from opspor.records import views
+
+app_name = "records"
+urlpatterns = [
+    path("", views.practice_patients, name="practice_patients"),
+    path("me/", views.my_record, name="my_record"),
+    path("<int:patient_id>/", views.patient_detail, name="patient_detail"),
+]

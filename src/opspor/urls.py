@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from opspor.api import api
+
+urlpatterns = [
+    path("", include("opspor.accounts.urls")),
+    path("patients/", include("opspor.records.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]
