@@ -22,7 +22,7 @@ $(INSTALLED): pyproject.toml requirements.lock
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (set PYTHON=...)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 .PHONY: install
@@ -36,7 +36,7 @@ $(STATIC_STAMP): $(NODE_STAMP) $(INSTALLED) $(shell find src/opspor -name '*.po'
 	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/dkfds $(VENDOR)/htmx
 	cp -r node_modules/dkfds/dist/css node_modules/dkfds/dist/js node_modules/dkfds/dist/fonts node_modules/dkfds/dist/img $(VENDOR)/dkfds/
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
-	cd src/opspor && ../../$(BIN)/opspor compilemessages --verbosity 0 --ignore '.venv'
+	$(BIN)/opspor compilemessages --verbosity 0 --ignore=.venv --ignore=node_modules --ignore=build --ignore=var
 	$(BIN)/opspor collectstatic --noinput --verbosity 0
 	touch $@
 

@@ -1,1 +1,1 @@
-"""Opspor: decision support and collaboration for the early detection of cancer in general practice."""
+"""Opspor: decision support for the early detection of cancer in general practice."""

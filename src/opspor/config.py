@@ -29,10 +29,10 @@ class Env:
     def from_os(cls) -> Env:
         return cls(os.environ)
 
-    def str(self, name: str, default: str) -> str:
+    def text(self, name: str, default: str) -> str:
         return self.environ.get(name, default)
 
-    def bool(self, name: str, default: bool) -> bool:
+    def flag(self, name: str, default: bool) -> bool:
         raw = self.environ.get(name)
         if raw is None:
             return default
@@ -43,7 +43,7 @@ class Env:
             return False
         raise SettingError(f"{name} must be one of {sorted(_TRUE | _FALSE)}, not {raw!r}")
 
-    def int(self, name: str, default: int, *, minimum: int | None = None) -> int:
+    def integer(self, name: str, default: int, *, minimum: int | None = None) -> int:
         raw = self.environ.get(name)
         if raw is None:
             return default
@@ -55,7 +55,7 @@ class Env:
             raise SettingError(f"{name} must be at least {minimum}, not {value}")
         return value
 
-    def list(self, name: str, default: list[str]) -> list[str]:
+    def items(self, name: str, default: list[str]) -> list[str]:
         raw = self.environ.get(name)
         if raw is None:
             return default

@@ -15,20 +15,22 @@ from opspor.config import Env, SettingError
 env = Env.from_os()
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-BASE_DIR = Path(env.str("OPSPOR_HOME", str(PACKAGE_DIR.parent.parent)))
-VAR_DIR = Path(env.str("OPSPOR_VAR_DIR", str(BASE_DIR / "var")))
+BASE_DIR = Path(env.text("OPSPOR_HOME", str(PACKAGE_DIR.parent.parent)))
+VAR_DIR = Path(env.text("OPSPOR_VAR_DIR", str(BASE_DIR / "var")))
 
 ENVIRONMENT = env.choice("OPSPOR_ENV", "development", ("development", "production"))
 PRODUCTION = ENVIRONMENT == "production"
 
 _DEV_SECRET = "development-only-secret-key-never-use-in-production-0123456789abcdef"  # noqa: S105
-SECRET_KEY = env.str("OPSPOR_SECRET_KEY", "" if PRODUCTION else _DEV_SECRET)
+SECRET_KEY = env.text("OPSPOR_SECRET_KEY", "" if PRODUCTION else _DEV_SECRET)
 if PRODUCTION and len(SECRET_KEY) < 50:
     raise SettingError("OPSPOR_SECRET_KEY must be set to at least 50 characters in production")
 
-DEBUG = env.bool("OPSPOR_DEBUG", not PRODUCTION)
-ALLOWED_HOSTS = env.list("OPSPOR_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
-CSRF_TRUSTED_ORIGINS = env.list("OPSPOR_CSRF_TRUSTED_ORIGINS", [])
+DEBUG = env.flag("OPSPOR_DEBUG", not PRODUCTION)
+ALLOWED_HOSTS = env.items(
+    "OPSPOR_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
+)
+CSRF_TRUSTED_ORIGINS = env.items("OPSPOR_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -111,21 +113,21 @@ STORAGES = {
     },
 }
 
-EMAIL_BACKEND = env.str("OPSPOR_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-DEFAULT_FROM_EMAIL = env.str("OPSPOR_FROM_EMAIL", "opspor@localhost")
+EMAIL_BACKEND = env.text("OPSPOR_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env.text("OPSPOR_FROM_EMAIL", "opspor@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env.int("OPSPOR_SESSION_SECONDS", 8 * 3600, minimum=300)
+SESSION_COOKIE_AGE = env.integer("OPSPOR_SESSION_SECONDS", 8 * 3600, minimum=300)
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:
-    SECURE_SSL_REDIRECT = env.bool("OPSPOR_SSL_REDIRECT", True)
+    SECURE_SSL_REDIRECT = env.flag("OPSPOR_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = env.int("OPSPOR_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_SECONDS = env.integer("OPSPOR_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
@@ -139,10 +141,10 @@ LOGGING = {
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["redact"], "formatter": "plain"}
     },
-    "root": {"handlers": ["console"], "level": env.str("OPSPOR_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env.text("OPSPOR_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
     },
 }
 
-OPSPOR_DEMO_PASSWORD = env.str("OPSPOR_DEMO_PASSWORD", "opspor-demo")
+OPSPOR_DEMO_PASSWORD = env.text("OPSPOR_DEMO_PASSWORD", "opspor-demo")

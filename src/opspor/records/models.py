@@ -7,6 +7,8 @@ and error reports.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Collection
 from datetime import date
 
 from django.conf import settings
@@ -132,9 +134,7 @@ def validate_cpr(value: str) -> None:
 
 
 class Patient(models.Model):
-    cpr = models.CharField(
-        _("CPR number"), max_length=10, unique=True, validators=[validate_cpr]
-    )
+    cpr = models.CharField(_("CPR number"), max_length=10, unique=True, validators=[validate_cpr])
     name = models.CharField(max_length=150)
     birth_date = models.DateField()
     sex = models.CharField(max_length=6, choices=Sex.choices)
@@ -167,7 +167,8 @@ class Patient(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="registration_ends_after_it_starts",
-                condition=Q(registered_to__isnull=True) | Q(registered_to__gte=F("registered_from")),
+                condition=Q(registered_to__isnull=True)
+                | Q(registered_to__gte=F("registered_from")),
             )
         ]
         indexes = [models.Index(fields=["practice", "name"])]
@@ -178,6 +179,12 @@ class Patient(models.Model):
     def __repr__(self) -> str:
         return f"<Patient #{self.pk}>"
 
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
+        # Accept the number as people write it (DDMMYY-XXXX) and store the ten digits.
+        with contextlib.suppress(cpr_numbers.InvalidCPR):  # the field validator reports it
+            self.cpr = cpr_numbers.normalise(self.cpr)
+        super().clean_fields(exclude=exclude)
+
     def clean(self) -> None:
         errors: dict[str, str] = {}
         try:
@@ -185,12 +192,15 @@ class Patient(models.Model):
         except cpr_numbers.InvalidCPR as error:
             errors["cpr"] = str(error)
         else:
-            self.cpr = digits
             if self.birth_date and cpr_numbers.birth_date(digits) != self.birth_date:
                 errors["birth_date"] = str(_("The birth date does not match the CPR number."))
         if self.birth_date and self.birth_date > timezone.localdate():
             errors["birth_date"] = str(_("The birth date lies in the future."))
-        if self.registered_to and self.registered_from and self.registered_to < self.registered_from:
+        if (
+            self.registered_to
+            and self.registered_from
+            and self.registered_to < self.registered_from
+        ):
             errors["registered_to"] = str(_("The registration cannot end before it starts."))
         if errors:
             raise ValidationError(errors)

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from opspor.config import Env, SettingError, parse_database_url
+
+
+def test_postgres_url_is_parsed() -> None:
+    db = parse_database_url("postgresql://postgres:s%40cret@127.0.0.1:5432/test")
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == (
+        "test",
+        "postgres",
+        "s@cret",
+        "127.0.0.1",
+        "5432",
+    )
+
+
+def test_sqlite_is_the_default(tmp_path: Path) -> None:
+    db = Env({}).database("DATABASE_URL", tmp_path / "x.sqlite3")
+    assert db["ENGINE"] == "django.db.backends.sqlite3"
+    assert db["NAME"] == str(tmp_path / "x.sqlite3")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql://root@localhost/db",
+        "postgresql://localhost",
+        "postgresql://h:99999999/db",
+        "sqlite://",
+    ],
+)
+def test_unusable_database_urls_are_refused(url: str) -> None:
+    with pytest.raises(SettingError, match="DATABASE_URL"):
+        parse_database_url(url)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1", True), ("yes", True), ("off", False), ("", False)]
+)
+def test_booleans(raw: str, expected: bool) -> None:
+    assert Env({"X": raw}).flag("X", not expected) is expected
+
+
+def test_malformed_values_name_the_variable() -> None:
+    with pytest.raises(SettingError, match="OPSPOR_DEBUG"):
+        Env({"OPSPOR_DEBUG": "maybe"}).flag("OPSPOR_DEBUG", False)
+    with pytest.raises(SettingError, match="PORT must be a whole number"):
+        Env({"PORT": "80a"}).integer("PORT", 8000)
+    with pytest.raises(SettingError, match="at least 300"):
+        Env({"S": "10"}).integer("S", 3600, minimum=300)
+    with pytest.raises(SettingError, match="OPSPOR_ENV must be one of"):
+        Env({"OPSPOR_ENV": "prod"}).choice(
+            "OPSPOR_ENV", "development", ("development", "production")
+        )
+
+
+def test_production_refuses_to_start_without_a_secret_key() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", "import opspor.settings"],
+        env={"OPSPOR_ENV": "production", "PATH": "/usr/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "OPSPOR_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_settings_pass_check_deploy(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    env = {
+        "OPSPOR_ENV": "production",
+        "OPSPOR_SECRET_KEY": "k" * 20 + "Zq9!xR2@vL7#mN4$pT8%wY1^bH6&cJ3*",
+        "OPSPOR_ALLOWED_HOSTS": "opspor.example.org",
+        "OPSPOR_VAR_DIR": str(tmp_path),
+        "PATH": "/usr/bin",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "opspor.cli", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
