@@ -20,7 +20,9 @@ _counter = itertools.count(1)
 
 
 def region() -> Region:
-    return Region.objects.get_or_create(code="hovedstaden", defaults={"name": "Region Hovedstaden"})[0]
+    return Region.objects.get_or_create(
+        code="hovedstaden", defaults={"name": "Region Hovedstaden"}
+    )[0]
 
 
 def unit(**fields: Any) -> DiagnosticUnit:
@@ -58,7 +60,7 @@ def user(role: str = Role.GP, **fields: Any) -> User:
     n = next(_counter)
     values: dict[str, Any] = {"username": f"user{n}", "role": role}
     values.update(fields)
-    made = User.objects.create_user(password="correct horse battery", **values)  # noqa: S106
+    made = User.objects.create_user(password="correct horse battery", **values)
     return made
 
 
@@ -104,7 +106,9 @@ def patient(practice_: Practice | None = None, **fields: Any) -> Patient:
     return made
 
 
-def contact(patient_: Patient, *, on: date, clinician: Clinician | None = None, **fields: Any) -> Contact:
+def contact(
+    patient_: Patient, *, on: date, clinician: Clinician | None = None, **fields: Any
+) -> Contact:
     values: dict[str, Any] = {
         "patient": patient_,
         "practice": patient_.practice,

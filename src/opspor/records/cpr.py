@@ -42,7 +42,9 @@ def birth_date(digits: str) -> date:
     try:
         return date(_century(year, seventh) + year, month, day)
     except ValueError:
-        raise InvalidCPR("The first six digits of a CPR number must be a real date (DDMMÅÅ).") from None
+        raise InvalidCPR(
+            "The first six digits of a CPR number must be a real date (DDMMÅÅ)."
+        ) from None
 
 
 def sex(digits: str) -> str:

@@ -95,7 +95,11 @@ def patient_get(*, user: User, patient_id: int, what: str, channel: str = "web")
 
 
 def patient_record(
-    *, user: User, patient_id: int, what: str = "record", channel: str = "web",
+    *,
+    user: User,
+    patient_id: int,
+    what: str = "record",
+    channel: str = "web",
     contacts_since: date | None = None,
 ) -> PatientRecord:
     patient = patient_get(user=user, patient_id=patient_id, what=what, channel=channel)

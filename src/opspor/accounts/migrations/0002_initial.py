@@ -6,36 +6,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('records', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("records", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='accesslogentry',
-            name='patient',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='access_log', to='records.patient'),
+            model_name="accesslogentry",
+            name="patient",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="access_log",
+                to="records.patient",
+            ),
         ),
         migrations.AddField(
-            model_name='accesslogentry',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='record_reads', to=settings.AUTH_USER_MODEL),
+            model_name="accesslogentry",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="record_reads",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='apitoken',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL),
+            model_name="apitoken",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="api_tokens",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['gp', 'unit_doctor', 'patient', 'analyst', 'admin'])), name='user_role_is_known'),
+            model_name="user",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("role__in", ["gp", "unit_doctor", "patient", "analyst", "admin"])
+                ),
+                name="user_role_is_known",
+            ),
         ),
         migrations.AddIndex(
-            model_name='accesslogentry',
-            index=models.Index(fields=['patient', 'at'], name='accounts_ac_patient_9b2ff6_idx'),
+            model_name="accesslogentry",
+            index=models.Index(fields=["patient", "at"], name="accounts_ac_patient_9b2ff6_idx"),
         ),
     ]
