@@ -74,7 +74,7 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[An
 
 _StrictLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,  # type: ignore[arg-type]
+    _construct_mapping,
 )
 
 
@@ -91,6 +91,11 @@ def _source_references(obj: object, path: str) -> Iterator[tuple[str, str]]:
     elif isinstance(obj, tuple | list):
         for i, item in enumerate(obj):
             yield from _source_references(item, f"{path}.{i}")
+
+
+def _msg(text: str) -> str:
+    # pydantic prefixes custom validator messages; the file/entry/field prefix says it already.
+    return text.removeprefix("Value error, ")
 
 
 def _loc(loc: tuple[int | str, ...]) -> str:
@@ -113,7 +118,7 @@ def _read(directory: Traversable, kind: Kind) -> tuple[dict[str, Entry], dict[st
         header = VocabularyFile.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise _error(name, None, _loc(err["loc"]), err["msg"]) from exc
+        raise _error(name, None, _loc(err["loc"]), _msg(err["msg"])) from exc
     if header.kind != kind:
         raise _error(name, None, "kind", f"is {header.kind!r}, expected {kind!r}")
 
@@ -124,7 +129,7 @@ def _read(directory: Traversable, kind: Kind) -> tuple[dict[str, Entry], dict[st
         try:
             entry = model.model_validate(item)
         except ValidationError as exc:
-            problems = [(_loc(e["loc"]), e["msg"]) for e in exc.errors()]
+            problems = [(_loc(e["loc"]), _msg(e["msg"])) for e in exc.errors()]
             first_field, first_msg = problems[0]
             more = "; ".join(f"field {f!r}: {m}" for f, m in problems[1:])
             raise _error(
@@ -189,7 +194,7 @@ def _load(directory: Traversable) -> Vocabulary:
         tables[kind] = entries
         sources[kind] = MappingProxyType(srcs)
 
-    for code, finding in tables["finding"].items():
+    for code, finding in cast(dict[str, Finding], tables["finding"]).items():
         if finding.derived_from and finding.derived_from.lab not in tables["lab"]:
             raise _error(
                 FILES["finding"],

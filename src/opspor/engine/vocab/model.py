@@ -233,8 +233,8 @@ class Labels(_Strict):
         return value
 
     def get(self, lang: str) -> str:
-        value = getattr(self, lang, None) if lang in LANGUAGES else (self.model_extra or {}).get(
-            lang
+        value = (
+            getattr(self, lang, None) if lang in LANGUAGES else (self.model_extra or {}).get(lang)
         )
         return value if isinstance(value, str) and value else self.en
 
