@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from opspor.synth.labref import LabReference
 from opspor.synth.params import CONTACT_KINDS, SITES, LogShift, SynthParams
-from opspor.synth.patients import NO_DAY, YEAR, Cohort, Window
+from opspor.synth.patients import NO_DAY, YEAR, Cohort, Window, year_segments
 from opspor.synth.rates import MAX_AGE, Rates
 from opspor.synth.region import Region
 
@@ -83,11 +83,10 @@ def _base_contacts(
     rng: np.random.Generator, c: Cohort, window: Window, rates: Rates, years: int
 ) -> tuple[I64, I64]:
     n = len(c)
-    edges = window.start + np.round(np.arange(years + 1) * (window.days / years)).astype(np.int64)
-    lo = np.maximum(edges[None, :-1], c.active_from[:, None])
-    hi = np.minimum(edges[None, 1:], c.active_to[:, None])
-    exposure = np.maximum(hi - lo, 0)
-    mid_age = np.clip((((lo + hi) / 2 - c.birth[:, None]) / YEAR).astype(np.int64), 0, MAX_AGE)
+    lo, exposure = year_segments(window, years, c.active_from, c.active_to)
+    mid_age = np.clip(
+        (((lo + exposure / 2) - c.birth[:, None]) / YEAR).astype(np.int64), 0, MAX_AGE
+    )
     rate = rates.contact_rate[c.sex[:, None], mid_age] * c.frailty[:, None]
     counts = rng.poisson(rate * exposure / YEAR).ravel()
     seg = np.repeat(np.arange(n * years), counts)

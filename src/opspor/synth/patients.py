@@ -203,7 +203,9 @@ def draw_cohort(
     frailty /= rates.contact_norm[sex, age_as_of]
 
     # Cancer: at most one of the seven sites, diagnosed while active.
-    cancer_site, diagnosis = _draw_cancer(rng, sex, birth, smoking, active_from, active_to, rates)
+    cancer_site, diagnosis = _draw_cancer(
+        rng, sex, birth, smoking, active_from, active_to, rates, window, p.history_years
+    )
     # Some die of it within two years; the death ends the active period.
     q = np.asarray([p.mortality.cancer_death_within_2y.probability(s) for s in SITES])
     has_c = cancer_site >= 0
@@ -257,6 +259,14 @@ def cancer_rate_per_year(rates: Rates, sex: I64, age: I64, smoking: I64) -> F64:
     return r
 
 
+def year_segments(window: Window, years: int, active_from: I64, active_to: I64) -> tuple[I64, I64]:
+    """[patient, year] first day and length of each patient's active days in each year."""
+    edges = window.start + np.round(np.arange(years + 1) * (window.days / years)).astype(np.int64)
+    lo = np.maximum(edges[None, :-1], active_from[:, None])
+    hi = np.minimum(edges[None, 1:], active_to[:, None])
+    return lo, np.maximum(hi - lo, 0)
+
+
 def _draw_cancer(
     rng: np.random.Generator,
     sex: I64,
@@ -265,17 +275,28 @@ def _draw_cancer(
     active_from: I64,
     active_to: I64,
     rates: Rates,
+    window: Window,
+    years: int,
 ) -> tuple[I64, I64]:
+    """At most one cancer per patient, with age-specific rates re-evaluated each year."""
     n = len(sex)
-    span = np.maximum(active_to - active_from, 0)
-    mid_age = np.clip((((active_from + active_to) / 2 - birth) / YEAR).astype(np.int64), 0, MAX_AGE)
-    r = cancer_rate_per_year(rates, sex, mid_age, smoking)
-    total = r.sum(axis=1)
-    has = rng.random(n) < -np.expm1(-total * span / YEAR)
-    cum = np.cumsum(r, axis=1) / np.maximum(total, 1e-300)[:, None]
-    site = (rng.random(n)[:, None] > cum).sum(axis=1)
-    site = np.minimum(site, len(SITES) - 1)
-    day = active_from + (rng.random(n) * np.maximum(span, 1)).astype(np.int64)
+    lo, span = year_segments(window, years, active_from, active_to)
+    mid_age = np.clip((((lo + span / 2) - birth[:, None]) / YEAR).astype(np.int64), 0, MAX_AGE)
+    # [patient, year, site]
+    r = np.stack(
+        [cancer_rate_per_year(rates, sex, mid_age[:, k], smoking) for k in range(years)], axis=1
+    )
+    hazard = r.sum(axis=2) * span / YEAR  # [patient, year]
+    total = hazard.sum(axis=1)
+    has = rng.random(n) < -np.expm1(-total)
+    year_cum = np.cumsum(hazard, axis=1) / np.maximum(total, 1e-300)[:, None]
+    year = np.minimum((rng.random(n)[:, None] > year_cum).sum(axis=1), years - 1)
+    rows = np.arange(n)
+    ry = r[rows, year]
+    site_cum = np.cumsum(ry, axis=1) / np.maximum(ry.sum(axis=1), 1e-300)[:, None]
+    site = np.minimum((rng.random(n)[:, None] > site_cum).sum(axis=1), len(SITES) - 1)
+    day = lo[rows, year] + (rng.random(n) * np.maximum(span[rows, year], 1)).astype(np.int64)
+    has &= span[rows, year] > 0
     site = np.where(has, site, -1).astype(np.int64)
     diagnosis = np.where(has, day, NO_DAY)
     return site, diagnosis
