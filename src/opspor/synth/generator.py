@@ -145,7 +145,7 @@ def _writer(path: Path, name: str) -> pq.ParquetWriter:
         str(path),
         write_schema(name),
         use_dictionary=dict_cols + string_cols,
-        **_WRITER_OPTIONS,  # type: ignore[arg-type]
+        **_WRITER_OPTIONS,
     )
 
 

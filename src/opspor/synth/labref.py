@@ -73,7 +73,7 @@ def build_lab_reference(p: SynthParams, use_vocabulary: bool = True) -> LabRefer
                 lo, hi = getattr(shape, sex)
                 low[i, sx, :] = np.nan if lo is None else lo
                 high[i, sx, :] = np.nan if hi is None else hi
-    skewed = np.asarray([shapes[c].skewed for c in codes])
+    skewed = np.asarray([shapes[c].skewed for c in codes], dtype=bool)
     median = np.asarray([shapes[c].median or 0.0 for c in codes])
     sigma = np.asarray([shapes[c].sigma or 0.0 for c in codes])
     typical = np.where(skewed, median, np.nanmax(np.nan_to_num(high, nan=0.0), axis=(1, 2)))

@@ -178,13 +178,15 @@ class ContactKinds(_Model):
 class Contacts(_Model):
     source: Sourced = Field(min_length=1)
     rate_age_bands: list[Band]
-    per_person_year: dict[Literal["female", "male"], list[float]]
+    per_person_year: dict[str, list[float]]
     frailty_gamma_shape: SourcedValue
     kinds: ContactKinds
 
     @model_validator(mode="after")
     def _shapes(self) -> Self:
         _check_bands(self.rate_age_bands)
+        if set(self.per_person_year) != set(SEXES):
+            raise ValueError("contacts.per_person_year must give female and male")
         for sex in SEXES:
             if len(self.per_person_year[sex]) != len(self.rate_age_bands):
                 raise ValueError(f"contacts.per_person_year.{sex} has the wrong length")
@@ -314,7 +316,7 @@ class SmokingRisk(_Model):
 class Cancer(_Model):
     source: Sourced = Field(min_length=1)
     sites: list[str]
-    crude_per_100k: dict[Literal["female", "male"], dict[str, float]]
+    crude_per_100k: dict[str, dict[str, float]]
     age_bands: list[Band]
     age_shape: dict[str, list[float]]
     smoking_relative_risk: SmokingRisk

@@ -288,9 +288,9 @@ def event_tables(c: Cohort, e: Events, ref: LabReference, p: SynthParams) -> dic
     for k, atcs in enumerate(atc_of):
         rows = cpat[ccond == k]
         start = c.condition_onset[rows, k]
-        for a in atcs:
+        for atc_index in atcs:
             mp.append(rows)
-            ma.append(np.full(len(rows), a, dtype=np.int64))
+            ma.append(np.full(len(rows), atc_index, dtype=np.int64))
             ms.append(start)
     med_pat = np.concatenate(mp) if mp else np.zeros(0, np.int64)
     med_atc = np.concatenate(ma) if ma else np.zeros(0, np.int64)
