@@ -27,7 +27,13 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opspor.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["opspor", *args])
+    from opspor.config import SettingError
+
+    try:
+        execute_from_command_line(["opspor", *args])
+    except SettingError as error:
+        print(f"opspor: configuration error: {error}", file=sys.stderr)
+        return 2
     return 0
 
 
