@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
+from django.db.models.functions import ExtractYear
 from django.http import Http404
+from django.utils import timezone
 
 from opspor.accounts.models import Role, User
 from opspor.accounts.services import record_read_log
@@ -20,12 +23,14 @@ from opspor.records.models import (
     ClinicalFinding,
     Condition,
     Contact,
+    DiagnosticUnit,
     FamilyHistory,
     LabResult,
     Medication,
     OccupationalExposure,
     Patient,
     Practice,
+    Sex,
     Symptom,
 )
 
@@ -127,4 +132,253 @@ __all__ = [
     "patients_visible_to",
     "practice_of",
     "practice_patient_list",
+]
+
+
+# Reads behind the role start pages and the record page. They add no access rule of their
+# own to the record: every named read goes through `patient_get` above.
+
+
+def practice_patient_search(
+    *, user: User, search: str = "", stories_only: bool = False
+) -> QuerySet[Patient]:
+    """The GP's patient list, optionally narrowed to the fictional story patients."""
+    patients = practice_patient_list(user=user, search=search)
+    if stories_only:
+        patients = patients.exclude(story="")
+    return patients
+
+
+RECENT_CONTACT_YEARS = 2
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year without one
+        return day.replace(year=day.year - years, day=28)
+
+
+@dataclass(frozen=True)
+class LabSeries:
+    """The newest result of one lab test, with the one before it for comparison."""
+
+    latest: LabResult
+    previous: LabResult | None
+    count: int
+
+
+@dataclass(frozen=True)
+class RecordPage:
+    record: PatientRecord
+    age: int
+    contacts_since: date | None
+    older_contacts: int
+    latest_labs: list[LabSeries]
+    current_medications: list[Medication]
+    past_medications: list[Medication]
+
+
+def _lab_series(results: list[LabResult]) -> list[LabSeries]:
+    by_code: dict[str, list[LabResult]] = {}
+    for result in results:  # newest first, as `patient_record` orders them
+        by_code.setdefault(result.code, []).append(result)
+    series = [
+        LabSeries(latest=rows[0], previous=rows[1] if len(rows) > 1 else None, count=len(rows))
+        for rows in by_code.values()
+    ]
+    # Results outside the reference interval first, so they are seen without scrolling.
+    return sorted(series, key=lambda s: (not s.latest.flag, -s.latest.taken_on.toordinal()))
+
+
+def record_page(
+    *,
+    user: User,
+    patient_id: int,
+    what: str = "record",
+    all_contacts: bool = False,
+    today: date | None = None,
+) -> RecordPage:
+    """Everything the record page shows; contacts of the last two years unless asked for all.
+
+    The full contact history runs to hundreds of rows for a frequent attender, so the page
+    opens on the recent part and says how many older contacts there are.
+    """
+    today = today or timezone.localdate()
+    since = None if all_contacts else _years_before(today, RECENT_CONTACT_YEARS)
+    record = patient_record(user=user, patient_id=patient_id, what=what, contacts_since=since)
+    older = 0
+    if since is not None:
+        older = Contact.objects.filter(patient=record.patient, at__date__lt=since).count()
+    current = [m for m in record.medications if m.stop is None or m.stop >= today]
+    past = [m for m in record.medications if m.stop is not None and m.stop < today]
+    return RecordPage(
+        record=record,
+        age=record.patient.age_on(today),
+        contacts_since=since,
+        older_contacts=older,
+        latest_labs=_lab_series(record.lab_results),
+        current_medications=current,
+        past_medications=past,
+    )
+
+
+def patient_contacts(*, user: User, patient_id: int) -> tuple[Patient, list[Contact]]:
+    """The whole contact history of one patient, newest first (the read is logged)."""
+    patient = patient_get(user=user, patient_id=patient_id, what="contacts")
+    contacts = Contact.objects.filter(patient=patient).select_related("clinician").order_by("-at")
+    return patient, list(contacts)
+
+
+def unit_of(user: User) -> DiagnosticUnit | None:
+    if user.role != Role.UNIT_DOCTOR:
+        return None
+    clinician = getattr(user, "clinician", None)
+    return clinician.unit if clinician is not None else None
+
+
+@dataclass(frozen=True)
+class UnitOverview:
+    unit: DiagnosticUnit
+    practices: list[Practice]
+
+
+def unit_overview(*, user: User) -> UnitOverview | None:
+    """The unit doctor's own diagnostic unit and the directory of its catchment practices."""
+    unit = unit_of(user)
+    if unit is None:
+        return None
+    practices = Practice.objects.filter(diagnostic_unit=unit).order_by("name")
+    return UnitOverview(unit=unit, practices=list(practices))
+
+
+# Age bands of the region overview: (lowest age, highest age or None for "and over").
+AGE_BANDS: tuple[tuple[int, int | None], ...] = (
+    (0, 17),
+    (18, 29),
+    (30, 39),
+    (40, 49),
+    (50, 59),
+    (60, 69),
+    (70, 79),
+    (80, None),
+)
+
+
+@dataclass(frozen=True)
+class AgeBandCount:
+    low: int
+    high: int | None
+    female: int
+    male: int
+
+    @property
+    def total(self) -> int:
+        return self.female + self.male
+
+
+@dataclass(frozen=True)
+class YearContacts:
+    year: int
+    by_kind: list[int]  # in the order of `RegionOverview.contact_kinds`
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_kind)
+
+
+@dataclass(frozen=True)
+class RegionOverview:
+    """Counts over the whole region; no row here can be traced to a patient."""
+
+    practices_by_kind: list[tuple[str, int]]
+    patients_by_age: list[AgeBandCount]
+    contact_kinds: list[str]
+    contacts_by_year: list[YearContacts]
+
+    @property
+    def practices_total(self) -> int:
+        return sum(n for _, n in self.practices_by_kind)
+
+    @property
+    def patients_female(self) -> int:
+        return sum(band.female for band in self.patients_by_age)
+
+    @property
+    def patients_male(self) -> int:
+        return sum(band.male for band in self.patients_by_age)
+
+
+def region_overview(*, today: date | None = None) -> RegionOverview:
+    """Practices by kind, listed patients by age band and sex, contacts per year by kind.
+
+    Each table is one aggregate query, so the page costs the same for a demo region and
+    for the whole Capital Region.
+    """
+    today = today or timezone.localdate()
+    kinds = dict(
+        Practice.objects.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n")
+    )
+    practices_by_kind = [(kind, kinds.get(kind, 0)) for kind in Practice.Kind.values]
+
+    band_filters = {}
+    for i, (low, high) in enumerate(AGE_BANDS):
+        condition = Q(birth_date__lte=_years_before(today, low))
+        if high is not None:
+            condition &= Q(birth_date__gt=_years_before(today, high + 1))
+        band_filters[f"band_{i}"] = Count("pk", filter=condition)
+    listed = Patient.objects.filter(
+        Q(registered_to__isnull=True) | Q(registered_to__gte=today),
+        Q(died_on__isnull=True) | Q(died_on__gt=today),
+        registered_from__lte=today,
+    )
+    # The stubs cannot type the per-band keys that `annotate(**band_filters)` adds.
+    by_sex: dict[str, Any] = {
+        row["sex"]: row for row in listed.values("sex").annotate(**band_filters)
+    }
+    no_one: dict[str, int] = {}
+    patients_by_age = [
+        AgeBandCount(
+            low=low,
+            high=high,
+            female=by_sex.get(Sex.FEMALE, no_one).get(f"band_{i}", 0),
+            male=by_sex.get(Sex.MALE, no_one).get(f"band_{i}", 0),
+        )
+        for i, (low, high) in enumerate(AGE_BANDS)
+    ]
+
+    contact_kinds = list(Contact.Kind.values)
+    counts: dict[int, dict[str, int]] = {}
+    rows = (
+        Contact.objects.annotate(year=ExtractYear("at"))
+        .values("year", "kind")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in rows:
+        counts.setdefault(row["year"], {})[row["kind"]] = row["n"]
+    contacts_by_year = [
+        YearContacts(year=year, by_kind=[counts[year].get(kind, 0) for kind in contact_kinds])
+        for year in sorted(counts, reverse=True)
+    ]
+    return RegionOverview(
+        practices_by_kind=practices_by_kind,
+        patients_by_age=patients_by_age,
+        contact_kinds=contact_kinds,
+        contacts_by_year=contacts_by_year,
+    )
+
+
+__all__ += [
+    "AGE_BANDS",
+    "LabSeries",
+    "RecordPage",
+    "RegionOverview",
+    "UnitOverview",
+    "patient_contacts",
+    "practice_patient_search",
+    "record_page",
+    "region_overview",
+    "unit_of",
+    "unit_overview",
 ]
