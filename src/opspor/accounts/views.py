@@ -1,20 +1,26 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from opspor.accounts.models import Role
+from opspor.accounts.models import Role, User
+
+START_PAGES = {
+    Role.GP: "records:practice_patients",
+    Role.PATIENT: "records:my_record",
+    Role.UNIT_DOCTOR: "unit",
+    Role.ANALYST: "region",
+    Role.ADMIN: "admin:index",
+}
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Send each role to its own start page."""
-    role = getattr(request.user, "role", "")
-    if role == Role.GP:
-        return redirect("records:practice_patients")
-    if role == Role.PATIENT:
-        return redirect("records:my_record")
-    if role == Role.ADMIN:
-        return redirect("admin:index")
-    return redirect("records:practice_patients")
+    user = request.user
+    start = START_PAGES.get(Role(user.role)) if isinstance(user, User) else None
+    if start is None:
+        raise PermissionDenied
+    return redirect(start)

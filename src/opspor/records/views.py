@@ -1,43 +1,131 @@
+"""The pages of the clinical record and of each role's start page.
+
+Each view first checks that the page is meant for the user's role (403 otherwise, before
+any record is read, so nothing is logged), then asks a selector for the data.
+"""
+
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 
 from opspor.accounts.models import Role, User
 from opspor.records import selectors
 
+PATIENTS_PER_PAGE = 50
+SEARCH_MAX_LENGTH = 100
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
+
+def _user_with_role(request: HttpRequest, role: Role) -> User:
+    user = request.user
+    if not isinstance(user, User) or user.role != role:
+        raise PermissionDenied(role)
+    return user
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    # htmx restoring a page missing from its history cache wants the whole page.
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def _render(
+    request: HttpRequest, full: str, fragment: str, context: dict[str, object]
+) -> HttpResponse:
+    """The whole page, or only the fragment htmx asked for to swap into it."""
+    response = render(request, fragment if _is_htmx(request) else full, context)
+    # The same URL answers with two different bodies; caches must keep them apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required
 def practice_patients(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    if user.role != Role.GP:
-        raise PermissionDenied
-    patients = selectors.practice_patient_list(user=user, search=request.GET.get("q", "").strip())
-    return render(
-        request,
-        "records/practice_patients.html",
-        {"patients": patients[:200], "practice": selectors.practice_of(user)},
+    user = _user_with_role(request, Role.GP)
+    search = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
+    stories_only = request.GET.get("stories") == "1"
+    patients = selectors.practice_patient_search(
+        user=user, search=search, stories_only=stories_only
     )
+    paginator = Paginator(patients, PATIENTS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "search": search,
+        "stories_only": stories_only,
+        "practice": selectors.practice_of(user),
+    }
+    return _render(
+        request, "records/practice_patients.html", "records/_patient_table.html", context
+    )
+
+
+def _record_response(request: HttpRequest, page: selectors.RecordPage, own: bool) -> HttpResponse:
+    return render(request, "records/patient_detail.html", {"page": page, "own": own})
 
 
 @login_required
 def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
-    record = selectors.patient_record(user=_user(request), patient_id=patient_id)
-    return render(request, "records/patient_detail.html", {"record": record})
+    user = _user_with_role(request, Role.GP)
+    page = selectors.record_page(
+        user=user, patient_id=patient_id, all_contacts=request.GET.get("contacts") == "all"
+    )
+    return _record_response(request, page, own=False)
 
 
 @login_required
 def my_record(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = _user_with_role(request, Role.PATIENT)
     patient = getattr(user, "patient", None)
-    if user.role != Role.PATIENT or patient is None:
-        raise Http404
-    record = selectors.patient_record(user=user, patient_id=patient.pk, what="own record")
-    return render(request, "records/patient_detail.html", {"record": record, "own": True})
+    if patient is None:
+        return render(request, "records/no_record.html", status=404)
+    page = selectors.record_page(
+        user=user,
+        patient_id=patient.pk,
+        what="own record",
+        all_contacts=request.GET.get("contacts") == "all",
+    )
+    return _record_response(request, page, own=True)
+
+
+def _contacts_response(request: HttpRequest, user: User, patient_id: int) -> HttpResponse:
+    patient, contacts = selectors.patient_contacts(user=user, patient_id=patient_id)
+    return render(
+        request,
+        "records/_contacts.html",
+        {"patient": patient, "contacts": contacts, "older_contacts": 0},
+    )
+
+
+@login_required
+def patient_contacts(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """The whole contact history, loaded into the record page on request."""
+    return _contacts_response(request, _user_with_role(request, Role.GP), patient_id)
+
+
+@login_required
+def my_contacts(request: HttpRequest) -> HttpResponse:
+    user = _user_with_role(request, Role.PATIENT)
+    patient = getattr(user, "patient", None)
+    if patient is None:
+        return render(request, "records/no_record.html", status=404)
+    return _contacts_response(request, user, patient.pk)
+
+
+@login_required
+def unit_page(request: HttpRequest) -> HttpResponse:
+    user = _user_with_role(request, Role.UNIT_DOCTOR)
+    return render(request, "records/unit.html", {"overview": selectors.unit_overview(user=user)})
+
+
+@login_required
+def region_page(request: HttpRequest) -> HttpResponse:
+    _user_with_role(request, Role.ANALYST)
+    return render(request, "records/region.html", {"overview": selectors.region_overview()})
