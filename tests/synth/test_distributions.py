@@ -331,3 +331,52 @@ def test_continuity_falls_with_practice_size(region: dict[str, pa.Table]) -> Non
     sizes = sorted(share)
     assert share[sizes[0]] > share[sizes[-1]]
     assert share[1] > 0.85
+
+
+def test_living_alone_at_65_plus(people: dict[str, np.ndarray], rates: Rates) -> None:
+    """The 65+ share living alone follows the table calibrated to Statistics Denmark 2019."""
+    age = _age(np.full(N, AS_OF_DAY), people["birth"])
+    old = people["listed_now"] & (age >= 65)
+    w = rates.pop_weight[:, 65:]
+    expected = float((w * rates.lives_alone_p[:, 65:]).sum() / w.sum())
+    assert people["lives_alone"][old].mean() == pytest.approx(expected, abs=0.015)
+
+
+def test_cancer_incidence_by_age_band(
+    region: dict[str, pa.Table], people: dict[str, np.ndarray], params: SynthParams, rates: Rates
+) -> None:
+    """Diagnoses by age band at diagnosis against the person-years and rates of each band."""
+    bands = params.cancer.age_bands
+    band_of = np.zeros(MAX_AGE + 1, dtype=np.int64)
+    for i, (lo, hi) in enumerate(bands):
+        band_of[lo : min(hi, MAX_AGE) + 1] = i
+    smoking = np.asarray([2, 1, 0])[people["smoking"]]
+    expected = np.zeros((len(bands), len(SITES)))
+    start = AS_OF_DAY - round(10 * YEAR) + 1
+    for k in range(10):
+        a = start + round(k * 365.25)
+        b = start + round((k + 1) * 365.25)
+        lo = np.maximum(people["active_from"], a)
+        span = np.maximum(np.minimum(people["active_to"], b) - lo, 0)
+        age = _age(lo + span // 2, people["birth"])
+        r = cancer_rate_per_year(rates, people["sex"], age, smoking) * (span / YEAR)[:, None]
+        np.add.at(expected, band_of[age], r)
+    d = region["diagnoses"]
+    pid = d["patient_id"].to_numpy() - 1
+    age_dx = _age(_days(d["diagnosis_date"]), people["birth"][pid])
+    index = {name: i for i, name in enumerate(SITES)}
+    site = np.asarray([index[s] for s in d["cancer_site"].to_pylist()], dtype=np.int64)
+    observed = np.zeros_like(expected)
+    np.add.at(observed, (band_of[age_dx], site), 1)
+    checked = 0
+    for i, (lo, hi) in enumerate(bands):
+        e, o = expected[i].sum(), observed[i].sum()
+        if e >= 30:
+            # Ages move on within a year and cancer deaths shorten exposure: the extra 8 %.
+            assert abs(o - e) < 4 * np.sqrt(e) + 0.08 * e, (lo, hi)
+            checked += 1
+        for s, name in enumerate(SITES):
+            if expected[i, s] >= 100:
+                es, os_ = expected[i, s], observed[i, s]
+                assert abs(os_ - es) < 4 * np.sqrt(es) + 0.08 * es, (name, lo, hi)
+    assert checked >= 5

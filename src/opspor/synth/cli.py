@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from opspor.synth.generator import MAX_PATIENTS, generate_region
 
@@ -123,6 +123,15 @@ def _check_out(out: Path) -> None:
         raise UsageError(f"--out {out}: {parent} is not a directory")
 
 
+def _advance(bar: Any) -> Callable[[int], None]:
+    """The generator reports whole patients; tqdm's update takes floats and returns a flag."""
+
+    def advance(n: int) -> None:
+        bar.update(n)
+
+    return advance
+
+
 def main(argv: list[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -151,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
             as_of=as_of,
             n_practices=args.practices,
-            progress=progress_bar.update if progress_bar is not None else None,
+            progress=_advance(progress_bar) if progress_bar is not None else None,
         )
     except OSError as exc:
         print(f"{PROG}: error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)

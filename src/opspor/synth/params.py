@@ -67,11 +67,18 @@ class SourceRef(_Model):
     says: str
 
 
+class SourcedValue(_Model):
+    source: Sourced = Field(min_length=1)
+    value: float
+
+
 class Population(_Model):
     source: Sourced = Field(min_length=1)
     age_bands: list[Band]
     share_percent: list[float]
     female_share: list[float]
+    # Published population 65+ per 100 aged 0-14 that the shares must reproduce.
+    ageing_index: SourcedValue | None = None
 
     @model_validator(mode="after")
     def _shapes(self) -> Self:
@@ -106,11 +113,6 @@ class Mortality(_Model):
     gompertz_a: float = Field(gt=0)
     gompertz_b: float = Field(gt=0)
     cancer_death_within_2y: CancerDeath
-
-
-class SourcedValue(_Model):
-    source: Sourced = Field(min_length=1)
-    value: float
 
 
 class Trainees(_Model):
@@ -153,6 +155,34 @@ class Municipality(_Model):
 class Municipalities(_Model):
     source: Sourced = Field(min_length=1)
     entries: list[Municipality] = Field(min_length=1)
+    # Share of practices per diagnostic unit; without it practices follow the weights alone.
+    unit_practice_share: dict[str, float] | None = None
+
+    @model_validator(mode="after")
+    def _units(self) -> Self:
+        if self.unit_practice_share is not None:
+            if set(self.unit_practice_share) != set(UNITS):
+                raise ValueError(f"municipalities.unit_practice_share must name {UNITS}")
+            _check_shares("municipalities.unit_practice_share", self.unit_practice_share, 1e-3)
+            missing = set(UNITS) - {m.unit for m in self.entries}
+            if missing:
+                raise ValueError(f"municipalities: no municipality for {sorted(missing)}")
+        return self
+
+    def practice_weights(self) -> list[float]:
+        """Probability that a practice lies in each entry's municipality.
+
+        With unit shares, a unit gets its share of practices and the municipalities inside it
+        split that share by their weights (population); otherwise the weights alone decide.
+        """
+        total = sum(m.weight for m in self.entries)
+        if self.unit_practice_share is None:
+            return [m.weight / total for m in self.entries]
+        unit_total: dict[str, float] = {}
+        for m in self.entries:
+            unit_total[m.unit] = unit_total.get(m.unit, 0.0) + m.weight
+        share = self.unit_practice_share
+        return [share[m.unit] * m.weight / unit_total[m.unit] for m in self.entries]
 
 
 class ContactKinds(_Model):
@@ -218,6 +248,10 @@ class LivesAlone(_Model):
     age_bands: list[Band]
     male: list[float]
     female: list[float]
+    # Published share of people aged 65+ living alone that the bands must reproduce.
+    share_65_plus: SourcedValue | None = None
+    # Published number of women aged 65+ living alone per man.
+    female_to_male_65_plus: SourcedValue | None = None
 
 
 class Language(_Model):

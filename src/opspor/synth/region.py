@@ -66,7 +66,7 @@ def build_region(rng: np.random.Generator, n_practices: int, p: SynthParams) -> 
     first = np.concatenate([[1], 1 + np.cumsum(n_clin)[:-1]]).astype(np.int64)
 
     muni = p.municipalities.entries
-    mw = np.asarray([m.weight for m in muni], dtype=np.float64)
+    mw = np.asarray(p.municipalities.practice_weights(), dtype=np.float64)
     mi = rng.choice(len(muni), size=n_practices, p=mw / mw.sum())
 
     own = p.continuity.own_gp_probability_by_n_gps
