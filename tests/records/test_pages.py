@@ -1,0 +1,466 @@
+"""The record's pages: what each role sees, what it may not open, and what a page costs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pytest
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from pytest_django.fixtures import DjangoAssertNumQueries
+
+from opspor.accounts.models import AccessLogEntry, Role, User
+from opspor.engine.vocab import load_vocabulary
+from opspor.records.models import (
+    CancerDiagnosis,
+    ClinicalFinding,
+    Clinician,
+    Condition,
+    FamilyHistory,
+    LabResult,
+    Medication,
+    OccupationalExposure,
+    Patient,
+    Practice,
+    Symptom,
+)
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+OTHER_ROLES_THAN_GP = [Role.PATIENT, Role.UNIT_DOCTOR, Role.ANALYST, Role.ADMIN]
+
+
+def _label(code: str, lang: str = "da") -> str:
+    return load_vocabulary().lookup(code).label(lang)
+
+
+def _client(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _html(response: HttpResponseBase) -> str:
+    assert isinstance(response, HttpResponse)
+    return response.content.decode()
+
+
+@dataclass
+class Practices:
+    gp: Clinician
+    user: User
+    own: Practice
+    other: Practice
+    mine: Patient
+    theirs: Patient
+
+
+@pytest.fixture
+def practices() -> Practices:
+    gp = factories.gp()
+    assert gp.practice is not None
+    assert gp.user is not None
+    other = factories.practice()
+    mine = factories.patient(gp.practice, name="Karen Holm")
+    theirs = factories.patient(other, name="Svend Ibsen")
+    return Practices(gp=gp, user=gp.user, own=gp.practice, other=other, mine=mine, theirs=theirs)
+
+
+def _firefighter(practice: Practice, own_gp: Clinician) -> Patient:
+    """A patient whose record has a row of every kind, some of it older than two years."""
+    today = timezone.localdate()
+    patient = factories.patient(
+        practice,
+        name="Michael Frandsen",
+        birth_date=date(1980, 3, 4),
+        sex="male",
+        own_gp=own_gp,
+        occupation="former_firefighter",
+        smoking="former",
+        preferred_language="tr",
+        interpreter_needed=True,
+        lives_alone=True,
+        story="firefighter-cough",
+    )
+    recent = factories.contact(
+        patient, on=today - timedelta(days=10), clinician=own_gp, reason_codes=["R05"]
+    )
+    factories.contact(patient, on=today - timedelta(days=40), kind="phone", reason_codes=["A04"])
+    factories.contact(patient, on=today - timedelta(days=365 * 3), note="Rygsmerter efter løft")
+    Symptom.objects.create(
+        patient=patient,
+        contact=recent,
+        code="cough",
+        onset=today - timedelta(days=60),
+        recorded_on=today - timedelta(days=10),
+        persistent=True,
+        patient_words="Jeg hoster og tænker på røgen",
+    )
+    LabResult.objects.create(
+        patient=patient,
+        code="crp",
+        value=34.0,
+        unit="mg/L",
+        reference_high=8.0,
+        taken_on=today - timedelta(days=9),
+    )
+    Condition.objects.create(patient=patient, code="K86", system="icpc2", label="Hypertension")
+    Condition.objects.create(
+        patient=patient, code="J45", system="icd10", label="Astma", chronic=True
+    )
+    Medication.objects.create(
+        patient=patient, atc="R03AK06", name="Seretide", start=date(2015, 1, 1)
+    )
+    ClinicalFinding.objects.create(
+        patient=patient, code="chest_xray_suggests_lung_cancer", found_on=today
+    )
+    CancerDiagnosis.objects.create(patient=patient, diagnosed_on=today, site="kidney", icd10="C64")
+    OccupationalExposure.objects.create(patient=patient, code="firefighting_smoke", years=18)
+    FamilyHistory.objects.create(patient=patient, relation="father", cancer_site="lung")
+    return patient
+
+
+# The GP's patient list
+
+
+def test_patient_list_shows_only_the_gps_own_practice(practices: Practices) -> None:
+    response = _client(practices.user).get(reverse("records:practice_patients"))
+    html = _html(response)
+    assert response.status_code == 200
+    assert "Karen Holm" in html
+    assert "Svend Ibsen" not in html
+    assert practices.own.name in html
+
+
+def test_patient_list_shows_age_sex_contacts_and_story_marker(practices: Practices) -> None:
+    today = timezone.localdate()
+    story = factories.patient(
+        practices.own, name="Zahra Ahmadi", birth_date=date(1968, 2, 14), story="interpreter"
+    )
+    factories.contact(story, on=today - timedelta(days=3))
+    factories.contact(story, on=today - timedelta(days=30))
+    html = _html(_client(practices.user).get(reverse("records:practice_patients")))
+    row = html[html.index("Zahra Ahmadi") :].split("</tr>")[0]
+    assert f">{story.age_on(today)}<" in row
+    assert "Kvinde" in row
+    assert f">{(today - timedelta(days=3)):%d.%m.%Y}" in row
+    assert ">2<" in row
+    assert "Fiktiv historiepatient" in row
+    karen = html[html.index("Karen Holm") :].split("</tr>")[0]
+    assert "Fiktiv historiepatient" not in karen
+
+
+def test_name_search_narrows_the_list_and_htmx_gets_only_the_table(practices: Practices) -> None:
+    factories.patient(practices.own, name="Bent Mortensen")
+    client = _client(practices.user)
+    url = reverse("records:practice_patients")
+    full = _html(client.get(url, {"q": "mort"}))
+    assert "Bent Mortensen" in full
+    assert "Karen Holm" not in full
+    fragment = client.get(url, {"q": "holm"}, headers={"HX-Request": "true"})
+    assert "Karen Holm" in _html(fragment)
+    assert "<html" not in _html(fragment)
+    assert "HX-Request" in fragment["Vary"]
+
+
+def test_search_never_reaches_another_practice(practices: Practices) -> None:
+    html = _html(_client(practices.user).get(reverse("records:practice_patients"), {"q": "Svend"}))
+    assert "Svend Ibsen" not in html
+    assert "Ingen patients navn indeholder" in html
+
+
+def test_story_filter_keeps_only_the_story_patients(practices: Practices) -> None:
+    factories.patient(practices.own, name="Inge Story", story="leukaemia")
+    html = _html(
+        _client(practices.user).get(reverse("records:practice_patients"), {"stories": "1"})
+    )
+    assert "Inge Story" in html
+    assert "Karen Holm" not in html
+
+
+def test_patient_list_is_paginated(practices: Practices) -> None:
+    for i in range(55):
+        factories.patient(practices.own, name=f"Zz Patient {i:02d}")
+    client = _client(practices.user)
+    first = _html(client.get(reverse("records:practice_patients")))
+    assert "Viser 1–50 af 56 patienter" in first
+    second = _html(client.get(reverse("records:practice_patients"), {"page": "2"}))
+    assert "Viser 51–56 af 56 patienter" in second
+    assert "Zz Patient 54" in second
+
+
+@pytest.mark.parametrize("role", OTHER_ROLES_THAN_GP)
+def test_patient_list_is_forbidden_for_other_roles(role: str, practices: Practices) -> None:
+    response = _client(factories.user(role)).get(reverse("records:practice_patients"))
+    assert response.status_code == 403
+    assert "Karen Holm" not in _html(response)
+    assert "Siden er ikke til din rolle" in _html(response)
+
+
+def test_patient_list_costs_a_bounded_number_of_queries(
+    practices: Practices, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
+    today = timezone.localdate()
+    for i in range(30):
+        patient = factories.patient(practices.own, name=f"Patient {i}")
+        for days in (5, 50, 500):
+            factories.contact(patient, on=today - timedelta(days=days + i))
+    client = _client(practices.user)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("records:practice_patients"))
+    assert response.status_code == 200
+
+
+# The record page
+
+
+def test_record_page_shows_the_record(practices: Practices) -> None:
+    patient = _firefighter(practices.own, practices.gp)
+    response = _client(practices.user).get(reverse("records:patient_detail", args=[patient.pk]))
+    html = _html(response)
+    assert response.status_code == 200
+    expected = [
+        "Michael Frandsen",
+        "Fiktiv demopatient",
+        f"{patient.age_on(timezone.localdate())} år",
+        "Mand",
+        "040380-xxxx",
+        practices.own.name,
+        practices.gp.name,
+        "Tyrkisk",
+        "Behov for tolk",
+        "Ja, bor alene",
+        "Tidligere ryger",
+        "Tidligere brandmand",
+        _label("firefighting_smoke"),
+        "Far",
+        "Lungekræft",
+        _label("cough"),
+        "Vedvarende",
+        "“Jeg hoster og tænker på røgen”",
+        _label("crp"),
+        "34",
+        "mg/L",
+        "≤ 8",
+        "Høj",
+        "Kronisk",
+        "Astma",
+        "R03AK06",
+        _label("chest_xray_suggests_lung_cancer"),
+        "Nyrekræft",
+        "C64",
+        "R05",
+        "Telefonkonsultation",
+    ]
+    for text in expected:
+        assert text in html, text
+    assert patient.cpr not in html
+    assert html.index("Astma") < html.index("Hypertension"), "chronic conditions come first"
+
+
+def test_record_page_shows_recent_contacts_and_offers_the_older(practices: Practices) -> None:
+    patient = _firefighter(practices.own, practices.gp)
+    client = _client(practices.user)
+    url = reverse("records:patient_detail", args=[patient.pk])
+    html = _html(client.get(url))
+    assert "Rygsmerter efter løft" not in html
+    assert "Vis alle kontakter (1 ældre)" in html
+    everything = _html(client.get(url, {"contacts": "all"}))
+    assert "Rygsmerter efter løft" in everything
+    fragment = client.get(reverse("records:patient_contacts", args=[patient.pk]))
+    assert "Rygsmerter efter løft" in _html(fragment)
+    assert "<html" not in _html(fragment)
+    reads = list(AccessLogEntry.objects.values_list("what", flat=True).order_by("at", "pk"))
+    assert reads == ["record", "record", "contacts"]
+
+
+def test_record_page_falls_back_to_the_code_for_an_unknown_vocabulary_code(
+    practices: Practices,
+) -> None:
+    today = timezone.localdate()
+    Symptom.objects.create(
+        patient=practices.mine, code="not_in_vocabulary", onset=today, recorded_on=today
+    )
+    html = _html(
+        _client(practices.user).get(reverse("records:patient_detail", args=[practices.mine.pk]))
+    )
+    assert "not_in_vocabulary" in html
+
+
+def test_record_page_in_arabic_is_right_to_left_with_arabic_labels(practices: Practices) -> None:
+    patient = _firefighter(practices.own, practices.gp)
+    client = _client(practices.user)
+    client.cookies["django_language"] = "ar"
+    html = _html(client.get(reverse("records:patient_detail", args=[patient.pk])))
+    assert '<html lang="ar" dir="rtl">' in html
+    assert _label("cough", "ar") in html
+    assert "مريض تجريبي خيالي" in html
+
+
+def test_gp_of_another_practice_gets_404_and_nothing_is_logged(practices: Practices) -> None:
+    response = _client(practices.user).get(
+        reverse("records:patient_detail", args=[practices.theirs.pk])
+    )
+    assert response.status_code == 404
+    assert "Svend Ibsen" not in _html(response)
+    contacts = _client(practices.user).get(
+        reverse("records:patient_contacts", args=[practices.theirs.pk])
+    )
+    assert contacts.status_code == 404
+    assert AccessLogEntry.objects.count() == 0
+
+
+@pytest.mark.parametrize("role", OTHER_ROLES_THAN_GP)
+def test_record_page_is_forbidden_for_other_roles_and_nothing_is_logged(
+    role: str, practices: Practices
+) -> None:
+    client = _client(factories.user(role))
+    for name in ("records:patient_detail", "records:patient_contacts"):
+        response = client.get(reverse(name, args=[practices.mine.pk]))
+        assert response.status_code == 403
+        assert "Karen Holm" not in _html(response)
+    assert AccessLogEntry.objects.count() == 0
+
+
+def test_record_page_costs_a_bounded_number_of_queries(
+    practices: Practices, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
+    patient = _firefighter(practices.own, practices.gp)
+    today = timezone.localdate()
+    for days in range(1, 60):
+        factories.contact(patient, on=today - timedelta(days=days * 7), clinician=practices.gp)
+    client = _client(practices.user)
+    with django_assert_max_num_queries(18):
+        response = client.get(reverse("records:patient_detail", args=[patient.pk]))
+    assert response.status_code == 200
+
+
+# The patient's own record
+
+
+def test_patient_sees_their_own_record_and_the_read_is_logged(practices: Practices) -> None:
+    account = factories.user(Role.PATIENT)
+    patient = _firefighter(practices.own, practices.gp)
+    patient.user = account
+    patient.save()
+    response = _client(account).get(reverse("records:my_record"))
+    html = _html(response)
+    assert response.status_code == 200
+    assert "Michael Frandsen" in html
+    assert _label("cough") in html
+    assert "Karen Holm" not in html
+    entry = AccessLogEntry.objects.get()
+    assert (entry.user, entry.patient, entry.what) == (account, patient, "own record")
+    older = _client(account).get(reverse("records:my_contacts"))
+    assert "Rygsmerter efter løft" in _html(older)
+
+
+def test_patient_without_a_record_is_told_so(practices: Practices) -> None:
+    response = _client(factories.user(Role.PATIENT)).get(reverse("records:my_record"))
+    assert response.status_code == 404
+    assert "ikke knyttet til en patientjournal" in _html(response)
+
+
+@pytest.mark.parametrize("role", [Role.GP, Role.UNIT_DOCTOR, Role.ANALYST, Role.ADMIN])
+def test_my_record_is_forbidden_for_other_roles(role: str, practices: Practices) -> None:
+    response = _client(factories.user(role)).get(reverse("records:my_record"))
+    assert response.status_code == 403
+    assert AccessLogEntry.objects.count() == 0
+
+
+# The diagnostic unit's page
+
+
+def test_unit_doctor_sees_their_unit_and_its_practice_directory(practices: Practices) -> None:
+    unit = factories.unit(
+        name="Diagnostisk Enhed Herlev",
+        hospital="Herlev og Gentofte Hospital",
+        phone="38 68 38 68",
+        direct_phone="38 68 11 22",
+        on_call_phone="38 68 99 99",
+    )
+    near = factories.practice(
+        name="Lægerne i Herlev", diagnostic_unit=unit, direct_phone="44 94 12 34"
+    )
+    doctor = factories.unit_doctor(unit)
+    assert doctor.user is not None
+    response = _client(doctor.user).get(reverse("unit"))
+    html = _html(response)
+    assert response.status_code == 200
+    for text in (
+        "Diagnostisk Enhed Herlev",
+        "Herlev og Gentofte Hospital",
+        "38 68 38 68",
+        "38 68 11 22",
+        "38 68 99 99",
+        near.name,
+        "44 94 12 34",
+        'href="tel:+4544941234"',
+        "Der er ingen henvisninger.",
+    ):
+        assert text in html, text
+    assert practices.own.name not in html, "a practice of another unit"
+    assert "Karen Holm" not in html
+
+
+def test_unit_doctor_without_a_unit_is_told_so() -> None:
+    response = _client(factories.user(Role.UNIT_DOCTOR)).get(reverse("unit"))
+    assert response.status_code == 200
+    assert "ikke knyttet til en diagnostisk enhed" in _html(response)
+
+
+@pytest.mark.parametrize("role", [Role.GP, Role.PATIENT, Role.ANALYST, Role.ADMIN])
+def test_unit_page_is_forbidden_for_other_roles(role: str) -> None:
+    assert _client(factories.user(role)).get(reverse("unit")).status_code == 403
+
+
+# The analyst's region overview
+
+
+def test_region_overview_shows_aggregates_and_no_patient(practices: Practices) -> None:
+    today = timezone.localdate()
+    for i in range(6):
+        patient = factories.patient(
+            practices.own,
+            name=f"Anonym {i}",
+            birth_date=date(1990, 1, 1 + i),
+            sex="female",
+        )
+        factories.contact(patient, on=today - timedelta(days=1 + i))
+    factories.patient(practices.own, name="Enlig Mand", birth_date=date(1960, 1, 1), sex="male")
+    response = _client(factories.user(Role.ANALYST)).get(reverse("region"))
+    html = _html(response)
+    assert response.status_code == 200
+    assert "Regionsoverblik" in html
+    for patient in Patient.objects.all():
+        assert patient.name not in html
+        assert patient.cpr not in html
+        assert patient.masked_cpr not in html
+    ages = {p.age_on(today) // 10 for p in Patient.objects.filter(name__startswith="Anonym")}
+    assert len(ages) == 1, "the six women fall in one ten-year band"
+    low = ages.pop() * 10
+    row = html[html.index(f">{low}–{low + 9}</th>") :].split("</tr>")[0]
+    assert '<td class="number">6</td>' in row, "the six women of one age band are counted"
+    contacts_row = html[html.index('data-testid="contacts-by-year"') :]
+    assert f">{today.year}<" in contacts_row or f">{today.year - 1}<" in contacts_row
+    assert "&lt;5" in html, "a count of one man is suppressed"
+
+
+@pytest.mark.parametrize("role", [Role.GP, Role.PATIENT, Role.UNIT_DOCTOR, Role.ADMIN])
+def test_region_overview_is_forbidden_for_other_roles(role: str) -> None:
+    assert _client(factories.user(role)).get(reverse("region")).status_code == 403
+
+
+def test_region_overview_costs_a_bounded_number_of_queries(
+    practices: Practices, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
+    for i in range(20):
+        factories.contact(practices.mine, on=timezone.localdate() - timedelta(days=100 * i))
+    client = _client(factories.user(Role.ANALYST))
+    with django_assert_max_num_queries(6):
+        assert client.get(reverse("region")).status_code == 200
