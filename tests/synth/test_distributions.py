@@ -117,9 +117,9 @@ def test_contact_kinds_follow_the_shares(region: dict[str, pa.Table], params: Sy
     k = params.contacts.kinds
     assert share["phone"] == pytest.approx(k.phone, abs=0.01)
     assert share["email"] == pytest.approx(k.email, abs=0.01)
-    # Home visits move from consultations at 80+, so those two only roughly.
+    # Home visits move from consultations at 75+, so those two only roughly.
     assert share["consultation"] == pytest.approx(k.consultation, abs=0.03)
-    assert k.home_visit <= share["home_visit"] < k.home_visit_share_80_plus
+    assert k.home_visit <= share["home_visit"] < k.home_visit_share_75_plus
 
 
 def _adult_expected(rates: Rates, p_by_sex_age: np.ndarray, min_age: int = 18) -> float:

@@ -133,10 +133,10 @@ def _kinds_and_clinicians(
 ) -> tuple[I64, I64]:
     k = p.contacts.kinds
     n = len(patient)
-    old = (day - c.birth[patient]) >= int(80 * YEAR)
-    home = np.where(old, k.home_visit_share_80_plus, k.home_visit)
+    old = (day - c.birth[patient]) >= int(75 * YEAR)
+    home = np.where(old, k.home_visit_share_75_plus, k.home_visit)
     consult = np.where(
-        old, k.consultation + k.home_visit - k.home_visit_share_80_plus, k.consultation
+        old, k.consultation + k.home_visit - k.home_visit_share_75_plus, k.consultation
     )
     u = rng.random(n)
     kind = np.where(

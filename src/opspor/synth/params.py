@@ -191,7 +191,7 @@ class ContactKinds(_Model):
     phone: float
     email: float
     home_visit: float
-    home_visit_share_80_plus: float
+    home_visit_share_75_plus: float
 
     @model_validator(mode="after")
     def _sum(self) -> Self:
@@ -200,8 +200,8 @@ class ContactKinds(_Model):
             [self.consultation, self.phone, self.email, self.home_visit],
             tol=1e-6,
         )
-        if self.home_visit_share_80_plus > self.consultation + self.home_visit:
-            raise ValueError("contacts.kinds: home_visit_share_80_plus too large")
+        if self.home_visit_share_75_plus > self.consultation + self.home_visit:
+            raise ValueError("contacts.kinds: home_visit_share_75_plus too large")
         return self
 
 
