@@ -111,7 +111,7 @@ def test_forbidden_page_says_why_and_leads_back() -> None:
     response = client.get(reverse("records:practice_patients"))
     html = response.content.decode()
     assert response.status_code == 403
-    assert "Siden er ikke til din rolle" in html
+    assert "Siden er ikke beregnet til din rolle" in html
     assert "Ole Dam (Kvalitetsanalytiker)" in html
     assert f'href="{reverse("home")}"' in html
     assert AccessLogEntry.objects.count() == 0

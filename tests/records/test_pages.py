@@ -199,7 +199,7 @@ def test_patient_list_is_forbidden_for_other_roles(role: str, practices: Practic
     response = _client(factories.user(role)).get(reverse("records:practice_patients"))
     assert response.status_code == 403
     assert "Karen Holm" not in _html(response)
-    assert "Siden er ikke til din rolle" in _html(response)
+    assert "Siden er ikke beregnet til din rolle" in _html(response)
 
 
 def test_patient_list_costs_a_bounded_number_of_queries(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import re
 from datetime import date
 from decimal import Decimal
@@ -91,10 +92,16 @@ def since(day: date | None) -> str:
 
 @register.filter
 def lab_value(value: float | None) -> str:
-    """A measured value with at most three decimals and no trailing zeros, localised."""
+    """A measured value with no trailing zeros, localised.
+
+    Three decimals at most, or three significant digits for a value below 0.001.
+    """
     if value is None:
         return ""
-    rounded = Decimal(repr(round(value, 3))).normalize()
+    decimals = 3
+    if 0 < abs(value) < 0.001:
+        decimals = 2 - math.floor(math.log10(abs(value)))
+    rounded = Decimal(repr(round(value, decimals))).normalize()
     if rounded == rounded.to_integral():
         rounded = rounded.quantize(Decimal(1))
     return formats.number_format(rounded)
