@@ -101,7 +101,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 # `make static` copies the npm packages' built files here.
-STATICFILES_DIRS = [BASE_DIR / "build" / "static"]
+STATICFILES_DIRS = [PACKAGE_DIR / "static", BASE_DIR / "build" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
