@@ -1,0 +1,125 @@
+"""`opspor seed`: a synthetic region, the study's story patients and demo users in the database."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from opspor.records import demo, seeding
+
+
+def _int(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        try:
+            return int(str(value).strip())
+        except ValueError:
+            raise CommandError(f"{name} must be a whole number, got {value!r}.") from None
+    return value
+
+
+class Command(BaseCommand):
+    help = (
+        "Seed a synthetic Capital Region (fictional patients in a handful of practices), the "
+        "study's story patients and a demo user for every role. Running it again with the "
+        "same arguments changes nothing."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--patients", required=True, help=f"patients to generate (1-{seeding.MAX_PATIENTS:,})"
+        )
+        parser.add_argument("--seed", default="0", help="random seed, 0 or more (default 0)")
+        parser.add_argument(
+            "--as-of",
+            dest="as_of",
+            default=None,
+            help="last day of the generated history, YYYY-MM-DD (default: today)",
+        )
+        parser.add_argument(
+            "--practices",
+            default=None,
+            help=(
+                f"number of practices (default: {seeding.DEMO_PRACTICES}, or more for a large "
+                "region)"
+            ),
+        )
+        parser.add_argument(
+            "--no-stories",
+            dest="stories",
+            action="store_false",
+            help="leave out the story patients (and their patient users)",
+        )
+        parser.add_argument(
+            "--no-progress", dest="progress", action="store_false", help="no progress bars"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        patients = _int(options["patients"], "--patients")
+        if not 1 <= patients <= seeding.MAX_PATIENTS:
+            raise CommandError(
+                f"--patients must be between 1 and {seeding.MAX_PATIENTS:,}, got {patients:,} "
+                "(a whole-region population goes to Parquet with `opspor synth`)."
+            )
+        seed = _int(options["seed"], "--seed")
+        if not 0 <= seed <= seeding.MAX_SEED:
+            raise CommandError(f"--seed must be between 0 and {seeding.MAX_SEED}, got {seed}.")
+        today = timezone.localdate()
+        raw_as_of = options["as_of"]
+        as_of = today
+        if raw_as_of is not None:
+            try:
+                as_of = date.fromisoformat(str(raw_as_of).strip())
+            except ValueError:
+                raise CommandError(
+                    f"--as-of must be a date written YYYY-MM-DD, got {raw_as_of!r}."
+                ) from None
+            if as_of > today:
+                raise CommandError(
+                    f"--as-of {as_of.isoformat()} lies in the future; the record cannot hold "
+                    "contacts that have not happened yet."
+                )
+            if as_of < seeding.EARLIEST_AS_OF:
+                raise CommandError(
+                    f"--as-of must be {seeding.EARLIEST_AS_OF.isoformat()} or later, "
+                    f"got {as_of.isoformat()}."
+                )
+        practices = None
+        if options["practices"] is not None:
+            practices = _int(options["practices"], "--practices")
+            if not 1 <= practices <= patients:
+                raise CommandError(
+                    f"--practices must be between 1 and the number of patients ({patients:,}), "
+                    f"got {practices:,}."
+                )
+        try:
+            result = seeding.region_seed(
+                patients=patients,
+                seed=seed,
+                as_of=as_of,
+                practices=practices,
+                stories=options["stories"],
+                as_of_given=raw_as_of is not None,
+                progress=options["progress"],
+            )
+        except (seeding.SeedRefused, demo.DemoError, demo.StoryFileError) as error:
+            raise CommandError(str(error)) from None
+        self._report(result)
+
+    def _report(self, result: seeding.SeedResult) -> None:
+        marker = result.arguments.marker()
+        if result.status == "already_seeded":
+            self.stdout.write(f"Already seeded (`{marker}`); nothing to do.")
+            return
+        counts = ", ".join(f"{n:,} {name}" for name, n in result.counts.items())
+        self.stdout.write(
+            self.style.SUCCESS(f"Seeded `{marker}` in {result.seconds:.1f} s: {counts}.")
+        )
+        if result.users:
+            self.stdout.write(
+                "Demo users (password from OPSPOR_DEMO_PASSWORD): " + ", ".join(result.users)
+            )
+        if result.kept_users:
+            self.stdout.write("Existing users kept as they were: " + ", ".join(result.kept_users))
