@@ -12,7 +12,7 @@ that the stories stay current whenever the demo is seeded.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -165,8 +165,13 @@ def demo_practice_order(practices: Sequence[tuple[int, int, str]]) -> list[int]:
 
 @dataclass
 class DemoUsers:
+    by_username: dict[str, User] = field(default_factory=dict)
     created: list[User] = field(default_factory=list)
     kept: list[User] = field(default_factory=list)
+
+
+class DemoError(Exception):
+    """The database holds something that contradicts the demo (reported to the user)."""
 
 
 def _demo_user(
@@ -177,7 +182,7 @@ def _demo_user(
     password_hash: str,
     result: DemoUsers,
     **extra: bool,
-) -> User:
+) -> None:
     existing = User.objects.filter(username=username).first()
     if existing is not None:
         if existing.role != role:
@@ -185,8 +190,15 @@ def _demo_user(
                 f"A user named {username!r} already exists with role {existing.role!r}; "
                 f"the demo needs it as {role!r}."
             )
+        linked = (
+            Clinician.objects.filter(user=existing).exists()
+            or Patient.objects.filter(user=existing).exists()
+        )
+        if linked:
+            raise DemoError(f"The user {username!r} already belongs to another record.")
         result.kept.append(existing)
-        return existing
+        result.by_username[username] = existing
+        return
     first, _, last = full_name.partition(" ")
     user = User(
         username=username, role=role, first_name=first, last_name=last, password=password_hash
@@ -195,71 +207,30 @@ def _demo_user(
         setattr(user, key, value)
     user.save()
     result.created.append(user)
-    return user
-
-
-class DemoError(Exception):
-    """The database holds something that contradicts the demo (reported to the user)."""
+    result.by_username[username] = user
 
 
 def demo_users_create(
-    *,
-    gps: Iterable[tuple[DemoGP, Clinician]],
-    units: dict[str, DiagnosticUnit],
-    story_patients: Iterable[tuple[Story, Patient]],
-    password: str,
+    *, gps: Sequence[DemoGP], stories: Sequence[Story], password: str
 ) -> DemoUsers:
     """Demo users for every role, all with the same demo password.
 
-    GP users are linked to their clinician, unit doctors get a clinician of their unit, and
-    each story patient gets a user linked to their record.
+    They are made before the rows they belong to (GPs, unit doctors, story patients), so
+    those rows are created already linked and their history starts with one clean entry.
+    A user that already exists with the right role and no record of its own is kept as it is.
     """
     # One hash for every demo user: the slow hasher would otherwise dominate the seed time,
     # and these accounts share a published password anyway.
     password_hash = make_password(password)
     result = DemoUsers()
-    for spec, clinician in gps:
-        user = _demo_user(
-            username=spec.username,
-            role=Role.GP,
-            full_name=clinician.name,
-            password_hash=password_hash,
-            result=result,
+    wanted: list[tuple[str, str, str]] = [(gp.username, Role.GP, gp.name) for gp in gps]
+    wanted += [(f"de.{u.short}", Role.UNIT_DOCTOR, UNIT_DOCTORS[u.code]) for u in UNITS]
+    wanted += [(s.username, Role.PATIENT, s.name) for s in stories]
+    wanted += [(ANALYST[0], Role.ANALYST, ANALYST[2])]
+    for username, role, name in wanted:
+        _demo_user(
+            username=username, role=role, full_name=name, password_hash=password_hash, result=result
         )
-        if clinician.user_id is None:
-            clinician.user = user
-            clinician.save(update_fields=["user"])
-    for unit in UNITS:
-        name = UNIT_DOCTORS[unit.code]
-        user = _demo_user(
-            username=f"de.{unit.short}",
-            role=Role.UNIT_DOCTOR,
-            full_name=name,
-            password_hash=password_hash,
-            result=result,
-        )
-        if not Clinician.objects.filter(user=user).exists():
-            Clinician.objects.create(
-                name=name, role=Clinician.Role.UNIT_DOCTOR, unit=units[unit.code], user=user
-            )
-    for story, patient in story_patients:
-        user = _demo_user(
-            username=story.username,
-            role=Role.PATIENT,
-            full_name=story.name,
-            password_hash=password_hash,
-            result=result,
-        )
-        if patient.user_id is None:
-            patient.user = user
-            patient.save(update_fields=["user"])
-    _demo_user(
-        username=ANALYST[0],
-        role=Role.ANALYST,
-        full_name=ANALYST[2],
-        password_hash=password_hash,
-        result=result,
-    )
     _demo_user(
         username=ADMIN[0],
         role=Role.ADMIN,
@@ -270,6 +241,19 @@ def demo_users_create(
         is_superuser=True,
     )
     return result
+
+
+def unit_doctors_build(*, units: dict[str, DiagnosticUnit], users: DemoUsers) -> list[Clinician]:
+    """Unsaved clinicians for the demo doctors of the four units, linked to their users."""
+    return [
+        Clinician(
+            name=UNIT_DOCTORS[u.code],
+            role=Clinician.Role.UNIT_DOCTOR,
+            unit=units[u.code],
+            user=users.by_username[f"de.{u.short}"],
+        )
+        for u in UNITS
+    ]
 
 
 # --- Contact times --------------------------------------------------------------------------
@@ -551,6 +535,7 @@ def story_patients_build(
     as_of: date,
     practices: Sequence[Practice],
     gps_by_practice: dict[int, list[Clinician]],
+    users: DemoUsers,
 ) -> list[Patient]:
     """Unsaved Patient rows for the stories, in the demo practices by slot."""
     patients = []
@@ -574,6 +559,7 @@ def story_patients_build(
                 smoking=story.smoking,
                 is_fictional=True,
                 story=story.key,
+                user=users.by_username.get(story.username),
             )
         )
     return patients

@@ -236,19 +236,13 @@ def region_seed(
     story_list = demo.load_stories() if stories else []
     tables = generate_region_tables(patients, seed, as_of, n_practices=arguments.practices)
     with transaction.atomic():
-        # Checked again under the transaction: a concurrent seed may have finished meanwhile.
+        # Checked again here: a seed that finished meanwhile is found; two running at the very
+        # same time collide on the unique provider numbers, and one of them rolls back.
         previous = seeded_arguments()
         if previous is not None:
             return _already_seeded(previous, arguments, as_of_given=as_of_given)
         loader = _Loader(tables=tables, arguments=arguments, progress=progress)
-        loader.load()
-        story_patients = loader.load_stories(story_list)
-        users = demo.demo_users_create(
-            gps=loader.demo_gps,
-            units=loader.units,
-            story_patients=story_patients,
-            password=settings.OPSPOR_DEMO_PASSWORD,
-        )
+        users = loader.load(stories=story_list, password=settings.OPSPOR_DEMO_PASSWORD)
     return SeedResult(
         status="seeded",
         arguments=arguments,
@@ -480,7 +474,7 @@ class _Loader:
         self.patient_pk: dict[int, int] = {}
         self.demo_practices: list[Practice] = []
         self.staff: dict[int, list[Clinician]] = defaultdict(list)  # by practice pk
-        self.demo_gps: list[tuple[demo.DemoGP, Clinician]] = []
+        self.users = demo.DemoUsers()
         self.cprs: list[str] = []
         # (generated patient id, day) -> database id of the first contact that day
         self.contact_on: dict[tuple[int, int], int] = {}
@@ -499,9 +493,9 @@ class _Loader:
 
     # -- the region --
 
-    def load(self) -> None:
+    def load(self, *, stories: Sequence[demo.Story], password: str) -> demo.DemoUsers:
         self._check_collisions()
-        self._practices_and_clinicians()
+        self._practices_and_clinicians(stories=stories, password=password)
         self._patients()
         self._contacts()
         self._symptoms()
@@ -510,6 +504,8 @@ class _Loader:
         self._medications()
         self._diagnoses()
         self._exposures_and_family()
+        self._stories(stories)
+        return self.users
 
     def _make_cprs(self) -> list[str]:
         p = self.t["patients"]
@@ -539,7 +535,7 @@ class _Loader:
                     "seed an empty database."
                 )
 
-    def _practices_and_clinicians(self) -> None:
+    def _practices_and_clinicians(self, *, stories: Sequence[demo.Story], password: str) -> None:
         pr = self.t["practices"].to_pydict()
         cl = self.t["clinicians"].to_pydict()
         order = demo.demo_practice_order(
@@ -590,15 +586,23 @@ class _Loader:
         by_pk = {p.pk: p for p in made}
         self.demo_practices = [by_pk[self.practice_pk[pid]] for pid in order]
 
+        self.users = demo.demo_users_create(
+            gps=[spec for spec, _ in chosen_gps], stories=stories, password=password
+        )
+        user_of_row = {row: self.users.by_username[spec.username] for spec, row in chosen_gps}
         clinicians = [
-            Clinician(name=name, role=role, practice_id=self.practice_pk[pid])
-            for name, role, pid in zip(clinician_names, cl["role"], cl["practice_id"], strict=True)
+            Clinician(
+                name=name, role=role, practice_id=self.practice_pk[pid], user=user_of_row.get(i)
+            )
+            for i, (name, role, pid) in enumerate(
+                zip(clinician_names, cl["role"], cl["practice_id"], strict=True)
+            )
         ]
         made_c = self._orm_insert(clinicians)
         self.clinician_pk = {cid: c.pk for cid, c in zip(cl["clinician_id"], made_c, strict=True)}
         for c in made_c:
             self.staff[c.practice_id].append(c)
-        self.demo_gps = [(spec, made_c[row]) for spec, row in chosen_gps]
+        self._orm_insert(demo.unit_doctors_build(units=self.units, users=self.users))
 
     def _patients(self) -> None:
         p = self.t["patients"]
@@ -833,9 +837,9 @@ class _Loader:
 
     # -- the stories --
 
-    def load_stories(self, stories: Sequence[demo.Story]) -> list[tuple[demo.Story, Patient]]:
+    def _stories(self, stories: Sequence[demo.Story]) -> None:
         if not stories:
-            return []
+            return
         gps = {
             pk: [c for c in staff if c.role == Clinician.Role.GP]
             for pk, staff in self.staff.items()
@@ -845,6 +849,7 @@ class _Loader:
             as_of=self.args.as_of,
             practices=self.demo_practices,
             gps_by_practice=gps,
+            users=self.users,
         )
         made: list[Patient] = self._orm_insert(patients)
         rows = demo.story_rows_build(
@@ -854,7 +859,6 @@ class _Loader:
             clinicians_by_practice=self.staff,
         )
         demo.story_rows_insert(rows=rows, change_reason=self.reason, when=self.when)
-        return list(zip(stories, made, strict=True))
 
 
 def _provider_number(practice_id: int) -> str:
