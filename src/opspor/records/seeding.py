@@ -50,8 +50,9 @@ from opspor.synth.names import full_name, origin_for_language
 from opspor.synth.params import default_params
 from opspor.synth.region import default_practice_count
 
-# The database holds a demo region; a whole-region population is for `opspor synth`.
-MAX_PATIENTS = 200_000
+# The database holds a demo region (about 50 contacts a patient, 1 GB of memory per 20,000
+# patients while loading); a whole-region population is for `opspor synth`.
+MAX_PATIENTS = 50_000
 MAX_SEED = 2**32 - 1
 EARLIEST_AS_OF = date(2000, 1, 1)
 BATCH = 5_000
@@ -148,6 +149,8 @@ class SeedArguments:
     stories: bool
 
     def marker(self) -> str:
+        # Stored as the history change reason (100 characters): the longest, with the
+        # largest values the command accepts, is well under that.
         text = (
             f"{MARKER_PREFIX}--patients {self.patients} --seed {self.seed} "
             f"--as-of {self.as_of.isoformat()} --practices {self.practices}"
