@@ -106,8 +106,38 @@ def test_practices_have_valid_kinds_and_units(region_dir: Path) -> None:
             "herlev_gentofte",
             "nordsjaelland",
         }
-        assert row["phone"].startswith("+45 ")
+        # No Danish number starts with 0: a demo number can never ring a real line.
+        assert row["phone"].startswith("+45 0")
+        assert row["direct_phone"].startswith("+45 0")
         assert row["direct_phone"] != row["phone"]
+
+
+def test_practices_see_patients_on_weekdays_only(region_dir: Path) -> None:
+    t = pq.read_table(region_dir / "contacts.parquet", columns=["contact_date"])
+    weekday = (t["contact_date"].cast(pa.int32()).to_numpy() + 3) % 7  # 1970-01-01: Thursday
+    # Only a contact squeezed against the first or last day of a registration may stay put.
+    assert np.count_nonzero(weekday >= 5) / len(weekday) < 0.0005
+    assert np.bincount(weekday, minlength=7)[:5].min() > 0.18 * len(weekday)
+
+
+def test_symptoms_are_recorded_on_a_contact_day(region_dir: Path) -> None:
+    contacts = pq.read_table(
+        region_dir / "contacts.parquet", columns=["patient_id", "contact_date"]
+    )
+    symptoms = pq.read_table(
+        region_dir / "symptoms.parquet", columns=["patient_id", "recorded_date"]
+    )
+    seen = set(
+        zip(
+            contacts["patient_id"].to_pylist(),
+            contacts["contact_date"].to_pylist(),
+            strict=True,
+        )
+    )
+    recorded = zip(
+        symptoms["patient_id"].to_pylist(), symptoms["recorded_date"].to_pylist(), strict=True
+    )
+    assert all(key in seen for key in recorded)
 
 
 def test_own_gp_is_a_gp_of_the_patients_practice(region_dir: Path) -> None:

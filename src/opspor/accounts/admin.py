@@ -1,8 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from opspor.accounts.models import AccessLogEntry, ApiToken, User
+
+admin.site.site_header = _("Opspor administration")
+admin.site.site_title = _("Opspor administration")
+admin.site.index_title = _("Users, practices and diagnostic units")
 
 
 @admin.register(User)

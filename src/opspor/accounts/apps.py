@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "opspor.accounts"
     label = "accounts"
-    verbose_name = "Accounts and access"
+    verbose_name = _("Accounts and access")

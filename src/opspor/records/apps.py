@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RecordsConfig(AppConfig):
     name = "opspor.records"
     label = "records"
-    verbose_name = "Clinical record"
+    verbose_name = _("Clinical record")

@@ -117,6 +117,20 @@ def _prediagnostic_contacts(
     return np.concatenate(pats), np.concatenate(days)
 
 
+def _on_weekdays(rng: np.random.Generator, day: I64, first: I64, last: I64) -> I64:
+    """Move each weekend contact to a random weekday of the same week, within [first, last].
+
+    Practices are closed at weekends (out-of-hours care is another service), so a weekend
+    contact in daytime general practice would be a tell-tale of synthetic data. Day 0
+    (1970-01-01) was a Thursday, so `(day + 3) % 7` counts Monday as 0.
+    """
+    weekday = (day + 3) % 7
+    weekend = weekday >= 5
+    monday = day - weekday
+    moved = np.where(weekend, monday + rng.integers(0, 5, len(day)), day)
+    return np.clip(moved, first, last)
+
+
 def _sort_contacts(patient: I64, day: I64, window: Window) -> tuple[I64, I64]:
     key = (patient << DAY_BITS) | (day - window.start)
     key.sort()
@@ -187,6 +201,8 @@ def generate_events(
 ) -> Events:
     base_pat, base_day = _base_contacts(rng, c, window, rates, p.history_years)
     extra_pat, extra_day = _prediagnostic_contacts(rng, c, rates, p)
+    base_day = _on_weekdays(rng, base_day, c.active_from[base_pat], c.active_to[base_pat] - 1)
+    extra_day = _on_weekdays(rng, extra_day, c.active_from[extra_pat], c.active_to[extra_pat] - 1)
     patient, day = _sort_contacts(
         np.concatenate([base_pat, extra_pat]), np.concatenate([base_day, extra_day]), window
     )

@@ -37,12 +37,11 @@ def default_practice_count(n_patients: int, p: SynthParams) -> int:
 
 
 def _phone(rng: np.random.Generator, n: int) -> list[str]:
-    # Fictional eight-digit numbers in the landline style of the Copenhagen area.
+    # No Danish subscriber number starts with 0, so these can never ring a real line.
     digits = rng.integers(0, 10_000_000, size=n)
-    lead = rng.choice(np.array([3, 4]), size=n)
     out = []
-    for a, d in zip(lead, digits, strict=True):
-        s = f"{a}{d:07d}"
+    for d in digits:
+        s = f"0{d:07d}"
         out.append(f"+45 {s[0:2]} {s[2:4]} {s[4:6]} {s[6:8]}")
     return out
 
