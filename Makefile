@@ -6,8 +6,8 @@ PORT ?= 8000
 DEMO_PATIENTS ?= 3000
 VENV := .venv
 BIN := $(VENV)/bin
-# Django 6 needs Python 3.12 or newer; take the first interpreter that is.
-PYTHON ?= $(shell for p in python3.13 python3.12 /root/.pyenv/versions/3.13*/bin/python3 /root/.pyenv/versions/3.12*/bin/python3 python3; do \
+# Django 6 needs Python 3.12 or newer; prefer 3.12, which requirements.lock was resolved for.
+PYTHON ?= $(shell for p in python3.12 /root/.pyenv/versions/3.12*/bin/python3 python3.13 /root/.pyenv/versions/3.13*/bin/python3 python3; do \
 	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
 INSTALLED := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed

@@ -464,3 +464,15 @@ def test_region_overview_costs_a_bounded_number_of_queries(
     client = _client(factories.user(Role.ANALYST))
     with django_assert_max_num_queries(6):
         assert client.get(reverse("region")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_english_pages_show_dates_day_first_with_the_month_in_letters() -> None:
+    from django.template import Context, Template
+    from django.utils import translation
+
+    with translation.override("en"):
+        rendered = Template('{{ day|date:"SHORT_DATE_FORMAT" }}').render(
+            Context({"day": date(2026, 5, 1)})
+        )
+    assert rendered == "1 May 2026"
