@@ -160,3 +160,33 @@ def test_a_birth_date_in_the_future_is_refused() -> None:
     with pytest.raises(ValidationError) as error:
         patient.full_clean()
     assert "birth_date" in error.value.message_dict
+
+
+@pytest.mark.parametrize(
+    ("model", "fields"),
+    [
+        (
+            Symptom,
+            {"code": "not_a_symptom", "onset": date(2025, 1, 1), "recorded_on": date(2025, 1, 1)},
+        ),
+        (
+            LabResult,
+            {"code": "unobtainium", "value": 1.0, "unit": "mmol/L", "taken_on": date(2025, 1, 1)},
+        ),
+    ],
+)
+def test_codes_outside_the_vocabulary_are_refused(model: type, fields: dict) -> None:
+    row = model(patient=factories.patient(), **fields)
+    with pytest.raises(ValidationError) as error:
+        row.full_clean()
+    assert error.value.error_dict["code"][0].code == "unknown_code"
+    assert model.objects.count() == 0
+
+
+def test_vocabulary_codes_are_accepted() -> None:
+    Symptom(
+        patient=factories.patient(),
+        code="haemoptysis",
+        onset=date(2025, 1, 1),
+        recorded_on=date(2025, 1, 2),
+    ).full_clean()

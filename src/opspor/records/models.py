@@ -126,6 +126,34 @@ class Clinician(models.Model):
         return self.name
 
 
+def _validate_code(kind: str, value: str) -> None:
+    # Imported here: the vocabulary is loaded on first use, not when models are imported.
+    from opspor.engine.vocab import load_vocabulary
+
+    if value not in getattr(load_vocabulary(), kind):
+        raise ValidationError(
+            _("%(code)s is not a code of the vocabulary."),
+            code="unknown_code",
+            params={"code": value},
+        )
+
+
+def validate_symptom_code(value: str) -> None:
+    _validate_code("symptoms", value)
+
+
+def validate_lab_code(value: str) -> None:
+    _validate_code("labs", value)
+
+
+def validate_finding_code(value: str) -> None:
+    _validate_code("findings", value)
+
+
+def validate_exposure_code(value: str) -> None:
+    _validate_code("exposures", value)
+
+
 def validate_cpr(value: str) -> None:
     try:
         cpr_numbers.normalise(value)
@@ -229,7 +257,11 @@ class ClinicalRow(models.Model):
 
 class OccupationalExposure(ClinicalRow):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="exposures")
-    code = models.SlugField(max_length=60, help_text=_("Vocabulary code, e.g. firefighting_smoke"))
+    code = models.SlugField(
+        max_length=60,
+        validators=[validate_exposure_code],
+        help_text=_("Vocabulary code, e.g. firefighting_smoke"),
+    )
     years = models.PositiveSmallIntegerField(null=True, blank=True)
     note = models.TextField(blank=True)
 
@@ -281,7 +313,11 @@ class Symptom(ClinicalRow):
     contact = models.ForeignKey(
         Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="symptoms"
     )
-    code = models.SlugField(max_length=60, help_text=_("Vocabulary code, e.g. haemoptysis"))
+    code = models.SlugField(
+        max_length=60,
+        validators=[validate_symptom_code],
+        help_text=_("Vocabulary code, e.g. haemoptysis"),
+    )
     onset = models.DateField()
     recorded_on = models.DateField()
     persistent = models.BooleanField(default=False)
@@ -299,7 +335,11 @@ class Symptom(ClinicalRow):
 
 class LabResult(ClinicalRow):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="lab_results")
-    code = models.SlugField(max_length=60, help_text=_("Vocabulary code, e.g. haemoglobin"))
+    code = models.SlugField(
+        max_length=60,
+        validators=[validate_lab_code],
+        help_text=_("Vocabulary code, e.g. haemoglobin"),
+    )
     npu = models.CharField(max_length=12, blank=True)
     value = models.FloatField()
     unit = models.CharField(max_length=20)
@@ -362,7 +402,7 @@ class ClinicalFinding(ClinicalRow):
     """An examination or imaging finding, e.g. a chest X-ray suggesting lung cancer."""
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="findings")
-    code = models.SlugField(max_length=60)
+    code = models.SlugField(max_length=60, validators=[validate_finding_code])
     found_on = models.DateField()
     note = models.TextField(blank=True)
 

@@ -1,0 +1,34 @@
+"""The seeded demo users of every role log in through a real browser, as README lists them."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from playwright.sync_api import Page, expect
+from pytest_django.live_server_helper import LiveServer
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+
+
+@pytest.mark.parametrize(
+    ("username", "lands_on", "shows"),
+    [
+        ("laege.berg", "/patients/", "Jørgen Madsen"),
+        ("patient.ole", "/patients/me/", "Fiktiv demopatient"),
+        ("de.herlev", "/unit/", "Herlev"),
+        ("analytiker", "/region/", "Regionsoverblik"),
+        ("admin", "/admin/", "Opspor"),
+    ],
+)
+def test_each_demo_role_logs_in_to_its_page(
+    page: Page, live_server: LiveServer, username: str, lands_on: str, shows: str
+) -> None:
+    call_command("seed", "--patients", "120", "--seed", "2026", "--no-progress")
+    page.goto(live_server.url + "/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", settings.OPSPOR_DEMO_PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+    assert page.url == live_server.url + lands_on
+    expect(page.locator("body")).to_contain_text(shows)
