@@ -1,0 +1,87 @@
+"""The context, indexed once for the rules: latest value per lab, symptoms by code, signals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from opspor.engine.context import LabEntry, PatientContext, SymptomEntry
+
+
+@dataclass
+class Facts:
+    context: PatientContext
+    as_of: date
+    age: int
+    sex: str
+    smoking: str
+    exposures: frozenset[str]
+    family_sites: tuple[str, ...]
+    symptoms: dict[str, list[SymptomEntry]]
+    findings: dict[str, date]
+    labs: dict[str, list[LabEntry]]  # newest first
+    signals: dict[str, bool] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, context: PatientContext, signals: dict[str, bool] | None = None) -> Facts:
+        symptoms: dict[str, list[SymptomEntry]] = {}
+        for s in context.symptoms:
+            symptoms.setdefault(s.code, []).append(s)
+        findings: dict[str, date] = {}
+        for f in context.findings:
+            if f.code not in findings or f.date > findings[f.code]:
+                findings[f.code] = f.date
+        labs: dict[str, list[LabEntry]] = {}
+        for lab in sorted(context.labs, key=lambda entry: entry.date, reverse=True):
+            labs.setdefault(lab.code, []).append(lab)
+        age = context.age()
+        for code, day in _lab_interpretations(labs, context, age):
+            if code not in findings or day > findings[code]:
+                findings[code] = day
+        return cls(
+            context=context,
+            as_of=context.as_of,
+            age=age,
+            sex=context.patient.sex,
+            smoking=context.patient.smoking,
+            exposures=frozenset(context.patient.occupational_exposures),
+            family_sites=tuple(m.cancer_site for m in context.patient.family_history),
+            symptoms=symptoms,
+            findings=findings,
+            labs=labs,
+            signals=dict(signals or {}),
+        )
+
+
+# A lab interpretation (anaemia, thrombocytosis, ...) is read from the newest result taken
+# within this many days; an older result says nothing about the patient today.
+LAB_INTERPRETATION_DAYS = 90
+
+
+def _lab_interpretations(
+    labs: dict[str, list[LabEntry]], context: PatientContext, age: int
+) -> list[tuple[str, date]]:
+    """Findings that the vocabulary defines as readings of a lab value, e.g. thrombocytosis."""
+    from opspor.engine.vocab import load_vocabulary
+
+    vocab = load_vocabulary()
+    out: list[tuple[str, date]] = []
+    for finding in vocab.findings.values():
+        rule = finding.derived_from
+        if rule is None or rule.lab not in labs:
+            continue
+        newest = labs[rule.lab][0]
+        if (context.as_of - newest.date).days > LAB_INTERPRETATION_DAYS:
+            continue
+        low, high = vocab.labs[rule.lab].reference_interval(sex=context.patient.sex, age=age)
+        value = newest.value
+        holds = {
+            "above": rule.threshold is not None and value > rule.threshold,
+            "below": rule.threshold is not None and value < rule.threshold,
+            "at_least": rule.threshold is not None and value >= rule.threshold,
+            "above_upper_limit": high is not None and value > high,
+            "below_lower_limit": low is not None and value < low,
+        }[rule.comparison]
+        if holds:
+            out.append((finding.code, newest.date))
+    return out

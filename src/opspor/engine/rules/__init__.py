@@ -1,0 +1,1 @@
+"""Guideline rule sets as YAML data, their schema and their evaluation."""

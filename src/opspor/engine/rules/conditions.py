@@ -1,0 +1,235 @@
+"""The conditions a rule can state, and how each is tested against a patient's facts.
+
+A test returns the evidence it used when the condition holds, or None when it does not, so
+that every finding can say *why*. Only `not` can turn more evidence into fewer matches, and
+the guideline rule sets do not need it for symptoms: an extra symptom never removes a match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from opspor.engine.facts import Facts
+
+Evidence = dict[str, object]
+Course = Literal["any", "persistent", "recurrent", "persistent_or_recurrent"]
+
+
+class Condition(Protocol):
+    def test(self, facts: Facts) -> list[Evidence] | None: ...
+
+
+@dataclass(frozen=True)
+class Age:
+    minimum: int | None = None
+    maximum: int | None = None
+
+    def test(self, facts: Facts) -> list[Evidence] | None:
+        if self.minimum is not None and facts.age < self.minimum:
+            return None
+        if self.maximum is not None and facts.age > self.maximum:
+            return None
+        return [{"input": "age", "value": facts.age}]
+
+
+@dataclass(frozen=True)
+class Sex:
+    sex: str
+
+    def test(self, facts: Facts) -> list[Evidence] | None:
+        return [{"input": "sex", "value": facts.sex}] if facts.sex == self.sex else None
+
+
+@dataclass(frozen=True)
+class Smoking:
+    statuses: frozenset[str]
+
+    def test(self, facts: Facts) -> list[Evidence] | None:
+        if facts.smoking in self.statuses:
+            return [{"input": "smoking", "value": facts.smoking}]
+        return None
+
+
+@dataclass(frozen=True)
+class Exposure:
+    codes: frozenset[str]
+
+    def test(self, facts: Facts) -> list[Evidence] | None:
+        hit = sorted(self.codes & facts.exposures)
+        return [{"input": "occupational_exposure", "code": c} for c in hit] or None
+
+
+@dataclass(frozen=True)
+class FamilyHistory:
+    sites: frozenset[str]
+    at_least: int = 1
+
+    def test(self, facts: Facts) -> list[Evidence] | None:
+        hits = [s for s in facts.family_sites if not self.sites or s in self.sites]
+        if len(hits) < self.at_least:
+            return None
+        return [{"input": "family_history", "cancer_site": s} for s in hits]
+
+
+@dataclass(frozen=True)
+class Symptom:
+    code: str
+    unexplained: bool = True
+    course: Course = "any"
+    within_days: int | None = None
+
+    def test(self, facts: Facts) -> list[Evidence] | None:
+        for entry in facts.symptoms.get(self.code, ()):
+            if self.unexplained and not entry.unexplained:
+                continue
+            if self.course == "persistent" and not entry.persistent:
+                continue
+            if self.course == "recurrent" and not entry.recurrent:
+                continue
+            if self.course == "persistent_or_recurrent" and not (
+                entry.persistent or entry.recurrent
+            ):
+                continue
+            if self.within_days is not None and (facts.as_of - entry.onset).days > self.within_days:
+                continue
+            return [
+                {
+                    "input": "symptom",
+                    "code": entry.code,
+                    "onset": entry.onset.isoformat(),
+                    "unexplained": entry.unexplained,
+                    "persistent": entry.persistent,
+                    "recurrent": entry.recurrent,
+                }
+            ]
+        return None
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    within_days: int | None = None
+
+    def test(self, facts: Facts) -> list[Evidence] | None:
+        found = facts.findings.get(self.code)
+        if found is None:
+            return None
+        if self.within_days is not None and (facts.as_of - found).days > self.within_days:
+            return None
+        return [{"input": "finding", "code": self.code, "date": found.isoformat()}]
+
+
+@dataclass(frozen=True)
+class Lab:
+    """The newest result of a test within the window, compared with a threshold."""
+
+    code: str
+    above: float | None = None
+    below: float | None = None
+    at_least: float | None = None
+    at_most: float | None = None
+    within_days: int = 90
+
+    def test(self, facts: Facts) -> list[Evidence] | None:
+        results = facts.labs.get(self.code)
+        if not results:
+            return None
+        newest = results[0]
+        if (facts.as_of - newest.date).days > self.within_days:
+            return None
+        v = newest.value
+        if self.above is not None and not v > self.above:
+            return None
+        if self.below is not None and not v < self.below:
+            return None
+        if self.at_least is not None and not v >= self.at_least:
+            return None
+        if self.at_most is not None and not v <= self.at_most:
+            return None
+        return [
+            {
+                "input": "lab",
+                "code": self.code,
+                "value": v,
+                "unit": newest.unit,
+                "date": newest.date.isoformat(),
+            }
+        ]
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A signal computed from the contact or medication history (e.g. a pattern break)."""
+
+    name: str
+
+    def test(self, facts: Facts) -> list[Evidence] | None:
+        return [{"input": "signal", "name": self.name}] if facts.signals.get(self.name) else None
+
+
+@dataclass(frozen=True)
+class AllOf:
+    conditions: tuple[Condition, ...]
+
+    def test(self, facts: Facts) -> list[Evidence] | None:
+        evidence: list[Evidence] = []
+        for condition in self.conditions:
+            found = condition.test(facts)
+            if found is None:
+                return None
+            evidence += found
+        return evidence
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    conditions: tuple[Condition, ...]
+
+    def test(self, facts: Facts) -> list[Evidence] | None:
+        # Every branch that holds is reported, not only the first, so that the GP sees all
+        # the reasons a recommendation applies.
+        evidence: list[Evidence] = []
+        matched = False
+        for condition in self.conditions:
+            found = condition.test(facts)
+            if found is not None:
+                matched = True
+                evidence += found
+        return evidence if matched else None
+
+
+@dataclass(frozen=True)
+class AtLeast:
+    n: int
+    conditions: tuple[Condition, ...]
+
+    def test(self, facts: Facts) -> list[Evidence] | None:
+        evidence: list[Evidence] = []
+        count = 0
+        for condition in self.conditions:
+            found = condition.test(facts)
+            if found is not None:
+                count += 1
+                evidence += found
+        return evidence if count >= self.n else None
+
+
+@dataclass(frozen=True)
+class Not:
+    condition: Condition
+
+    def test(self, facts: Facts) -> list[Evidence] | None:
+        return None if self.condition.test(facts) is not None else []
+
+
+def dedupe(evidence: Sequence[Evidence]) -> list[Evidence]:
+    seen: set[tuple[tuple[str, object], ...]] = set()
+    out: list[Evidence] = []
+    for item in evidence:
+        key = tuple(sorted(item.items()))
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out

@@ -1,0 +1,395 @@
+"""Rule sets as YAML data: their schema, and the parser that names file, rule and field.
+
+A rule set file has a header (`ruleset`, `title`, `source`) and a list of `rules`. A rule:
+
+    - id: ng12-1.1.1-haemoptysis          # unique, lower case
+      cancer_site: lung
+      recommendation: suspected_cancer_referral  # or urgent_investigation,
+                                          # consider_referral, safety_net
+      investigation: null                 # or chest_xray, full_blood_count, fit, psa, ...
+      within_days: 14                     # the guideline's time frame, or null
+      source: {recommendation_number: "1.1.1"}
+      explanation: {da: "...", en: "..."}
+      clinical_judgement: null            # or {da, en}: what the rule leaves to the doctor
+      when: <condition>
+
+A condition is a mapping with exactly one key:
+    all: [<condition>, ...]             any: [<condition>, ...]        not: <condition>
+    at_least: {n: 2, of: [<condition>, ...]}
+    age: {min: 40, max: 59}             sex: female | male
+    smoking: [current, former]          exposure: [asbestos, ...]
+    family_history: {sites: [breast, ovarian], at_least: 1}
+    symptom: haemoptysis | {code, unexplained: true, course: any | persistent | recurrent
+                            | persistent_or_recurrent, within_days: 90}
+    symptoms: {at_least: 2, of: [cough, fatigue, ...], unexplained: true, course: any}
+    finding: chest_xray_suggests_lung_cancer | {code, within_days}
+    lab: {code: platelets, above: 400, within_days: 90}   (above, below, at_least, at_most)
+    signal: pattern_break | long_absence | low_continuity | medication_rise
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, get_args
+
+from opspor.engine.rules import conditions as c
+from opspor.engine.vocab import Vocabulary
+
+Recommendation = Literal[
+    "suspected_cancer_referral", "urgent_investigation", "consider_referral", "safety_net"
+]
+RECOMMENDATIONS: tuple[str, ...] = get_args(Recommendation)
+INVESTIGATIONS = (
+    "chest_xray",
+    "ct_thorax_abdomen",
+    "full_blood_count",
+    "fit",
+    "psa",
+    "ultrasound",
+    "abdominal_ultrasound",
+    "pelvic_ultrasound",
+    "renal_ultrasound",
+    "ca125",
+    "endoscopy",
+    "upper_gi_endoscopy",
+    "ct_abdomen",
+    "blood_tests",
+    "urine_dipstick",
+    "serum_protein_electrophoresis",
+    "mammography",
+    "diagnostic_pathway_tests",
+)
+SIGNALS = ("pattern_break", "long_absence", "low_continuity", "medication_rise")
+COURSES = ("any", "persistent", "recurrent", "persistent_or_recurrent")
+SMOKING = ("never", "former", "current", "unknown")
+_ID = re.compile(r"^[a-z0-9][a-z0-9.\-_]*$")
+
+
+class RuleError(ValueError):
+    """A rule file that cannot be used; the message names the file, the rule and the field."""
+
+
+@dataclass(frozen=True)
+class Text:
+    da: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.da if lang == "da" else self.en
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    cancer_site: str
+    recommendation: str
+    investigation: str | None
+    within_days: int | None
+    recommendation_number: str
+    explanation: Text
+    clinical_judgement: Text | None
+    when: c.Condition
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    name: str
+    title: str
+    source: dict[str, str]
+    rules: tuple[Rule, ...]
+
+
+class _Parser:
+    def __init__(self, file: str, vocab: Vocabulary) -> None:
+        self.file = file
+        self.vocab = vocab
+        self.rule_id = "(header)"
+
+    def fail(self, path: str, message: str) -> RuleError:
+        return RuleError(f"{self.file}: rule {self.rule_id}: {path}: {message}")
+
+    # -- helpers ---------------------------------------------------------------------------
+    def mapping(self, value: Any, path: str) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self.fail(path, f"expected a mapping, got {type(value).__name__}")
+        return value
+
+    def keys(
+        self, value: Mapping[str, Any], path: str, allowed: set[str], required: set[str]
+    ) -> None:
+        unknown = set(value) - allowed
+        if unknown:
+            raise self.fail(path, f"unknown field(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+        missing = required - set(value)
+        if missing:
+            raise self.fail(path, f"missing field(s) {sorted(missing)}")
+
+    def integer(self, value: Any, path: str, minimum: int = 0) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise self.fail(path, f"expected a whole number of at least {minimum}, got {value!r}")
+        return value
+
+    def number(self, value: Any, path: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(path, f"expected a number, got {value!r}")
+        return float(value)
+
+    def text(self, value: Any, path: str) -> Text:
+        m = self.mapping(value, path)
+        self.keys(m, path, {"da", "en"}, {"da", "en"})
+        for lang in ("da", "en"):
+            if not isinstance(m[lang], str) or not m[lang].strip():
+                raise self.fail(f"{path}.{lang}", "expected a non-empty text")
+        return Text(da=m["da"].strip(), en=m["en"].strip())
+
+    def code(self, value: Any, path: str, known: Mapping[str, object], kind: str) -> str:
+        if not isinstance(value, str) or value not in known:
+            raise self.fail(path, f"{value!r} is not a {kind} code of the vocabulary")
+        return value
+
+    def choice(self, value: Any, path: str, choices: tuple[str, ...]) -> str:
+        if value not in choices:
+            raise self.fail(path, f"{value!r} is not one of {', '.join(choices)}")
+        return str(value)
+
+    def listing(self, value: Any, path: str) -> list[Any]:
+        if not isinstance(value, list) or not value:
+            raise self.fail(path, "expected a non-empty list")
+        return value
+
+    # -- conditions ------------------------------------------------------------------------
+    def condition(self, value: Any, path: str) -> c.Condition:
+        m = self.mapping(value, path)
+        if len(m) != 1:
+            raise self.fail(path, f"a condition has exactly one key, got {sorted(m) or 'none'}")
+        ((key, arg),) = m.items()
+        handler = self._handlers().get(key)
+        if handler is None:
+            raise self.fail(path, f"unknown condition {key!r}; known: {sorted(self._handlers())}")
+        return handler(arg, f"{path}.{key}")
+
+    def _handlers(self) -> dict[str, Callable[[Any, str], c.Condition]]:
+        return {
+            "all": lambda a, p: c.AllOf(self.conditions(a, p)),
+            "any": lambda a, p: c.AnyOf(self.conditions(a, p)),
+            "not": lambda a, p: c.Not(self.condition(a, p)),
+            "at_least": self.at_least,
+            "age": self.age,
+            "sex": lambda a, p: c.Sex(self.choice(a, p, ("female", "male"))),
+            "smoking": lambda a, p: c.Smoking(
+                frozenset(
+                    self.choice(s, f"{p}[{i}]", SMOKING) for i, s in enumerate(self.listing(a, p))
+                )
+            ),
+            "exposure": lambda a, p: c.Exposure(
+                frozenset(
+                    self.code(s, f"{p}[{i}]", self.vocab.exposures, "exposure")
+                    for i, s in enumerate(self.listing(a, p))
+                )
+            ),
+            "family_history": self.family_history,
+            "symptom": self.symptom,
+            "symptoms": self.symptoms,
+            "finding": self.finding,
+            "lab": self.lab,
+            "signal": lambda a, p: c.Signal(self.choice(a, p, SIGNALS)),
+        }
+
+    def conditions(self, value: Any, path: str) -> tuple[c.Condition, ...]:
+        return tuple(
+            self.condition(v, f"{path}[{i}]") for i, v in enumerate(self.listing(value, path))
+        )
+
+    def at_least(self, value: Any, path: str) -> c.Condition:
+        m = self.mapping(value, path)
+        self.keys(m, path, {"n", "of"}, {"n", "of"})
+        of = self.conditions(m["of"], f"{path}.of")
+        n = self.integer(m["n"], f"{path}.n", 1)
+        if n > len(of):
+            raise self.fail(f"{path}.n", f"{n} is more than the {len(of)} conditions listed")
+        return c.AtLeast(n, of)
+
+    def age(self, value: Any, path: str) -> c.Condition:
+        m = self.mapping(value, path)
+        self.keys(m, path, {"min", "max"}, set())
+        lo = self.integer(m["min"], f"{path}.min") if "min" in m else None
+        hi = self.integer(m["max"], f"{path}.max") if "max" in m else None
+        if lo is None and hi is None:
+            raise self.fail(path, "give min, max or both")
+        if lo is not None and hi is not None and lo > hi:
+            raise self.fail(path, f"min {lo} is above max {hi}")
+        return c.Age(lo, hi)
+
+    def family_history(self, value: Any, path: str) -> c.Condition:
+        m = self.mapping(value, path)
+        self.keys(m, path, {"sites", "at_least"}, {"sites"})
+        sites = frozenset(str(s) for s in self.listing(m["sites"], f"{path}.sites"))
+        return c.FamilyHistory(sites, self.integer(m.get("at_least", 1), f"{path}.at_least", 1))
+
+    def _symptom_options(self, m: Mapping[str, Any], path: str) -> tuple[bool, str, int | None]:
+        unexplained = m.get("unexplained", True)
+        if not isinstance(unexplained, bool):
+            raise self.fail(f"{path}.unexplained", "expected true or false")
+        course = self.choice(m.get("course", "any"), f"{path}.course", COURSES)
+        within = m.get("within_days")
+        within_days = None if within is None else self.integer(within, f"{path}.within_days", 1)
+        return unexplained, course, within_days
+
+    def symptom(self, value: Any, path: str) -> c.Condition:
+        if isinstance(value, str):
+            return c.Symptom(self.code(value, path, self.vocab.symptoms, "symptom"))
+        m = self.mapping(value, path)
+        self.keys(m, path, {"code", "unexplained", "course", "within_days"}, {"code"})
+        unexplained, course, within_days = self._symptom_options(m, path)
+        code = self.code(m["code"], f"{path}.code", self.vocab.symptoms, "symptom")
+        return c.Symptom(code, unexplained, course, within_days)  # type: ignore[arg-type]
+
+    def symptoms(self, value: Any, path: str) -> c.Condition:
+        m = self.mapping(value, path)
+        self.keys(
+            m, path, {"at_least", "of", "unexplained", "course", "within_days"}, {"at_least", "of"}
+        )
+        unexplained, course, within_days = self._symptom_options(m, path)
+        codes = [
+            self.code(s, f"{path}.of[{i}]", self.vocab.symptoms, "symptom")
+            for i, s in enumerate(self.listing(m["of"], f"{path}.of"))
+        ]
+        n = self.integer(m["at_least"], f"{path}.at_least", 1)
+        if n > len(codes):
+            raise self.fail(
+                f"{path}.at_least", f"{n} is more than the {len(codes)} symptoms listed"
+            )
+        return c.AtLeast(
+            n,
+            tuple(c.Symptom(code, unexplained, course, within_days) for code in codes),  # type: ignore[arg-type]
+        )
+
+    def finding(self, value: Any, path: str) -> c.Condition:
+        if isinstance(value, str):
+            return c.Finding(self.code(value, path, self.vocab.findings, "finding"))
+        m = self.mapping(value, path)
+        self.keys(m, path, {"code", "within_days"}, {"code"})
+        within = m.get("within_days")
+        return c.Finding(
+            self.code(m["code"], f"{path}.code", self.vocab.findings, "finding"),
+            None if within is None else self.integer(within, f"{path}.within_days", 1),
+        )
+
+    def lab(self, value: Any, path: str) -> c.Condition:
+        m = self.mapping(value, path)
+        comparisons = {"above", "below", "at_least", "at_most"}
+        self.keys(m, path, {"code", "within_days"} | comparisons, {"code"})
+        if not comparisons & set(m):
+            raise self.fail(path, "give a threshold: above, below, at_least or at_most")
+        bounds = {k: self.number(m[k], f"{path}.{k}") for k in comparisons & set(m)}
+        return c.Lab(
+            code=self.code(m["code"], f"{path}.code", self.vocab.labs, "lab"),
+            within_days=self.integer(m.get("within_days", 90), f"{path}.within_days", 1),
+            **bounds,
+        )
+
+    # -- rules -----------------------------------------------------------------------------
+    def rule(self, value: Any, index: int) -> Rule:
+        path = f"rules[{index}]"
+        m = self.mapping(value, path)
+        self.rule_id = str(m.get("id", f"#{index}"))
+        fields = {
+            "id",
+            "cancer_site",
+            "recommendation",
+            "investigation",
+            "within_days",
+            "source",
+            "explanation",
+            "clinical_judgement",
+            "when",
+        }
+        self.keys(
+            m,
+            "rule",
+            fields,
+            {"id", "cancer_site", "recommendation", "source", "explanation", "when"},
+        )
+        if not isinstance(m["id"], str) or not _ID.match(m["id"]):
+            raise self.fail("id", "expected lower-case letters, digits, dots and dashes")
+        source = self.mapping(m["source"], "source")
+        self.keys(source, "source", {"recommendation_number", "note"}, {"recommendation_number"})
+        investigation = m.get("investigation")
+        if investigation is not None:
+            self.choice(investigation, "investigation", INVESTIGATIONS)
+        within = m.get("within_days")
+        judgement = m.get("clinical_judgement")
+        return Rule(
+            id=m["id"],
+            cancer_site=str(m["cancer_site"]),
+            recommendation=self.choice(m["recommendation"], "recommendation", RECOMMENDATIONS),
+            investigation=investigation,
+            within_days=None if within is None else self.integer(within, "within_days", 0),
+            recommendation_number=str(source["recommendation_number"]),
+            explanation=self.text(m["explanation"], "explanation"),
+            clinical_judgement=None
+            if judgement is None
+            else self.text(judgement, "clinical_judgement"),
+            when=self.condition(m["when"], "when"),
+        )
+
+    def ruleset(self, data: Any) -> RuleSet:
+        m = self.mapping(data, "file")
+        self.keys(
+            m,
+            "file",
+            {"ruleset", "title", "source", "rules", "notes"},
+            {"ruleset", "title", "source", "rules"},
+        )
+        source = self.mapping(m["source"], "source")
+        self.keys(
+            source,
+            "source",
+            {"title", "url", "version", "publisher", "note"},
+            {"title", "url", "version"},
+        )
+        raw_rules = m["rules"]
+        if not isinstance(raw_rules, list):
+            raise self.fail("rules", "expected a list")
+        rules = tuple(self.rule(r, i) for i, r in enumerate(raw_rules))
+        self.rule_id = "(header)"
+        seen: set[str] = set()
+        for rule in rules:
+            if rule.id in seen:
+                self.rule_id = rule.id
+                raise self.fail("id", "the same id is used twice")
+            seen.add(rule.id)
+        return RuleSet(
+            name=str(m["ruleset"]),
+            title=str(m["title"]),
+            source={k: str(v) for k, v in source.items()},
+            rules=rules,
+        )
+
+    def rules_only(self, data: Any) -> tuple[Rule, ...]:
+        m = self.mapping(data, "file")
+        self.keys(m, "file", {"rules", "notes"}, {"rules"})
+        return tuple(self.rule(r, i) for i, r in enumerate(self.listing(m["rules"], "rules")))
+
+
+def parse_ruleset(data: Any, *, file: str, vocab: Vocabulary) -> RuleSet:
+    return _Parser(file, vocab).ruleset(data)
+
+
+def parse_rules(data: Any, *, file: str, vocab: Vocabulary) -> tuple[Rule, ...]:
+    """The rules of one file of a rule set kept as a folder (one file per cancer site)."""
+    return _Parser(file, vocab).rules_only(data)
+
+
+def merge(header: RuleSet, parts: list[tuple[str, tuple[Rule, ...]]]) -> RuleSet:
+    seen: dict[str, str] = {r.id: "_ruleset.yaml" for r in header.rules}
+    rules = list(header.rules)
+    for file, part in parts:
+        for rule in part:
+            if rule.id in seen:
+                raise RuleError(f"{file}: rule {rule.id}: id: already used in {seen[rule.id]}")
+            seen[rule.id] = file
+            rules.append(rule)
+    return RuleSet(name=header.name, title=header.title, source=header.source, rules=tuple(rules))
