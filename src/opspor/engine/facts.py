@@ -82,6 +82,26 @@ def _lab_interpretations(
             "above_upper_limit": high is not None and value > high,
             "below_lower_limit": low is not None and value < low,
         }[rule.comparison]
+        if holds and finding.code == "iron_deficiency_anaemia":
+            # Low haemoglobin alone is anaemia, not iron deficiency: that needs a low
+            # ferritin or a low MCV as well (vocabulary note on this finding).
+            holds = any(
+                _below_lower_limit(labs, other, context, age) for other in ("ferritin", "mcv")
+            )
         if holds:
             out.append((finding.code, newest.date))
     return out
+
+
+def _below_lower_limit(
+    labs: dict[str, list[LabEntry]], code: str, context: PatientContext, age: int
+) -> bool:
+    from opspor.engine.vocab import load_vocabulary
+
+    if code not in labs:
+        return False
+    newest = labs[code][0]
+    if (context.as_of - newest.date).days > LAB_INTERPRETATION_DAYS:
+        return False
+    low, _ = load_vocabulary().labs[code].reference_interval(sex=context.patient.sex, age=age)
+    return low is not None and newest.value < low
