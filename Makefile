@@ -73,6 +73,12 @@ lint: $(INSTALLED)  ## ruff and mypy
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
+.PHONY: schemas
+schemas: $(INSTALLED)  ## Write the engine's JSON Schemas to docs/schemas (a test checks they are current)
+	$(BIN)/python -c "import json; from opspor.engine.cli import schemas; s = schemas(); \
+	[open(f'docs/schemas/{n}.schema.json', 'w').write(json.dumps(s[k], indent=2, ensure_ascii=False) + '\n') \
+	 for n, k in (('patient-context', 'PatientContext'), ('assessment', 'Assessment'))]"
+
 .PHONY: lock
 lock: $(INSTALLED)  ## Re-resolve the pinned dependencies after editing pyproject.toml
 	$(BIN)/pip install --quiet uv

@@ -8,9 +8,12 @@ in a clinical input is worse than an error.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+MAX_CONTACTS = 20_000
+MAX_ROWS = 5_000
 
 Sex = Literal["female", "male"]
 SmokingStatus = Literal["never", "former", "current", "unknown"]
@@ -30,6 +33,23 @@ Relation = Literal[
 ]
 
 
+def _known(kind: str) -> AfterValidator:
+    def check(code: str) -> str:
+        from opspor.engine.vocab import load_vocabulary
+
+        if code not in getattr(load_vocabulary(), kind):
+            raise ValueError(f"unknown {kind[:-1]} code {code!r} (not in the vocabulary)")
+        return code
+
+    return AfterValidator(check)
+
+
+SymptomCode = Annotated[str, _known("symptoms")]
+FindingCode = Annotated[str, _known("findings")]
+LabCode = Annotated[str, _known("labs")]
+ExposureCode = Annotated[str, _known("exposures")]
+
+
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -46,7 +66,7 @@ class PatientFacts(_Input):
     lives_alone: bool = False
     interpreter_needed: bool = False
     language: str = Field(default="da", min_length=2, max_length=8)
-    occupational_exposures: tuple[str, ...] = ()
+    occupational_exposures: tuple[ExposureCode, ...] = ()
     family_history: tuple[FamilyMember, ...] = ()
     registered_from: date | None = None
 
@@ -58,7 +78,7 @@ class ContactEntry(_Input):
 
 
 class SymptomEntry(_Input):
-    code: str
+    code: SymptomCode
     onset: date
     unexplained: bool = True
     persistent: bool = False
@@ -66,12 +86,12 @@ class SymptomEntry(_Input):
 
 
 class FindingEntry(_Input):
-    code: str
+    code: FindingCode
     date: date
 
 
 class LabEntry(_Input):
-    code: str
+    code: LabCode
     value: float
     unit: str = Field(min_length=1, max_length=20)
     date: date
@@ -93,16 +113,19 @@ class PatientContext(_Input):
     as_of: date
     patient: PatientFacts
     current_clinician: str | None = Field(default=None, max_length=100)
-    contacts: tuple[ContactEntry, ...] = ()
-    symptoms: tuple[SymptomEntry, ...] = ()
-    findings: tuple[FindingEntry, ...] = ()
-    labs: tuple[LabEntry, ...] = ()
-    conditions: tuple[ConditionEntry, ...] = ()
-    medications: tuple[MedicationEntry, ...] = ()
+    # Limits far above any real record (ten years of a very frequent attender is a few
+    # thousand contacts), so that a runaway input is refused at once instead of slowing the
+    # engine for everyone.
+    contacts: tuple[ContactEntry, ...] = Field(default=(), max_length=MAX_CONTACTS)
+    symptoms: tuple[SymptomEntry, ...] = Field(default=(), max_length=MAX_ROWS)
+    findings: tuple[FindingEntry, ...] = Field(default=(), max_length=MAX_ROWS)
+    labs: tuple[LabEntry, ...] = Field(default=(), max_length=MAX_ROWS)
+    conditions: tuple[ConditionEntry, ...] = Field(default=(), max_length=MAX_ROWS)
+    medications: tuple[MedicationEntry, ...] = Field(default=(), max_length=MAX_ROWS)
 
     @model_validator(mode="after")
     def _dates_and_codes(self) -> Self:
-        problems = _unknown_codes(self)
+        problems: list[str] = []
         late: list[str] = []
         if self.patient.birth_date > self.as_of:
             late.append("patient.birth_date")
@@ -129,22 +152,3 @@ class PatientContext(_Input):
     def age(self) -> int:
         born, day = self.patient.birth_date, self.as_of
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
-def _unknown_codes(context: PatientContext) -> list[str]:
-    from opspor.engine.vocab import load_vocabulary
-
-    vocab = load_vocabulary()
-    problems: list[str] = []
-    for path, code, known in (
-        *((f"symptoms.{i}.code", s.code, vocab.symptoms) for i, s in enumerate(context.symptoms)),
-        *((f"findings.{i}.code", f.code, vocab.findings) for i, f in enumerate(context.findings)),
-        *((f"labs.{i}.code", lab.code, vocab.labs) for i, lab in enumerate(context.labs)),
-        *(
-            (f"patient.occupational_exposures.{i}", code, vocab.exposures)
-            for i, code in enumerate(context.patient.occupational_exposures)
-        ),
-    ):
-        if code not in known:
-            problems.append(f"{path}: unknown code {code!r}")
-    return problems

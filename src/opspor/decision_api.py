@@ -1,0 +1,42 @@
+"""`POST /api/v1/assess`: the engine over HTTP, for clinicians' systems."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+
+from opspor.accounts.models import Role
+from opspor.engine.assess import assess
+from opspor.engine.assessment import Assessment
+from opspor.engine.context import PatientContext
+from opspor.engine.rules.loader import DEFAULT_RULESET, RULESETS
+
+router = Router(tags=["decision support"])
+
+# The engine reads only what the caller sends; no record is opened. It is still clinical
+# decision support, so only clinicians may call it.
+_CLINICAL_ROLES = {Role.GP, Role.UNIT_DOCTOR}
+
+
+class AssessQuery(Schema):
+    ruleset: str = DEFAULT_RULESET
+
+
+@router.post(
+    "/assess",
+    response=Assessment,
+    summary="Assess one patient context",
+    description=(
+        "Takes a PatientContext (the schema of `opspor assess --schema`) and returns the "
+        f"Assessment. `ruleset` is one of {', '.join(RULESETS)}."
+    ),
+)
+def assess_context(
+    request: HttpRequest, context: PatientContext, query: Query[AssessQuery]
+) -> Assessment:
+    if getattr(request.user, "role", None) not in _CLINICAL_ROLES:
+        raise HttpError(403, "Only clinicians may use decision support.")
+    if query.ruleset not in RULESETS:
+        raise HttpError(422, f"ruleset must be one of {', '.join(RULESETS)}")
+    return assess(context, ruleset=query.ruleset)

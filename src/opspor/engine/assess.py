@@ -1,0 +1,240 @@
+"""`assess(context) -> Assessment`: signals, guideline criteria and their sources, in one pass.
+
+The engine supports, never decides: each finding says what it used and where it comes from,
+and no finding ever states that a patient does not have cancer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opspor.engine import assessment as out
+from opspor.engine.context import PatientContext
+from opspor.engine.facts import Facts
+from opspor.engine.rules.conditions import dedupe
+from opspor.engine.rules.loader import DEFAULT_RULESET, load_ruleset
+from opspor.engine.rules.schema import RuleSet
+from opspor.engine.settings import DEFAULT_SETTINGS, EngineSettings
+from opspor.engine.signals.absence import long_absence
+from opspor.engine.signals.continuity import continuity
+from opspor.engine.signals.medication_rise import medication_rise
+from opspor.engine.signals.new_symptom import new_symptoms
+from opspor.engine.signals.pattern_break import pattern_break
+from opspor.engine.signals.vulnerability import vulnerability_flags
+from opspor.engine.vocab import load_vocabulary
+
+_FLAG_TEXT = {
+    "male_living_alone": ("mand, der bor alene", "a man living alone"),
+    "language_barrier": (
+        "sprogbarriere eller behov for tolk",
+        "language barrier or interpreter needed",
+    ),
+    "psychiatric_diagnosis": ("psykiatrisk diagnose", "psychiatric diagnosis"),
+    "substance_abuse": ("misbrug", "substance abuse"),
+    "multimorbidity": ("flere kroniske sygdomme", "several chronic conditions"),
+    "long_absence": (
+        "ingen kontakt i over tre år før nu",
+        "no contact for over three years before now",
+    ),
+}
+
+
+def _da(x: float, digits: int = 1) -> str:
+    return f"{x:.{digits}f}".replace(".", ",")
+
+
+def _years_months(days: int) -> tuple[int, int]:
+    months = round(days / 30.4375)
+    return months // 12, months % 12
+
+
+def assess(
+    context: PatientContext,
+    *,
+    ruleset: str | RuleSet = DEFAULT_RULESET,
+    settings: EngineSettings = DEFAULT_SETTINGS,
+) -> out.Assessment:
+    rules = load_ruleset(ruleset) if isinstance(ruleset, str) else ruleset
+    p = context.patient
+    age = context.age()
+    findings: list[Any] = []
+    contact_dates = [c.date for c in context.contacts]
+
+    pb = pattern_break(
+        contact_dates=contact_dates,
+        as_of=context.as_of,
+        age=age,
+        sex=p.sex,
+        registered_from=p.registered_from,
+        settings=settings,
+    )
+    if pb.signal:
+        days = settings.recent_days
+        findings.append(
+            out.PatternBreakFinding(
+                recent_count=pb.recent_count,
+                expected=round(pb.expected, 3),
+                p_value=pb.p_value,
+                score=round(pb.score, 2),
+                window_days=settings.recent_days,
+                baseline_count=pb.baseline_count,
+                baseline_days=pb.baseline_days,
+                because=[
+                    {"input": "contacts", "window": "recent", "count": pb.recent_count},
+                    {
+                        "input": "contacts",
+                        "window": "baseline",
+                        "count": pb.baseline_count,
+                        "days": pb.baseline_days,
+                    },
+                    {"input": "population_rate", "age": age, "sex": p.sex},
+                ],
+                explanation=out.Explanation(
+                    da=f"Mønsterbrud: {pb.recent_count} kontakter de seneste {days} dage mod "
+                    f"forventet {_da(pb.expected)} ud fra patientens vanlige kontaktmønster.",
+                    en=f"Pattern break: {pb.recent_count} contacts in the last {days} days "
+                    f"against an expected {pb.expected:.1f} from the patient's usual pattern.",
+                ),
+            )
+        )
+
+    absence = long_absence(
+        contact_dates=contact_dates,
+        as_of=context.as_of,
+        registered_from=p.registered_from,
+        settings=settings,
+    )
+    if absence is not None:
+        years, months = _years_months(absence.gap_days)
+        findings.append(
+            out.LongAbsenceFinding(
+                gap_days=absence.gap_days,
+                returned_on=absence.returned_on,
+                because=[{"input": "contacts", "gap_days": absence.gap_days}],
+                explanation=out.Explanation(
+                    da=f"Patienten har ikke været i kontakt med praksis i {years} år og "
+                    f"{months} måneder før {absence.returned_on:%d.%m.%Y}.",
+                    en=f"The patient had no contact with the practice for {years} years and "
+                    f"{months} months before {absence.returned_on:%d %b %Y}.",
+                ),
+            )
+        )
+
+    cont = continuity(
+        contacts=[(c.date, c.clinician or "") for c in context.contacts],
+        as_of=context.as_of,
+        current_clinician=context.current_clinician,
+        settings=settings,
+    )
+    if cont is not None:
+        if cont.known_provider is False:
+            da = "Du har ikke set patienten de seneste to år."
+            en = "You have not seen this patient in the last two years."
+        else:
+            da = en = ""
+        share_da = f"{_da(cont.upc * 100, 0)} % af {cont.n_contacts} kontakter"
+        share_en = f"{cont.upc * 100:.0f}% of {cont.n_contacts} contacts"
+        if cont.low_continuity:
+            da += f" Lav kontinuitet: højst {share_da} hos samme læge."
+            en += f" Low continuity: at most {share_en} with the same doctor."
+        if not da:
+            da = f"{share_da} de seneste to år hos samme læge."
+            en = f"{share_en} in the last two years with the same doctor."
+        findings.append(
+            out.ContinuityFinding(
+                n_contacts=cont.n_contacts,
+                upc=round(cont.upc, 4),
+                coc=round(cont.coc, 4),
+                secon=round(cont.secon, 4),
+                known_provider=cont.known_provider,
+                low_continuity=cont.low_continuity,
+                because=[
+                    {
+                        "input": "contacts",
+                        "window_days": settings.continuity_days,
+                        "count": cont.n_contacts,
+                    }
+                ],
+                explanation=out.Explanation(da=da.strip(), en=en.strip()),
+            )
+        )
+
+    flags = vulnerability_flags(context, long_absence=absence is not None, settings=settings)
+    if flags:
+        findings.append(
+            out.VulnerabilityFinding(
+                flags=flags,
+                because=[{"input": "flag", "code": f} for f in flags],
+                explanation=out.Explanation(
+                    da="Sårbarhed: " + ", ".join(_FLAG_TEXT[f][0] for f in flags) + ".",
+                    en="Vulnerability: " + ", ".join(_FLAG_TEXT[f][1] for f in flags) + ".",
+                ),
+            )
+        )
+
+    vocab = load_vocabulary()
+    for new in new_symptoms(context, settings):
+        label = vocab.symptoms[new.symptom.code]
+        findings.append(
+            out.NewSymptomFinding(
+                symptom=new.symptom.code,
+                onset=new.symptom.onset,
+                familiar=list(new.familiar),
+                because=[
+                    {
+                        "input": "symptom",
+                        "code": new.symptom.code,
+                        "onset": new.symptom.onset.isoformat(),
+                    }
+                ],
+                explanation=out.Explanation(
+                    da=f"Nyt symptom: {label.label('da').lower()} forklares ikke af patientens "
+                    "kendte kroniske sygdomme eller medicin.",
+                    en=f"New symptom: {label.label('en').lower()} is not explained by the "
+                    "patient's known chronic conditions or medicines.",
+                ),
+            )
+        )
+
+    meds = medication_rise(
+        starts=[(m.atc, m.start) for m in context.medications],
+        as_of=context.as_of,
+        registered_from=p.registered_from,
+        settings=settings,
+    )
+    facts = Facts.of(
+        context,
+        signals={
+            "pattern_break": pb.signal,
+            "long_absence": absence is not None,
+            "low_continuity": bool(cont and cont.low_continuity),
+            "medication_rise": meds.signal,
+        },
+    )
+    for rule in rules.rules:
+        evidence = rule.when.test(facts)
+        if evidence is None:
+            continue
+        findings.append(
+            out.GuidelineCriterion(
+                rule_id=rule.id,
+                cancer_site=rule.cancer_site,
+                recommendation=rule.recommendation,
+                investigation=rule.investigation,
+                within_days=rule.within_days,
+                source=out.RuleSource(
+                    title=rules.source["title"],
+                    recommendation_number=rule.recommendation_number,
+                    url=rules.source["url"],
+                    version=rules.source["version"],
+                ),
+                clinical_judgement=(
+                    out.Explanation(da=rule.clinical_judgement.da, en=rule.clinical_judgement.en)
+                    if rule.clinical_judgement
+                    else None
+                ),
+                because=dedupe(evidence),
+                explanation=out.Explanation(da=rule.explanation.da, en=rule.explanation.en),
+            )
+        )
+    return out.Assessment(ruleset=rules.name, as_of=context.as_of, findings=findings)

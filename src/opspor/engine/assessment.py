@@ -1,0 +1,141 @@
+"""`Assessment`: what the engine found, each finding with why (`because`) and where from."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Explanation(_Out):
+    da: str
+    en: str
+
+
+class _Finding(_Out):
+    because: list[dict[str, Any]] = Field(description="The inputs the finding used")
+    explanation: Explanation
+
+
+class RuleSource(_Out):
+    title: str
+    recommendation_number: str
+    url: str
+    version: str
+
+
+class GuidelineCriterion(_Finding):
+    kind: Literal["guideline_criterion"] = "guideline_criterion"
+    rule_id: str
+    cancer_site: str
+    recommendation: Literal[
+        "suspected_cancer_referral", "urgent_investigation", "consider_referral", "safety_net"
+    ]
+    investigation: str | None
+    within_days: int | None
+    source: RuleSource
+    clinical_judgement: Explanation | None = None
+
+
+class PatternBreakFinding(_Finding):
+    kind: Literal["pattern_break"] = "pattern_break"
+    recent_count: int
+    expected: float
+    p_value: float
+    score: float
+    window_days: int
+    baseline_count: int
+    baseline_days: int
+
+
+class LongAbsenceFinding(_Finding):
+    kind: Literal["long_absence"] = "long_absence"
+    gap_days: int
+    returned_on: date
+
+
+class ContinuityFinding(_Finding):
+    kind: Literal["continuity"] = "continuity"
+    n_contacts: int
+    upc: float = Field(ge=0, le=1)
+    coc: float = Field(ge=0, le=1)
+    secon: float = Field(ge=0, le=1)
+    known_provider: bool | None
+    low_continuity: bool
+
+
+class VulnerabilityFinding(_Finding):
+    kind: Literal["vulnerability"] = "vulnerability"
+    flags: list[str]
+
+
+class PpvSource(_Out):
+    title: str
+    year: int | None = None
+    url: str | None = None
+    table: str | None = None
+
+
+class PpvFinding(_Finding):
+    kind: Literal["ppv"] = "ppv"
+    cancer_site: str
+    symptoms: list[str]
+    ppv_percent: float
+    age_band: str
+    sex: str | None = None
+    source: PpvSource
+
+
+class NewSymptomFinding(_Finding):
+    kind: Literal["new_symptom"] = "new_symptom"
+    symptom: str
+    onset: date
+    familiar: list[str]
+
+
+class AlternativeFinding(_Finding):
+    kind: Literal["alternative"] = "alternative"
+    code: str
+    label: Explanation
+    source: str | None = None
+
+
+class MissingTest(_Out):
+    code: str
+    reason: Literal["absent", "too_old"]
+    last_date: date | None = None
+    max_age_days: int | None = None
+
+
+class FilterPackageFinding(_Finding):
+    kind: Literal["filter_package"] = "filter_package"
+    package: str
+    missing: list[MissingTest]
+
+
+Finding = Annotated[
+    GuidelineCriterion
+    | PatternBreakFinding
+    | LongAbsenceFinding
+    | ContinuityFinding
+    | VulnerabilityFinding
+    | PpvFinding
+    | NewSymptomFinding
+    | AlternativeFinding
+    | FilterPackageFinding,
+    Field(discriminator="kind"),
+]
+
+
+class Assessment(_Out):
+    ruleset: str
+    as_of: date
+    findings: list[Finding]
+
+    def of_kind(self, kind: str) -> list[Any]:
+        return [f for f in self.findings if f.kind == kind]

@@ -1,0 +1,1 @@
+"""Signals computed from the contact history and the record (DESIGN.md section 4)."""

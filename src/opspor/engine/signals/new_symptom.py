@@ -1,0 +1,76 @@
+"""A new symptom among the familiar ones: not explained by a chronic condition or a medicine."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import yaml
+
+from opspor.engine.context import PatientContext, SymptomEntry
+from opspor.engine.settings import EngineSettings
+
+_FILE = Path(__file__).resolve().parent.parent / "explanations.yaml"
+
+
+@dataclass(frozen=True)
+class Explainer:
+    kind: str  # "condition" or "medicine"
+    code: str
+    name: str
+    symptoms: frozenset[str]
+
+
+@functools.cache
+def explainers() -> tuple[tuple[Explainer, ...], tuple[Explainer, ...]]:
+    data = yaml.safe_load(_FILE.read_text(encoding="utf-8"))
+    conditions = tuple(
+        Explainer(
+            f"condition:{row['system']}", row["prefix"], row["name"], frozenset(row["symptoms"])
+        )
+        for row in data["conditions"]
+    )
+    medicines = tuple(
+        Explainer("medicine", row["atc"], row["name"], frozenset(row["symptoms"]))
+        for row in data["medicines"]
+    )
+    return conditions, medicines
+
+
+@dataclass(frozen=True)
+class NewSymptom:
+    symptom: SymptomEntry
+    familiar: tuple[str, ...]  # symptoms the record's conditions and medicines account for
+
+
+def new_symptoms(context: PatientContext, settings: EngineSettings) -> list[NewSymptom]:
+    """Recent unexplained symptoms that none of the patient's chronic conditions or current
+    medicines accounts for. Only asked for patients who have such conditions or medicines:
+    without familiar symptoms every symptom is new and the signal would say nothing."""
+    conditions, medicines = explainers()
+    active = [
+        e
+        for c in context.conditions
+        if c.chronic
+        for e in conditions
+        if e.kind == f"condition:{c.system}" and c.code.upper().replace(".", "").startswith(e.code)
+    ]
+    active += [
+        e
+        for m in context.medications
+        if m.stop is None or m.stop >= context.as_of
+        for e in medicines
+        if m.atc.startswith(e.code)
+    ]
+    has_background = bool(active) or any(c.chronic for c in context.conditions)
+    if not has_background:
+        return []
+    familiar = frozenset().union(*(e.symptoms for e in active)) if active else frozenset()
+    since = context.as_of - timedelta(days=settings.new_symptom_days)
+    return [
+        NewSymptom(symptom=s, familiar=tuple(sorted(familiar)))
+        for s in context.symptoms
+        if s.unexplained and s.onset >= since and s.code not in familiar
+    ]

@@ -1,0 +1,79 @@
+"""`POST /api/v1/assess` over real HTTP with bearer tokens."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from opspor.accounts.models import AccessLogEntry, Role
+from tests import factories
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CONTEXT = {
+    "as_of": "2026-11-20",
+    "patient": {"birth_date": "1970-02-01", "sex": "male"},
+    "symptoms": [{"code": "haemoptysis", "onset": "2026-11-01"}],
+}
+
+
+def _post(url: str, body: object, token: str | None) -> tuple[int, Any]:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def _token(username: str) -> str:
+    out = StringIO()
+    call_command("token", username, stdout=out)
+    return out.getvalue().strip()
+
+
+def test_a_gp_gets_the_assessment(live_server: Any) -> None:
+    token = _token(factories.gp().user.username)
+    status, body = _post(f"{live_server.url}/api/v1/assess?ruleset=nice-ng12", CONTEXT, token)
+    assert status == 200
+    assert body["ruleset"] == "nice-ng12"
+    assert "ng12-1.1.1-haemoptysis" in {f.get("rule_id") for f in body["findings"]}
+    assert AccessLogEntry.objects.count() == 0  # no record was opened
+
+
+def test_invalid_context_is_422_with_the_fields_named(live_server: Any) -> None:
+    token = _token(factories.gp().user.username)
+    bad = {**CONTEXT, "symptoms": [{"code": "sadness", "onset": "2026-11-01"}]}
+    status, body = _post(f"{live_server.url}/api/v1/assess", bad, token)
+    assert status == 422
+    assert any("sadness" in json.dumps(e) for e in body["detail"])
+
+
+@pytest.mark.parametrize("role", [Role.PATIENT, Role.ANALYST])
+def test_non_clinicians_are_refused(live_server: Any, role: str) -> None:
+    token = _token(factories.user(role).username)
+    status, _ = _post(f"{live_server.url}/api/v1/assess", CONTEXT, token)
+    assert status == 403
+
+
+def test_no_token_is_401_and_unknown_ruleset_is_422(live_server: Any) -> None:
+    assert _post(f"{live_server.url}/api/v1/assess", CONTEXT, None)[0] == 401
+    token = _token(factories.gp().user.username)
+    assert _post(f"{live_server.url}/api/v1/assess?ruleset=x", CONTEXT, token)[0] == 422
+
+
+def test_the_openapi_schema_describes_the_assess_endpoint(live_server: Any) -> None:
+    with urllib.request.urlopen(f"{live_server.url}/api/v1/openapi.json", timeout=10) as response:
+        schema = json.loads(response.read())
+    operation = schema["paths"]["/api/v1/assess"]["post"]
+    assert "requestBody" in operation
+    assert "PatientContext" in json.dumps(schema["components"]["schemas"])
