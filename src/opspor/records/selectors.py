@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from opspor.accounts.models import Role, User
 from opspor.accounts.services import record_read_log
+from opspor.engine.context import PatientContext
 from opspor.records.models import (
     CancerDiagnosis,
     ClinicalFinding,
@@ -382,3 +383,19 @@ __all__ += [
     "unit_of",
     "unit_overview",
 ]
+
+
+def patient_context(
+    *, user: User, patient_id: int, as_of: date | None = None
+) -> tuple[Patient, PatientContext]:
+    """The patient and their record as the engine's input, with the read logged."""
+    from opspor.records.context import build_patient_context
+
+    patient = patient_get(user=user, patient_id=patient_id, what="overview")
+    clinician = getattr(user, "clinician", None)
+    context = build_patient_context(
+        patient,
+        as_of=as_of or timezone.localdate(),
+        current_clinician_id=clinician.pk if clinician is not None else None,
+    )
+    return patient, context
