@@ -9,8 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from opspor.engine import assessment as out
+from opspor.engine.alternatives import alternatives_for
 from opspor.engine.context import PatientContext
 from opspor.engine.facts import Facts
+from opspor.engine.filter_package import DEFAULT_PACKAGE, missing_filter_tests
+from opspor.engine.ppv import ppv_findings
 from opspor.engine.rules.conditions import dedupe
 from opspor.engine.rules.loader import DEFAULT_RULESET, load_ruleset
 from opspor.engine.rules.schema import RuleSet
@@ -211,10 +214,12 @@ def assess(
             "medication_rise": meds.signal,
         },
     )
+    matched = []
     for rule in rules.rules:
         evidence = rule.when.test(facts)
         if evidence is None:
             continue
+        matched.append(rule)
         findings.append(
             out.GuidelineCriterion(
                 rule_id=rule.id,
@@ -237,4 +242,96 @@ def assess(
                 explanation=out.Explanation(da=rule.explanation.da, en=rule.explanation.en),
             )
         )
+
+    findings += _ppv(facts)
+    if any(rule.investigation == FILTER_INVESTIGATION for rule in matched):
+        findings += _filter_package(context)
+    signalled = pb.signal or absence is not None or any(f.kind == "new_symptom" for f in findings)
+    findings += _alternatives(matched, without_rule=not matched and signalled)
     return out.Assessment(ruleset=rules.name, as_of=context.as_of, findings=findings)
+
+
+# A rule that sends the patient towards the diagnostic pathway asks for the regional test
+# package first (the GP as filter), so the assessment lists what is missing of it.
+FILTER_INVESTIGATION = "diagnostic_pathway_tests"
+
+
+def _ppv(facts: Facts) -> list[out.PpvFinding]:
+    vocab = load_vocabulary()
+    result = []
+    for match in ppv_findings(facts):
+        names_da = " + ".join(vocab.lookup(c).label("da").lower() for c in match.symptoms)
+        names_en = " + ".join(vocab.lookup(c).label("en").lower() for c in match.symptoms)
+        pct_da = _da(match.ppv_percent, 1)
+        result.append(
+            out.PpvFinding(
+                cancer_site=match.cancer_site,
+                symptoms=list(match.symptoms),
+                ppv_percent=match.ppv_percent,
+                age_band=match.age_band,
+                sex=match.sex,
+                source=out.PpvSource(**match.source.model_dump()),
+                because=[{"input": "feature", "code": c} for c in match.symptoms],
+                explanation=out.Explanation(
+                    da=f"I en publiceret undersøgelse i almen praksis havde {pct_da} % af "
+                    f"patienterne ({match.age_band}) med {names_da} kræft ({match.cancer_site}).",
+                    en=f"In a published primary-care study, {match.ppv_percent:.1f}% of patients "
+                    f"({match.age_band}) with {names_en} had cancer ({match.cancer_site}).",
+                ),
+            )
+        )
+    return result
+
+
+def _filter_package(context: PatientContext) -> list[out.FilterPackageFinding]:
+    missing = missing_filter_tests(context)
+    if not missing:
+        return []
+    names_da = ", ".join(m.label["da"] for m in missing)
+    names_en = ", ".join(m.label["en"] for m in missing)
+    return [
+        out.FilterPackageFinding(
+            package=DEFAULT_PACKAGE,
+            missing=[
+                out.MissingTest(
+                    test_id=m.test_id,
+                    label=out.Explanation(da=m.label["da"], en=m.label["en"]),
+                    reason=m.reason,
+                    codes=list(m.codes),
+                    newest=m.newest,
+                    age_days=m.age_days,
+                    max_age_days=m.max_age_days,
+                    max_age_sourced=m.max_age_sourced,
+                )
+                for m in missing
+            ],
+            because=[
+                {"input": "package_test", "test": m.test_id, "reason": m.reason} for m in missing
+            ],
+            explanation=out.Explanation(
+                da="Før henvisning til diagnostisk pakkeforløb mangler eller er for gamle: "
+                f"{names_da}.",
+                en=f"Before a diagnostic pathway referral, missing or too old: {names_en}.",
+            ),
+        )
+    ]
+
+
+def _alternatives(matched: list[Any], *, without_rule: bool) -> list[out.AlternativeFinding]:
+    entries = alternatives_for(
+        cancer_sites=[r.cancer_site for r in matched],
+        investigations=[r.investigation for r in matched],
+        without_rule=without_rule,
+    )
+    return [
+        out.AlternativeFinding(
+            code=e.code,
+            label=out.Explanation(da=e.labels.da, en=e.labels.en),
+            region=e.region,
+            waiting_time=e.waiting_time,
+            because=[{"input": "rule", "id": r.id} for r in matched]
+            or [{"input": "signal", "without_rule": True}],
+            explanation=out.Explanation(da=e.description.da, en=e.description.en),
+        )
+        for e in entries
+    ]

@@ -76,9 +76,12 @@ class VulnerabilityFinding(_Finding):
 
 class PpvSource(_Out):
     title: str
-    year: int | None = None
-    url: str | None = None
-    table: str | None = None
+    authors: str
+    journal: str
+    year: int
+    doi_or_url: str
+    table: str = Field(description="Where in the publication the value was read")
+    secondary: bool = Field(description="Read in a secondary source, not the paper itself")
 
 
 class PpvFinding(_Finding):
@@ -102,14 +105,19 @@ class AlternativeFinding(_Finding):
     kind: Literal["alternative"] = "alternative"
     code: str
     label: Explanation
-    source: str | None = None
+    region: str | None = None
+    waiting_time: str | None = None
 
 
 class MissingTest(_Out):
-    code: str
+    test_id: str
+    label: Explanation
     reason: Literal["absent", "too_old"]
-    last_date: date | None = None
-    max_age_days: int | None = None
+    codes: list[str]
+    newest: date | None = None
+    age_days: int | None = None
+    max_age_days: int
+    max_age_sourced: bool
 
 
 class FilterPackageFinding(_Finding):

@@ -42,12 +42,13 @@ def build_patient_context(
     patient: Patient, *, as_of: date, current_clinician_id: int | None
 ) -> PatientContext:
     """Build the context from rows already access-checked by the caller."""
-    contacts = [
-        {"date": at.astimezone(_COPENHAGEN).date(), "clinician": clinician_key(cid), "kind": kind}
-        for at, cid, kind in Contact.objects.filter(patient=patient).values_list(
-            "at", "clinician_id", "kind"
-        )
-    ]
+    contacts = []
+    for at, cid, kind in Contact.objects.filter(patient=patient).values_list(
+        "at", "clinician_id", "kind"
+    ):
+        day = at.astimezone(_COPENHAGEN).date()
+        if day <= as_of:
+            contacts.append({"date": day, "clinician": clinician_key(cid), "kind": kind})
     symptoms = Symptom.objects.filter(
         patient=patient, recorded_on__gte=as_of - timedelta(days=SYMPTOM_DAYS), onset__lte=as_of
     ).values("code", "onset", "persistent", "recurrent")
@@ -79,7 +80,7 @@ def build_patient_context(
             "registered_from": patient.registered_from,
         },
         "current_clinician": clinician_key(current_clinician_id),
-        "contacts": [c for c in contacts if c["date"] <= as_of],
+        "contacts": contacts,
         "symptoms": [
             {
                 "code": s["code"],

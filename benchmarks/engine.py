@@ -1,0 +1,138 @@
+"""Assessments per second on one core, for a realistic context.
+
+The context: three years of contacts (about 30), 8 symptoms, 20 lab results, 5 chronic
+conditions and a few medicines. The baseline, run in the same process, is parsing and
+validating the same context (`PatientContext.model_validate_json`): the ratio says how much
+the assessment costs on top of reading its input.
+
+    .venv/bin/python benchmarks/engine.py [--seconds 3] [--ruleset dk-pakkeforloeb]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from opspor.engine.assess import assess
+from opspor.engine.context import PatientContext
+from opspor.engine.rules.loader import RULESETS
+
+AS_OF = date(2026, 11, 20)
+
+
+def realistic_context() -> dict[str, object]:
+    def ago(days: int) -> str:
+        return (AS_OF - timedelta(days=days)).isoformat()
+
+    contacts = [
+        {"date": ago(d), "clinician": "clinician-%d" % (d % 3), "kind": "consultation"}
+        for d in range(3, 3 * 365, 37)
+    ]
+    symptoms = [
+        {"code": code, "onset": ago(10 + 7 * i), "persistent": i % 2 == 0}
+        for i, code in enumerate(
+            [
+                "cough",
+                "fatigue",
+                "weight_loss",
+                "appetite_loss",
+                "chest_pain",
+                "shortness_of_breath",
+                "abdominal_pain",
+                "night_sweats",
+            ]
+        )
+    ]
+    labs = [
+        {"code": code, "value": value, "unit": unit, "date": ago(days)}
+        for days in (5, 200)
+        for code, value, unit in [
+            ("haemoglobin", 7.6, "mmol/L"),
+            ("platelets", 460, "10^9/L"),
+            ("leukocytes", 9.8, "10^9/L"),
+            ("crp", 32, "mg/L"),
+            ("calcium", 2.4, "mmol/L"),
+            ("alkaline_phosphatase", 141, "U/L"),
+            ("alat", 41, "U/L"),
+            ("creatinine", 84, "umol/L"),
+            ("albumin", 33, "g/L"),
+            ("psa", 2.1, "ug/L"),
+        ]
+    ]
+    return {
+        "as_of": AS_OF.isoformat(),
+        "patient": {
+            "birth_date": "1962-04-02",
+            "sex": "male",
+            "smoking": "current",
+            "lives_alone": True,
+            "registered_from": "2001-01-01",
+            "occupational_exposures": ["asbestos"],
+            "family_history": [{"relation": "father", "cancer_site": "lung"}],
+        },
+        "current_clinician": "clinician-1",
+        "contacts": contacts,
+        "symptoms": symptoms,
+        "labs": labs,
+        "conditions": [
+            {"code": code, "system": "icd10", "chronic": True}
+            for code in ("J44", "I10", "E11", "I50", "M15")
+        ],
+        "medications": [
+            {"atc": "R03BB04", "start": ago(900)},
+            {"atc": "A10BA02", "start": ago(800)},
+            {"atc": "J01CA04", "start": ago(30)},
+        ],
+    }
+
+
+def rate(fn: Callable[[], object], seconds: float) -> float:
+    fn()  # warm caches: vocabulary and rule sets load once per process
+    n = 0
+    started = time.perf_counter()
+    while (elapsed := time.perf_counter() - started) < seconds:
+        for _ in range(50):
+            fn()
+        n += 50
+    return n / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--ruleset", default="dk-pakkeforloeb", choices=RULESETS)
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    raw = json.dumps(realistic_context())
+    context = PatientContext.model_validate_json(raw)
+    n_findings = len(assess(context, ruleset=args.ruleset).findings)
+    parse = rate(lambda: PatientContext.model_validate_json(raw), args.seconds)
+    only = rate(lambda: assess(context, ruleset=args.ruleset), args.seconds)
+    both = rate(
+        lambda: assess(
+            PatientContext.model_validate_json(raw), ruleset=args.ruleset
+        ).model_dump_json(),
+        args.seconds,
+    )
+    print(
+        f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}, one core"
+    )
+    print(
+        f"context: {len(context.contacts)} contacts, {len(context.symptoms)} symptoms, "
+        f"{len(context.labs)} labs, {len(context.conditions)} conditions; "
+        f"ruleset {args.ruleset}: {n_findings} findings"
+    )
+    print(f"baseline, parse + validate the context: {parse:10,.0f} per second")
+    print(f"assess a parsed context:                {only:10,.0f} per second")
+    print(f"parse, assess, serialise (CLI / API):   {both:10,.0f} per second")
+    print(f"ratio assess / parse: {parse / only:.2f}   full / parse: {parse / both:.2f}")
+
+
+if __name__ == "__main__":
+    main()
