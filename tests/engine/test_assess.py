@@ -168,3 +168,26 @@ def test_an_extra_symptom_never_removes_a_guideline_match(codes: list[str], extr
         }
 
     assert rules_for(codes) <= rules_for([*codes, extra])
+
+
+def test_every_assessment_validates_against_its_own_schema() -> None:
+    from opspor.engine.assessment import Assessment
+
+    context = _ctx(
+        patient={"lives_alone": True, "smoking": "current"},
+        current_clinician="B",
+        contacts=[
+            {"date": _ago(d), "clinician": "A" if d > 400 else "B"} for d in (0, 7, 21, 900, 1900)
+        ],
+        symptoms=[
+            {"code": c, "onset": _ago(30)}
+            for c in ("haemoptysis", "weight_loss", "fatigue", "cough")
+        ],
+        labs=[{"code": "haemoglobin", "value": 6.9, "unit": "mmol/L", "date": _ago(3)}],
+        conditions=[{"code": "J44", "system": "icd10", "chronic": True}],
+    )
+    for ruleset in ("dk-pakkeforloeb", "nice-ng12"):
+        result = assess(context, ruleset=ruleset)
+        again = Assessment.model_validate_json(result.model_dump_json())
+        assert again == Assessment.model_validate(result.model_dump())
+        assert {f.kind for f in again.findings} >= {"guideline_criterion", "vulnerability"}

@@ -42,6 +42,10 @@ _FLAG_TEXT = {
 }
 
 
+def _finding(kind: str, **fields: Any) -> dict[str, Any]:
+    return {"kind": kind, **fields}
+
+
 def _da(x: float, digits: int = 1) -> str:
     return f"{x:.{digits}f}".replace(".", ",")
 
@@ -74,7 +78,8 @@ def assess(
     if pb.signal:
         days = settings.recent_days
         findings.append(
-            out.PatternBreakFinding(
+            _finding(
+                "pattern_break",
                 recent_count=pb.recent_count,
                 expected=round(pb.expected, 3),
                 p_value=pb.p_value,
@@ -92,12 +97,12 @@ def assess(
                     },
                     {"input": "population_rate", "age": age, "sex": p.sex},
                 ],
-                explanation=out.Explanation(
-                    da=f"Mønsterbrud: {pb.recent_count} kontakter de seneste {days} dage mod "
+                explanation={
+                    "da": f"Mønsterbrud: {pb.recent_count} kontakter de seneste {days} dage mod "
                     f"forventet {_da(pb.expected)} ud fra patientens vanlige kontaktmønster.",
-                    en=f"Pattern break: {pb.recent_count} contacts in the last {days} days "
+                    "en": f"Pattern break: {pb.recent_count} contacts in the last {days} days "
                     f"against an expected {pb.expected:.1f} from the patient's usual pattern.",
-                ),
+                },
             )
         )
 
@@ -110,16 +115,17 @@ def assess(
     if absence is not None:
         years, months = _years_months(absence.gap_days)
         findings.append(
-            out.LongAbsenceFinding(
+            _finding(
+                "long_absence",
                 gap_days=absence.gap_days,
                 returned_on=absence.returned_on,
                 because=[{"input": "contacts", "gap_days": absence.gap_days}],
-                explanation=out.Explanation(
-                    da=f"Patienten har ikke været i kontakt med praksis i {years} år og "
+                explanation={
+                    "da": f"Patienten har ikke været i kontakt med praksis i {years} år og "
                     f"{months} måneder før {absence.returned_on:%d.%m.%Y}.",
-                    en=f"The patient had no contact with the practice for {years} years and "
+                    "en": f"The patient had no contact with the practice for {years} years and "
                     f"{months} months before {absence.returned_on:%d %b %Y}.",
-                ),
+                },
             )
         )
 
@@ -144,7 +150,8 @@ def assess(
             da = f"{share_da} de seneste to år hos samme læge."
             en = f"{share_en} in the last two years with the same doctor."
         findings.append(
-            out.ContinuityFinding(
+            _finding(
+                "continuity",
                 n_contacts=cont.n_contacts,
                 upc=round(cont.upc, 4),
                 coc=round(cont.coc, 4),
@@ -158,20 +165,21 @@ def assess(
                         "count": cont.n_contacts,
                     }
                 ],
-                explanation=out.Explanation(da=da.strip(), en=en.strip()),
+                explanation={"da": da.strip(), "en": en.strip()},
             )
         )
 
     flags = vulnerability_flags(context, long_absence=absence is not None, settings=settings)
     if flags:
         findings.append(
-            out.VulnerabilityFinding(
+            _finding(
+                "vulnerability",
                 flags=flags,
                 because=[{"input": "flag", "code": f} for f in flags],
-                explanation=out.Explanation(
-                    da="Sårbarhed: " + ", ".join(_FLAG_TEXT[f][0] for f in flags) + ".",
-                    en="Vulnerability: " + ", ".join(_FLAG_TEXT[f][1] for f in flags) + ".",
-                ),
+                explanation={
+                    "da": "Sårbarhed: " + ", ".join(_FLAG_TEXT[f][0] for f in flags) + ".",
+                    "en": "Vulnerability: " + ", ".join(_FLAG_TEXT[f][1] for f in flags) + ".",
+                },
             )
         )
 
@@ -179,7 +187,8 @@ def assess(
     for new in new_symptoms(context, settings):
         label = vocab.symptoms[new.symptom.code]
         findings.append(
-            out.NewSymptomFinding(
+            _finding(
+                "new_symptom",
                 symptom=new.symptom.code,
                 onset=new.symptom.onset,
                 familiar=list(new.familiar),
@@ -190,12 +199,12 @@ def assess(
                         "onset": new.symptom.onset.isoformat(),
                     }
                 ],
-                explanation=out.Explanation(
-                    da=f"Nyt symptom: {label.label('da').lower()} forklares ikke af patientens "
+                explanation={
+                    "da": f"Nyt symptom: {label.label('da').lower()} forklares ikke af patientens "
                     "kendte kroniske sygdomme eller medicin.",
-                    en=f"New symptom: {label.label('en').lower()} is not explained by the "
+                    "en": f"New symptom: {label.label('en').lower()} is not explained by the "
                     "patient's known chronic conditions or medicines.",
-                ),
+                },
             )
         )
 
@@ -221,34 +230,41 @@ def assess(
             continue
         matched.append(rule)
         findings.append(
-            out.GuidelineCriterion(
+            _finding(
+                "guideline_criterion",
                 rule_id=rule.id,
                 cancer_site=rule.cancer_site,
                 recommendation=rule.recommendation,
                 investigation=rule.investigation,
                 within_days=rule.within_days,
-                source=out.RuleSource(
-                    title=rules.source["title"],
-                    recommendation_number=rule.recommendation_number,
-                    url=rules.source["url"],
-                    version=rules.source["version"],
-                ),
+                source={
+                    "title": rules.source["title"],
+                    "recommendation_number": rule.recommendation_number,
+                    "url": rules.source["url"],
+                    "version": rules.source["version"],
+                },
                 clinical_judgement=(
-                    out.Explanation(da=rule.clinical_judgement.da, en=rule.clinical_judgement.en)
+                    {"da": rule.clinical_judgement.da, "en": rule.clinical_judgement.en}
                     if rule.clinical_judgement
                     else None
                 ),
                 because=dedupe(evidence),
-                explanation=out.Explanation(da=rule.explanation.da, en=rule.explanation.en),
+                explanation={"da": rule.explanation.da, "en": rule.explanation.en},
             )
         )
 
     findings += _ppv(facts)
     if any(rule.investigation == FILTER_INVESTIGATION for rule in matched):
         findings += _filter_package(context)
-    signalled = pb.signal or absence is not None or any(f.kind == "new_symptom" for f in findings)
+    signalled = (
+        pb.signal or absence is not None or any(f["kind"] == "new_symptom" for f in findings)
+    )
     findings += _alternatives(matched, without_rule=not matched and signalled)
-    return out.Assessment(ruleset=rules.name, as_of=context.as_of, findings=findings)
+    # One validation of the whole result: pydantic checks the nested dicts in its compiled
+    # core, far faster than building each small model in Python.
+    return out.Assessment.model_validate(
+        {"ruleset": rules.name, "as_of": context.as_of, "findings": findings}
+    )
 
 
 # A rule that sends the patient towards the diagnostic pathway asks for the regional test
@@ -256,7 +272,7 @@ def assess(
 FILTER_INVESTIGATION = "diagnostic_pathway_tests"
 
 
-def _ppv(facts: Facts) -> list[out.PpvFinding]:
+def _ppv(facts: Facts) -> list[dict[str, Any]]:
     vocab = load_vocabulary()
     result = []
     for match in ppv_findings(facts):
@@ -264,74 +280,78 @@ def _ppv(facts: Facts) -> list[out.PpvFinding]:
         names_en = " + ".join(vocab.lookup(c).label("en").lower() for c in match.symptoms)
         pct_da = _da(match.ppv_percent, 1)
         result.append(
-            out.PpvFinding(
+            _finding(
+                "ppv",
                 cancer_site=match.cancer_site,
                 symptoms=list(match.symptoms),
                 ppv_percent=match.ppv_percent,
                 age_band=match.age_band,
                 sex=match.sex,
-                source=out.PpvSource(**match.source.model_dump()),
+                source=match.source.model_dump(),
                 because=[{"input": "feature", "code": c} for c in match.symptoms],
-                explanation=out.Explanation(
-                    da=f"I en publiceret undersøgelse i almen praksis havde {pct_da} % af "
+                explanation={
+                    "da": f"I en publiceret undersøgelse i almen praksis havde {pct_da} % af "
                     f"patienterne ({match.age_band}) med {names_da} kræft ({match.cancer_site}).",
-                    en=f"In a published primary-care study, {match.ppv_percent:.1f}% of patients "
-                    f"({match.age_band}) with {names_en} had cancer ({match.cancer_site}).",
-                ),
+                    "en": "In a published primary-care study, "
+                    f"{match.ppv_percent:.1f}% of patients ({match.age_band}) with {names_en} "
+                    f"had cancer ({match.cancer_site}).",
+                },
             )
         )
     return result
 
 
-def _filter_package(context: PatientContext) -> list[out.FilterPackageFinding]:
+def _filter_package(context: PatientContext) -> list[dict[str, Any]]:
     missing = missing_filter_tests(context)
     if not missing:
         return []
     names_da = ", ".join(m.label["da"] for m in missing)
     names_en = ", ".join(m.label["en"] for m in missing)
     return [
-        out.FilterPackageFinding(
+        _finding(
+            "filter_package",
             package=DEFAULT_PACKAGE,
             missing=[
-                out.MissingTest(
-                    test_id=m.test_id,
-                    label=out.Explanation(da=m.label["da"], en=m.label["en"]),
-                    reason=m.reason,
-                    codes=list(m.codes),
-                    newest=m.newest,
-                    age_days=m.age_days,
-                    max_age_days=m.max_age_days,
-                    max_age_sourced=m.max_age_sourced,
-                )
+                {
+                    "test_id": m.test_id,
+                    "label": {"da": m.label["da"], "en": m.label["en"]},
+                    "reason": m.reason,
+                    "codes": list(m.codes),
+                    "newest": m.newest,
+                    "age_days": m.age_days,
+                    "max_age_days": m.max_age_days,
+                    "max_age_sourced": m.max_age_sourced,
+                }
                 for m in missing
             ],
             because=[
                 {"input": "package_test", "test": m.test_id, "reason": m.reason} for m in missing
             ],
-            explanation=out.Explanation(
-                da="Før henvisning til diagnostisk pakkeforløb mangler eller er for gamle: "
+            explanation={
+                "da": "Før henvisning til diagnostisk pakkeforløb mangler eller er for gamle: "
                 f"{names_da}.",
-                en=f"Before a diagnostic pathway referral, missing or too old: {names_en}.",
-            ),
+                "en": f"Before a diagnostic pathway referral, missing or too old: {names_en}.",
+            },
         )
     ]
 
 
-def _alternatives(matched: list[Any], *, without_rule: bool) -> list[out.AlternativeFinding]:
+def _alternatives(matched: list[Any], *, without_rule: bool) -> list[dict[str, Any]]:
     entries = alternatives_for(
         cancer_sites=[r.cancer_site for r in matched],
         investigations=[r.investigation for r in matched],
         without_rule=without_rule,
     )
     return [
-        out.AlternativeFinding(
+        _finding(
+            "alternative",
             code=e.code,
-            label=out.Explanation(da=e.labels.da, en=e.labels.en),
+            label={"da": e.labels.da, "en": e.labels.en},
             region=e.region,
             waiting_time=e.waiting_time,
             because=[{"input": "rule", "id": r.id} for r in matched]
             or [{"input": "signal", "without_rule": True}],
-            explanation=out.Explanation(da=e.description.da, en=e.description.en),
+            explanation={"da": e.description.da, "en": e.description.en},
         )
         for e in entries
     ]

@@ -244,7 +244,7 @@ def _check(test: PackageTest, newest: Mapping[str, date], as_of: date) -> Missin
     last = max(dated) if dated else None
     return MissingTest(
         test_id=test.id,
-        label=test.label.model_dump(),
+        label={"da": test.label.da, "en": test.label.en},
         reason=reason,
         codes=tuple(lacking),
         newest=last,
