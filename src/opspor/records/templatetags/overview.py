@@ -1,0 +1,528 @@
+"""Turning an engine `Assessment` into what the GP's patient overview shows.
+
+The engine speaks in codes and structured evidence; the overview must read at a glance in
+the page's language. These tags do that translation and nothing else: they never add,
+drop or reinterpret a finding, and a finding of a kind not known here is still shown, from
+its own explanation, so that a new kind of finding reaches the GP without a template change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django import template
+from django.utils import formats, translation
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from opspor.records.models import Contact, Sex, Smoking
+from opspor.records.templatetags.clinical import cancer_site as _cancer_site_label
+from opspor.records.templatetags.clinical import lab_value, vocab_label
+
+register = template.Library()
+
+# Finding kinds the overview places in a section of their own; every other kind is shown
+# among the signals at the top, from its explanation.
+PLACED_KINDS = frozenset(
+    {"vulnerability", "guideline_criterion", "ppv", "filter_package", "alternative"}
+)
+SIGNAL_KINDS = ("long_absence", "pattern_break", "continuity", "new_symptom")
+
+_SIGNAL_TITLES = {
+    "long_absence": _("Return after a long absence"),
+    "pattern_break": _("Pattern break"),
+    "continuity": _("Continuity"),
+    "new_symptom": _("New symptom"),
+}
+
+_FLAGS = {
+    "male_living_alone": _("Man living alone"),
+    "language_barrier": _("Language barrier or interpreter needed"),
+    "psychiatric_diagnosis": _("Psychiatric diagnosis"),
+    "substance_abuse": _("Substance abuse"),
+    "multimorbidity": _("Several chronic conditions"),
+    "long_absence": _("No contact for over three years"),
+}
+
+_RECOMMENDATIONS = {
+    "suspected_cancer_referral": _("Suspected cancer pathway referral"),
+    "urgent_investigation": _("Urgent investigation"),
+    "consider_referral": _("Consider referral"),
+    "safety_net": _("Safety net: agree a follow-up"),
+}
+# The most pressing recommendation first, so the first screen shows it.
+_URGENCY = {
+    "suspected_cancer_referral": 0,
+    "urgent_investigation": 1,
+    "consider_referral": 2,
+    "safety_net": 3,
+}
+_BADGES = {
+    "suspected_cancer_referral": "badge-error",
+    "urgent_investigation": "badge-warning",
+    "consider_referral": "badge-warning",
+    "safety_net": "badge-info",
+}
+
+_INVESTIGATIONS = {
+    "chest_xray": _("Chest X-ray"),
+    "ct_thorax_abdomen": _("CT of chest and abdomen"),
+    "ct_abdomen": _("CT of the abdomen"),
+    "full_blood_count": _("Full blood count"),
+    "fit": _("FIT (faecal immunochemical test)"),
+    "psa": _("PSA"),
+    "ca125": _("CA-125"),
+    "pelvic_ultrasound": _("Ultrasound of abdomen and pelvis"),
+    "ultrasound": _("Ultrasound"),
+    "upper_gi_endoscopy": _("Upper GI endoscopy"),
+    "serum_protein_electrophoresis": _("Serum protein electrophoresis"),
+    "diagnostic_pathway_tests": _("The initial tests before the diagnostic pathway"),
+}
+
+# Sites the rule sets use that the record's list of diagnoses does not.
+_EXTRA_SITES = {
+    "anal": _("Anal cancer"),
+    "mesothelioma": _("Mesothelioma"),
+    "oesophageal": _("Oesophageal cancer"),
+    "unspecified": _("Serious illness that could be cancer"),
+}
+
+_SIGNAL_NAMES = {
+    "pattern_break": _("pattern break in contacts"),
+    "long_absence": _("return after a long absence"),
+    "low_continuity": _("low continuity"),
+    "medication_rise": _("marked rise in medicine use"),
+}
+
+_RULESETS = {
+    "dk-pakkeforloeb": _("Danish cancer pathways"),
+    "nice-ng12": _("NICE NG12"),
+}
+
+
+def _language() -> str:
+    return (translation.get_language() or "da").split("-")[0]
+
+
+def clinical_language() -> str:
+    """The language the engine's texts are shown in: Danish or English, the two it writes."""
+    return "da" if _language() == "da" else "en"
+
+
+@register.filter
+def in_language(explanation: Any) -> str:
+    """A text the engine gives in Danish and English, in the page's language where it can."""
+    if explanation is None:
+        return ""
+    if isinstance(explanation, dict):
+        return str(explanation.get(clinical_language()) or explanation.get("en") or "")
+    return str(getattr(explanation, clinical_language(), "") or getattr(explanation, "en", ""))
+
+
+@register.simple_tag
+def clinical_lang() -> str:
+    return clinical_language()
+
+
+@register.filter
+def ruleset_label(name: str) -> str:
+    return str(_RULESETS.get(name, name))
+
+
+@register.filter
+def recommendation_label(code: str) -> str:
+    return str(_RECOMMENDATIONS.get(code, code.replace("_", " ")))
+
+
+@register.filter
+def recommendation_badge(code: str) -> str:
+    return _BADGES.get(code, "badge-info")
+
+
+@register.filter
+def investigation_label(code: str | None) -> str:
+    if not code:
+        return ""
+    label = _INVESTIGATIONS.get(code)
+    return str(label) if label is not None else code.replace("_", " ")
+
+
+@register.filter
+def site_label(site: str) -> str:
+    extra = _EXTRA_SITES.get(site)
+    return str(extra) if extra is not None else _cancer_site_label(site)
+
+
+@register.filter
+def flag_label(code: str) -> str:
+    label = _FLAGS.get(code)
+    return str(label) if label is not None else code.replace("_", " ")
+
+
+@register.filter
+def within_days(days: int | None) -> str:
+    if days is None:
+        return ""
+    return ngettext("within %(n)d day", "within %(n)d days", days) % {"n": days}
+
+
+@register.filter
+def percent(value: float) -> str:
+    return formats.number_format(value, 1) + " %"
+
+
+def _day(value: object) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return parse_date(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _short(value: object) -> str:
+    day = _day(value)
+    return formats.date_format(day, "SHORT_DATE_FORMAT") if day else str(value)
+
+
+def _choice(choices: Any, value: object) -> str:
+    return str(choices(value).label) if value in choices.values else str(value)
+
+
+def evidence_words(item: dict[str, Any]) -> str:
+    """One input a finding used, in words: "Cough, persistent, since 24.09.2026"."""
+    kind = item.get("input")
+    code = str(item.get("code", ""))
+    if kind == "age":
+        return gettext("Age %(n)s") % {"n": item["value"]}
+    if kind == "sex":
+        return _choice(Sex, item.get("value"))
+    if kind == "smoking":
+        return _choice(Smoking, item.get("value"))
+    if kind == "occupational_exposure":
+        return gettext("Exposure: %(what)s") % {"what": vocab_label(code)}
+    if kind == "family_history":
+        return gettext("Cancer in the family: %(site)s") % {
+            "site": site_label(str(item.get("cancer_site", "")))
+        }
+    if kind == "symptom":
+        parts = [vocab_label(code)]
+        if item.get("persistent"):
+            parts.append(gettext("persistent"))
+        if item.get("recurrent"):
+            parts.append(gettext("recurrent"))
+        if item.get("onset"):
+            parts.append(gettext("since %(day)s") % {"day": _short(item["onset"])})
+        return ", ".join(parts)
+    if kind == "finding":
+        return f"{vocab_label(code)} ({_short(item.get('date'))})"
+    if kind == "lab":
+        value = item.get("value")
+        shown = lab_value(value) if isinstance(value, int | float) else str(value)
+        return f"{vocab_label(code)} {shown} {item.get('unit', '')} ({_short(item.get('date'))})"
+    if kind == "signal":
+        name = str(item.get("name", ""))
+        return str(_SIGNAL_NAMES.get(name, name.replace("_", " ")))
+    # An input this page does not know yet is still shown, as the engine wrote it.
+    rest = ", ".join(f"{k}: {v}" for k, v in item.items() if k != "input")
+    return f"{kind}: {rest}" if rest else str(kind)
+
+
+@register.filter
+def because_words(because: list[dict[str, Any]]) -> list[str]:
+    return [evidence_words(item) for item in because or ()]
+
+
+@dataclass
+class Signal:
+    kind: str
+    title: str
+    text: str
+    level: str  # "warning" draws the eye; "info" is context
+
+
+@register.simple_tag
+def overview_signals(assessment: Any) -> list[Signal]:
+    """The signals shown at the top, the plainest first; unknown kinds shown as written."""
+    findings = list(assessment.findings)
+    signals: list[Signal] = []
+    for kind in ("long_absence", "pattern_break", "continuity"):
+        for f in findings:
+            if f.kind != kind:
+                continue
+            warn = kind != "continuity" or f.low_continuity or f.known_provider is False
+            signals.append(
+                Signal(
+                    kind,
+                    str(_SIGNAL_TITLES[kind]),
+                    in_language(f.explanation),
+                    "warning" if warn else "info",
+                )
+            )
+    # The engine reports a symptom once per recorded episode; one line per symptom is enough.
+    new: dict[str, Any] = {}
+    for f in findings:
+        if f.kind == "new_symptom":
+            new.setdefault(f.symptom, f)
+    if len(new) == 1:
+        only = next(iter(new.values()))
+        signals.append(
+            Signal(
+                "new_symptom",
+                str(_SIGNAL_TITLES["new_symptom"]),
+                in_language(only.explanation),
+                "warning",
+            )
+        )
+    elif new:
+        labels = ", ".join(vocab_label(code).lower() for code in new)
+        signals.append(
+            Signal(
+                "new_symptom",
+                gettext("New symptoms"),
+                gettext(
+                    "Not explained by the patient's known chronic conditions or medicines: "
+                    "%(symptoms)s."
+                )
+                % {"symptoms": labels},
+                "warning",
+            )
+        )
+    known = set(SIGNAL_KINDS) | PLACED_KINDS
+    for f in findings:
+        if f.kind not in known:
+            title = str(f.kind).replace("_", " ").capitalize()
+            signals.append(Signal(str(f.kind), title, in_language(f.explanation), "info"))
+    return signals
+
+
+@register.simple_tag
+def findings_of(assessment: Any, kind: str) -> list[Any]:
+    return [f for f in assessment.findings if f.kind == kind]
+
+
+@register.simple_tag
+def criteria_of(assessment: Any) -> list[Any]:
+    criteria = [f for f in assessment.findings if f.kind == "guideline_criterion"]
+    return sorted(criteria, key=lambda f: _URGENCY.get(f.recommendation, len(_URGENCY)))
+
+
+@dataclass
+class MissingTests:
+    absent: list[str]
+    too_old: list[tuple[str, date | None]]
+
+
+@register.simple_tag
+def missing_tests(package: Any) -> MissingTests:
+    """The filter package's missing tests: those never taken in one line, the stale ones dated."""
+    absent: list[str] = []
+    too_old: list[tuple[str, date | None]] = []
+    for test in package.missing:
+        name = in_language(getattr(test, "label", None)) or str(
+            getattr(test, "test_id", None) or getattr(test, "code", "")
+        )
+        if test.reason == "too_old":
+            newest = getattr(test, "newest", None) or getattr(test, "last_date", None)
+            too_old.append((name, newest))
+        else:
+            absent.append(name)
+    return MissingTests(absent, too_old)
+
+
+@register.simple_tag
+def vulnerability_flags(assessment: Any) -> list[str]:
+    flags: list[str] = []
+    for f in assessment.findings:
+        if f.kind == "vulnerability":
+            flags += [flag for flag in f.flags if flag not in flags]
+    return flags
+
+
+# The timeline of contacts
+
+
+TIMELINE_DAYS = 730
+RECENT_DAYS = 90
+
+
+def _css_percent(value: float) -> str:
+    # Written for CSS, never localised: a Danish "42,5%" would be ignored by the browser.
+    return f"{value:.2f}%"
+
+
+@dataclass
+class Mark:
+    day: date
+    kind: str
+    label: str
+    position: float  # percent of the timeline from its start, in the reading direction
+
+    @property
+    def css(self) -> str:
+        return _css_percent(self.position)
+
+
+@dataclass
+class Lane:
+    kind: str
+    label: str
+    marks: list[Mark] = field(default_factory=list)
+
+
+@dataclass
+class Tick:
+    day: date
+    position: float
+
+    @property
+    def css(self) -> str:
+        return _css_percent(self.position)
+
+
+@dataclass
+class Timeline:
+    start: date
+    end: date
+    lanes: list[Lane]
+    ticks: list[Tick]
+    recent_start: float
+    total: int
+    recent: int
+    expected: float | None
+
+    @property
+    def newest_first(self) -> list[Mark]:
+        return sorted(
+            (m for lane in self.lanes for m in lane.marks), key=lambda m: m.day, reverse=True
+        )
+
+    @property
+    def recent_css(self) -> str:
+        return _css_percent(self.recent_start)
+
+    @property
+    def recent_width_css(self) -> str:
+        return _css_percent(100.0 - self.recent_start)
+
+
+def _position(day: date, start: date, days: int) -> float:
+    return round(100.0 * (day - start).days / days, 2)
+
+
+@register.simple_tag
+def contact_timeline(context: Any, assessment: Any) -> Timeline:
+    """The contacts of the last two years in one lane per kind, with the 90-day window.
+
+    The window is the pattern-break signal's own (DESIGN section 4), so a break can be seen
+    as a crowd of marks inside the shaded part against a sparse baseline before it.
+    """
+    end: date = context.as_of
+    start = end - timedelta(days=TIMELINE_DAYS)
+    recent_from = end - timedelta(days=RECENT_DAYS)
+    lanes = {kind: Lane(kind, str(label)) for kind, label in Contact.Kind.choices}
+    total = recent = 0
+    for contact in context.contacts:
+        if not start < contact.date <= end:
+            continue
+        total += 1
+        recent += contact.date >= recent_from
+        lane = lanes.setdefault(contact.kind, Lane(contact.kind, contact.kind))
+        lane.marks.append(
+            Mark(
+                contact.date,
+                contact.kind,
+                lane.label,
+                _position(contact.date, start, TIMELINE_DAYS),
+            )
+        )
+    # A lane with no contact is noise; consultations stay so that an empty history still
+    # draws a timeline with its window.
+    shown = [lane for lane in lanes.values() if lane.marks or lane.kind == "consultation"]
+    for lane in shown:
+        lane.marks.sort(key=lambda m: m.day)
+    ticks = []
+    month = date(start.year, start.month, 1)
+    while month <= end:
+        if month > start and month.month in (1, 7):
+            ticks.append(Tick(month, _position(month, start, TIMELINE_DAYS)))
+        month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    breaks = [f for f in assessment.findings if f.kind == "pattern_break"]
+    return Timeline(
+        start=start,
+        end=end,
+        lanes=shown,
+        ticks=ticks,
+        recent_start=_position(recent_from, start, TIMELINE_DAYS),
+        total=total,
+        recent=recent,
+        expected=breaks[0].expected if breaks else None,
+    )
+
+
+# The record's symptoms, one row per symptom
+
+
+@dataclass
+class SymptomGroup:
+    code: str
+    onset: date
+    persistent: bool
+    recurrent: bool
+    words: list[str]
+
+
+@register.simple_tag
+def symptom_groups(symptoms: list[Any]) -> list[SymptomGroup]:
+    """One row per symptom, newest first, with everything the patient said about it."""
+    groups: dict[str, SymptomGroup] = {}
+    for s in symptoms:  # newest first
+        group = groups.get(s.code)
+        if group is None:
+            group = groups[s.code] = SymptomGroup(s.code, s.onset, False, False, [])
+        group.onset = min(group.onset, s.onset)
+        group.persistent |= s.persistent
+        group.recurrent |= s.recurrent
+        words = s.patient_words.strip()
+        if words and words not in group.words:
+            group.words.append(words)
+    return list(groups.values())
+
+
+# Sources of published values: the engine's source objects differ by table, so read them
+# by what they have rather than by one fixed shape.
+
+
+@register.filter
+def source_url(source: Any) -> str:
+    url = str(getattr(source, "doi_or_url", None) or getattr(source, "url", None) or "")
+    if url.startswith("10."):  # a bare DOI
+        return f"https://doi.org/{url}"
+    return url if url.startswith(("https://", "http://")) else ""
+
+
+@register.filter
+def source_name(source: Any) -> str:
+    who = getattr(source, "authors", None) or getattr(source, "title", None) or ""
+    year = getattr(source, "year", None)
+    return f"{who} {year}" if year else str(who)
+
+
+@register.simple_tag
+def common_source(criteria: list[Any]) -> Any:
+    """The source all criteria share (one rule set cites one guideline), or None.
+
+    Shown once above the criteria, it leaves each criterion with only its own
+    recommendation number, instead of the same title and version repeated on every card.
+    """
+    if not criteria:
+        return None
+    first = criteria[0].source
+    key = (first.title, first.url, first.version)
+    same = all((c.source.title, c.source.url, c.source.version) == key for c in criteria)
+    return first if same else None
