@@ -30,7 +30,7 @@ def realistic_context() -> dict[str, object]:
         return (AS_OF - timedelta(days=days)).isoformat()
 
     contacts = [
-        {"date": ago(d), "clinician": "clinician-%d" % (d % 3), "kind": "consultation"}
+        {"date": ago(d), "clinician": f"clinician-{d % 3}", "kind": "consultation"}
         for d in range(3, 3 * 365, 37)
     ]
     symptoms = [
@@ -121,7 +121,8 @@ def main() -> None:
         args.seconds,
     )
     print(
-        f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}, one core"
+        f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, "
+        f"Python {platform.python_version()}, one core"
     )
     print(
         f"context: {len(context.contacts)} contacts, {len(context.symptoms)} symptoms, "
