@@ -244,6 +244,7 @@ class Signal:
     title: str
     text: str
     level: str  # "warning" draws the eye; "info" is context
+    lang: str = ""  # the language of `text`: the engine's, or the page's when composed here
 
 
 @register.simple_tag
@@ -262,6 +263,7 @@ def overview_signals(assessment: Any) -> list[Signal]:
                     str(_SIGNAL_TITLES[kind]),
                     in_language(f.explanation),
                     "warning" if warn else "info",
+                    clinical_language(),
                 )
             )
     # The engine reports a symptom once per recorded episode; one line per symptom is enough.
@@ -277,6 +279,7 @@ def overview_signals(assessment: Any) -> list[Signal]:
                 str(_SIGNAL_TITLES["new_symptom"]),
                 in_language(only.explanation),
                 "warning",
+                clinical_language(),
             )
         )
     elif new:
@@ -291,13 +294,16 @@ def overview_signals(assessment: Any) -> list[Signal]:
                 )
                 % {"symptoms": labels},
                 "warning",
+                _language(),
             )
         )
     known = set(SIGNAL_KINDS) | PLACED_KINDS
     for f in findings:
         if f.kind not in known:
             title = str(f.kind).replace("_", " ").capitalize()
-            signals.append(Signal(str(f.kind), title, in_language(f.explanation), "info"))
+            signals.append(
+                Signal(str(f.kind), title, in_language(f.explanation), "info", clinical_language())
+            )
     return signals
 
 
