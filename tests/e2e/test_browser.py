@@ -25,7 +25,7 @@ def _gp_with_patients() -> tuple[Clinician, Patient, Patient]:
     return gp, mine, theirs
 
 
-def test_gp_lands_on_the_practice_patient_list_and_opens_a_record(login: Login) -> None:
+def test_gp_lands_on_the_practice_patient_list_and_opens_the_overview(login: Login) -> None:
     gp, mine, _ = _gp_with_patients()
     today = timezone.localdate()
     Symptom.objects.create(

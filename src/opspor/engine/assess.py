@@ -24,6 +24,7 @@ from opspor.engine.signals.medication_rise import medication_rise
 from opspor.engine.signals.new_symptom import new_symptoms
 from opspor.engine.signals.pattern_break import pattern_break
 from opspor.engine.signals.vulnerability import vulnerability_flags
+from opspor.engine.sites import site_name
 from opspor.engine.vocab import load_vocabulary
 
 _FLAG_TEXT = {
@@ -291,10 +292,11 @@ def _ppv(facts: Facts) -> list[dict[str, Any]]:
                 because=[{"input": "feature", "code": c} for c in match.symptoms],
                 explanation={
                     "da": f"I en publiceret undersøgelse i almen praksis havde {pct_da} % af "
-                    f"patienterne ({match.age_band}) med {names_da} kræft ({match.cancer_site}).",
+                    f"patienterne ({match.age_band}) med {names_da} "
+                    f"{site_name(match.cancer_site, 'da')}.",
                     "en": "In a published primary-care study, "
                     f"{match.ppv_percent:.1f}% of patients ({match.age_band}) with {names_en} "
-                    f"had cancer ({match.cancer_site}).",
+                    f"had {site_name(match.cancer_site, 'en')}.",
                 },
             )
         )

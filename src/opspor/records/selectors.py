@@ -8,7 +8,7 @@ access has been granted.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
@@ -399,3 +399,36 @@ def patient_context(
         current_clinician_id=clinician.pk if clinician is not None else None,
     )
     return patient, context
+
+
+@dataclass(frozen=True)
+class PatientOverview:
+    """The engine's input and, beside it, what the record says in words.
+
+    The context carries codes only; the patient's own words and the years and notes of an
+    exposure are what the study found dismissed, so the overview shows them next to the
+    codes. The symptom window is the context's own, so the page shows what the engine used.
+    """
+
+    patient: Patient
+    context: PatientContext
+    symptoms: list[Symptom]
+    exposures: list[OccupationalExposure]
+    family_history: list[FamilyHistory]
+
+
+def patient_overview(*, user: User, patient_id: int, as_of: date | None = None) -> PatientOverview:
+    from opspor.records.context import SYMPTOM_DAYS
+
+    patient, context = patient_context(user=user, patient_id=patient_id, as_of=as_of)
+    day = context.as_of
+    symptoms = Symptom.objects.filter(
+        patient=patient, recorded_on__gte=day - timedelta(days=SYMPTOM_DAYS), onset__lte=day
+    ).order_by("-recorded_on", "code")
+    return PatientOverview(
+        patient=patient,
+        context=context,
+        symptoms=list(symptoms),
+        exposures=list(OccupationalExposure.objects.filter(patient=patient).order_by("code")),
+        family_history=list(FamilyHistory.objects.filter(patient=patient).order_by("relation")),
+    )

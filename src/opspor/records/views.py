@@ -6,9 +6,6 @@ any record is read, so nothing is logged), then asks a selector for the data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -20,8 +17,6 @@ from opspor.accounts.models import Role, User
 from opspor.engine.assess import assess
 from opspor.engine.rules.loader import DEFAULT_RULESET, RULESETS
 from opspor.records import selectors
-from opspor.records.context import SYMPTOM_DAYS
-from opspor.records.models import FamilyHistory, OccupationalExposure, Patient, Symptom
 
 PATIENTS_PER_PAGE = 50
 SEARCH_MAX_LENGTH = 100
@@ -87,30 +82,6 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     return _record_response(request, page, own=False)
 
 
-@dataclass(frozen=True)
-class OverviewRecord:
-    """What the overview shows from the record beyond the engine's input: words and notes."""
-
-    symptoms: list[Symptom]
-    exposures: list[OccupationalExposure]
-    family_history: list[FamilyHistory]
-
-
-def _overview_record(patient: Patient, as_of: date) -> OverviewRecord:
-    # The patient has passed the selector's access check. The engine's context carries
-    # codes only; the patient's own words, and the years and notes of an exposure, are
-    # what the study found dismissed, so the page reads them next to the codes. The
-    # symptom window is the context's own, so the page shows the symptoms the engine used.
-    symptoms = Symptom.objects.filter(
-        patient=patient, recorded_on__gte=as_of - timedelta(days=SYMPTOM_DAYS), onset__lte=as_of
-    ).order_by("-recorded_on", "code")
-    return OverviewRecord(
-        symptoms=list(symptoms),
-        exposures=list(OccupationalExposure.objects.filter(patient=patient).order_by("code")),
-        family_history=list(FamilyHistory.objects.filter(patient=patient).order_by("relation")),
-    )
-
-
 @login_required
 def patient_overview(request: HttpRequest, patient_id: int) -> HttpResponse:
     """The GP's patient overview: signals, criteria met and their sources, at a glance.
@@ -121,7 +92,8 @@ def patient_overview(request: HttpRequest, patient_id: int) -> HttpResponse:
     user = _user_with_role(request, Role.GP)
     asked = request.GET.get("ruleset", "")
     ruleset = asked if asked in RULESETS else DEFAULT_RULESET
-    patient, context = selectors.patient_context(user=user, patient_id=patient_id)
+    overview = selectors.patient_overview(user=user, patient_id=patient_id)
+    patient, context = overview.patient, overview.context
     assessment = assess(context, ruleset=ruleset)
     return render(
         request,
@@ -131,7 +103,7 @@ def patient_overview(request: HttpRequest, patient_id: int) -> HttpResponse:
             "age": patient.age_on(context.as_of),
             "context": context,
             "assessment": assessment,
-            "record": _overview_record(patient, context.as_of),
+            "record": overview,
             "rulesets": RULESETS,
             "unknown_ruleset": asked if asked and asked not in RULESETS else "",
         },
