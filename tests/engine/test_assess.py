@@ -191,3 +191,29 @@ def test_every_assessment_validates_against_its_own_schema() -> None:
         again = Assessment.model_validate_json(result.model_dump_json())
         assert again == Assessment.model_validate(result.model_dump())
         assert {f.kind for f in again.findings} >= {"guideline_criterion", "vulnerability"}
+
+
+def test_a_rule_from_another_publication_cites_its_own_source() -> None:
+    result = assess(_ctx(symptoms=[{"code": "visible_haematuria", "onset": _ago(3)}]))
+    sources = {f.rule_id: f.source for f in result.of_kind("guideline_criterion")}
+    kidney = sources["dk-pkf-blaere-nyre-synligt-blod-i-urinen"]
+    assert "DaBlaCa" in kidney.title
+    assert kidney.url.startswith("https://")
+
+
+def test_a_rule_source_with_a_title_but_no_url_is_refused(tmp_path: Path) -> None:
+    import pytest
+
+    from opspor.engine.rules.loader import load_ruleset_dir
+    from opspor.engine.rules.schema import RuleError
+
+    (tmp_path / "_ruleset.yaml").write_text(
+        "ruleset: t\ntitle: T\nsource: {title: T, url: 'https://x', version: '1'}\nrules: []\n"
+    )
+    (tmp_path / "site.yaml").write_text(
+        "rules:\n  - id: r1\n    cancer_site: lung\n    recommendation: safety_net\n"
+        "    source: {recommendation_number: '1', title: Other}\n"
+        "    explanation: {da: a, en: b}\n    when: {age: {min: 18}}\n"
+    )
+    with pytest.raises(RuleError, match=r"site.yaml: rule r1: source: .*title and url"):
+        load_ruleset_dir(tmp_path)

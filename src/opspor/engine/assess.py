@@ -239,10 +239,11 @@ def assess(
                 investigation=rule.investigation,
                 within_days=rule.within_days,
                 source={
-                    "title": rules.source["title"],
+                    "title": rule.source_title or rules.source["title"],
                     "recommendation_number": rule.recommendation_number,
-                    "url": rules.source["url"],
-                    "version": rules.source["version"],
+                    "url": rule.source_url or rules.source["url"],
+                    "version": rule.source_version
+                    or ("" if rule.source_title else rules.source["version"]),
                 },
                 clinical_judgement=(
                     {"da": rule.clinical_judgement.da, "en": rule.clinical_judgement.en}

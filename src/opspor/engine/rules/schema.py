@@ -8,7 +8,8 @@ A rule set file has a header (`ruleset`, `title`, `source`) and a list of `rules
                                           # consider_referral, safety_net
       investigation: null                 # or chest_xray, full_blood_count, fit, psa, ...
       within_days: 14                     # the guideline's time frame, or null
-      source: {recommendation_number: "1.1.1"}
+      source: {recommendation_number: "1.1.1"}  # may add title, url, version when the
+                                          # rule comes from another document than the header's
       explanation: {da: "...", en: "..."}
       clinical_judgement: null            # or {da, en}: what the rule leaves to the doctor
       when: <condition>
@@ -89,6 +90,10 @@ class Rule:
     within_days: int | None
     recommendation_number: str
     explanation: Text
+    # Set when the rule comes from another publication than the rule set's header names.
+    source_title: str | None
+    source_url: str | None
+    source_version: str | None
     clinical_judgement: Text | None
     when: c.Condition
 
@@ -315,7 +320,18 @@ class _Parser:
         if not isinstance(m["id"], str) or not _ID.match(m["id"]):
             raise self.fail("id", "expected lower-case letters, digits, dots and dashes")
         source = self.mapping(m["source"], "source")
-        self.keys(source, "source", {"recommendation_number", "note"}, {"recommendation_number"})
+        self.keys(
+            source,
+            "source",
+            {"recommendation_number", "note", "title", "url", "version"},
+            {"recommendation_number"},
+        )
+        if ("title" in source) != ("url" in source) or (
+            "version" in source and "title" not in source
+        ):
+            raise self.fail(
+                "source", "a rule's own source needs title and url (and may give version)"
+            )
         investigation = m.get("investigation")
         if investigation is not None:
             self.choice(investigation, "investigation", INVESTIGATIONS)
@@ -328,6 +344,9 @@ class _Parser:
             investigation=investigation,
             within_days=None if within is None else self.integer(within, "within_days", 0),
             recommendation_number=str(source["recommendation_number"]),
+            source_title=str(source["title"]).strip() if "title" in source else None,
+            source_url=str(source["url"]).strip() if "url" in source else None,
+            source_version=str(source["version"]).strip() if "version" in source else None,
             explanation=self.text(m["explanation"], "explanation"),
             clinical_judgement=None
             if judgement is None
