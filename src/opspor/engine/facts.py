@@ -21,6 +21,22 @@ class Facts:
     findings: dict[str, date]
     labs: dict[str, list[LabEntry]]  # newest first
     signals: dict[str, bool] = field(default_factory=dict)
+    _symptom_evidence: dict[int, dict[str, object]] = field(default_factory=dict)
+
+    def symptom_evidence(self, entry: SymptomEntry) -> dict[str, object]:
+        """The evidence a symptom gives, built once per assessment however many rules use it."""
+        key = id(entry)
+        found = self._symptom_evidence.get(key)
+        if found is None:
+            found = self._symptom_evidence[key] = {
+                "input": "symptom",
+                "code": entry.code,
+                "onset": entry.onset.isoformat(),
+                "unexplained": entry.unexplained,
+                "persistent": entry.persistent,
+                "recurrent": entry.recurrent,
+            }
+        return found
 
     @classmethod
     def of(cls, context: PatientContext, signals: dict[str, bool] | None = None) -> Facts:

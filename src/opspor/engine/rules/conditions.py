@@ -94,16 +94,7 @@ class Symptom:
                 continue
             if self.within_days is not None and (facts.as_of - entry.onset).days > self.within_days:
                 continue
-            return [
-                {
-                    "input": "symptom",
-                    "code": entry.code,
-                    "onset": entry.onset.isoformat(),
-                    "unexplained": entry.unexplained,
-                    "persistent": entry.persistent,
-                    "recurrent": entry.recurrent,
-                }
-            ]
+            return [facts.symptom_evidence(entry)]
         return None
 
 
@@ -225,10 +216,12 @@ class Not:
 
 
 def dedupe(evidence: Sequence[Evidence]) -> list[Evidence]:
+    # Each kind of evidence is built by one piece of code with its keys in a fixed order, so
+    # the items in insertion order identify it without sorting.
     seen: set[tuple[tuple[str, object], ...]] = set()
     out: list[Evidence] = []
     for item in evidence:
-        key = tuple(sorted(item.items()))
+        key = tuple(item.items())
         if key not in seen:
             seen.add(key)
             out.append(item)

@@ -50,12 +50,16 @@ def new_symptoms(context: PatientContext, settings: EngineSettings) -> list[NewS
     medicines accounts for. Only asked for patients who have such conditions or medicines:
     without familiar symptoms every symptom is new and the signal would say nothing."""
     conditions, medicines = explainers()
-    active = [
-        e
+    chronic = [
+        (f"condition:{c.system}", c.code.upper().replace(".", ""))
         for c in context.conditions
         if c.chronic
+    ]
+    active = [
+        e
+        for kind, code in chronic
         for e in conditions
-        if e.kind == f"condition:{c.system}" and c.code.upper().replace(".", "").startswith(e.code)
+        if e.kind == kind and code.startswith(e.code)
     ]
     active += [
         e
@@ -64,7 +68,7 @@ def new_symptoms(context: PatientContext, settings: EngineSettings) -> list[NewS
         for e in medicines
         if m.atc.startswith(e.code)
     ]
-    has_background = bool(active) or any(c.chronic for c in context.conditions)
+    has_background = bool(active) or bool(chronic)
     if not has_background:
         return []
     familiar = frozenset().union(*(e.symptoms for e in active)) if active else frozenset()
