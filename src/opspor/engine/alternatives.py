@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, model_validator
+from pydantic import StringConstraints, ValidationError, model_validator
 
+from opspor.engine.datafile import StrictModel, load_yaml, loc
 from opspor.engine.rules.schema import INVESTIGATIONS
 
 ALTERNATIVES_FILE = Path(__file__).resolve().parent / "alternatives.yaml"
@@ -41,11 +42,7 @@ class AlternativesError(ValueError):
     """The catalogue is malformed; the message names the file, the entry and the field."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Text(_Strict):
+class Text(StrictModel):
     da: NonEmpty
     en: NonEmpty
 
@@ -53,7 +50,7 @@ class Text(_Strict):
         return self.da if lang == "da" else self.en
 
 
-class CatalogueSource(_Strict):
+class CatalogueSource(StrictModel):
     title: NonEmpty
     publisher: NonEmpty
     year: int | None = None
@@ -61,7 +58,7 @@ class CatalogueSource(_Strict):
     version: str | None = None
 
 
-class Provenance(_Strict):
+class Provenance(StrictModel):
     """Either a source key and where in it, or an explicit statement of what is unverified."""
 
     source: str | None = None
@@ -78,7 +75,7 @@ class Provenance(_Strict):
         return self
 
 
-class Alternative(_Strict):
+class Alternative(StrictModel):
     code: Code
     labels: Text
     description: Text
@@ -102,7 +99,7 @@ class Alternative(_Strict):
         return self
 
 
-class _File(_Strict):
+class _File(StrictModel):
     schema_version: Literal[1]
     sources: dict[str, CatalogueSource]
     entries: list[dict[str, Any]]
@@ -119,10 +116,6 @@ def _fail(file: str, entry: object, field: str, message: str) -> AlternativesErr
     return AlternativesError(f"{where}: field {field!r}: {message}")
 
 
-def _loc(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in loc) or "(entry)"
-
-
 def parse_catalogue(raw: object, *, file: str) -> Catalogue:
     if not isinstance(raw, dict):
         raise _fail(file, None, "(file)", "the top level must be a mapping")
@@ -130,7 +123,9 @@ def parse_catalogue(raw: object, *, file: str) -> Catalogue:
         header = _File.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise _fail(file, None, _loc(err["loc"]), err["msg"].removeprefix("Value error, ")) from exc
+        raise _fail(
+            file, None, loc(err["loc"], "(entry)"), err["msg"].removeprefix("Value error, ")
+        ) from exc
     entries: list[Alternative] = []
     for index, item in enumerate(header.entries):
         code = item.get("code", f"#{index}") if isinstance(item, dict) else f"#{index}"
@@ -139,7 +134,7 @@ def parse_catalogue(raw: object, *, file: str) -> Catalogue:
         except ValidationError as exc:
             err = exc.errors()[0]
             raise _fail(
-                file, code, _loc(err["loc"]), err["msg"].removeprefix("Value error, ")
+                file, code, loc(err["loc"], "(entry)"), err["msg"].removeprefix("Value error, ")
             ) from exc
         if any(e.code == entry.code for e in entries):
             raise _fail(file, entry.code, "code", "duplicate code")
@@ -153,10 +148,8 @@ def parse_catalogue(raw: object, *, file: str) -> Catalogue:
 
 
 def _read(path: Path) -> Catalogue:
-    from opspor.engine.vocab.loader import _StrictLoader  # refuses duplicate keys
-
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)  # noqa: S506
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
         raise _fail(path.name, None, "(yaml)", f"cannot be read: {exc}") from exc
     return parse_catalogue(raw, file=path.name)

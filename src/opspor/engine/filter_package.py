@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any, Literal, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from opspor.engine.context import PatientContext
+from opspor.engine.datafile import StrictModel, load_yaml, loc
 from opspor.engine.vocab import load_vocabulary
 
 PACKAGES_FILE = Path(__file__).resolve().parent / "rules" / "filter_packages.yaml"
@@ -38,21 +39,17 @@ class FilterPackageError(ValueError):
     """A package file that cannot be used; the message names the file, package, test and field."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Label(_Strict):
+class Label(StrictModel):
     da: str = Field(min_length=1)
     en: str = Field(min_length=1)
 
 
-class AgeSource(_Strict):
+class AgeSource(StrictModel):
     title: str = Field(min_length=1)
     url: str = Field(min_length=1)
 
 
-class Condition(_Strict):
+class Condition(StrictModel):
     """Who a test applies to: a sex and an age band in completed years, both bounds inclusive."""
 
     sex: Literal["female", "male"] | None = None
@@ -75,7 +72,7 @@ class Condition(_Strict):
         return not (self.age_max is not None and age > self.age_max)
 
 
-class PackageTest(_Strict):
+class PackageTest(StrictModel):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: Label
     codes: tuple[str, ...] = Field(min_length=1)
@@ -97,7 +94,7 @@ class PackageTest(_Strict):
         return self
 
 
-class Provenance(_Strict):
+class Provenance(StrictModel):
     title: str = Field(min_length=1)
     url: str = Field(min_length=1)
     region: str = Field(min_length=1)
@@ -111,7 +108,7 @@ class Provenance(_Strict):
         return self
 
 
-class FilterPackage(_Strict):
+class FilterPackage(StrictModel):
     name: str
     title: Label
     provenance: Provenance
@@ -126,7 +123,7 @@ class FilterPackage(_Strict):
         return self
 
 
-class _File(_Strict):
+class _File(StrictModel):
     schema_version: Literal[1]
     packages: dict[str, dict[str, Any]] = Field(min_length=1)
 
@@ -159,16 +156,12 @@ class MissingTest:
         }
 
 
-def _location(error: Mapping[str, Any]) -> str:
-    return ".".join(str(part) for part in error["loc"]) or "(file)"
-
-
 def parse_packages(data: Any, *, file: str = PACKAGES_FILE.name) -> dict[str, FilterPackage]:
     """Validate the package file's content; every error names the file, package, test and field."""
     try:
         raw = _File.model_validate(data)
     except ValidationError as error:
-        problems = "; ".join(f"{_location(e)}: {e['msg']}" for e in error.errors())
+        problems = "; ".join(f"{loc(e['loc'], '(file)')}: {e['msg']}" for e in error.errors())
         raise FilterPackageError(f"{file}: {problems}") from None
     vocab = load_vocabulary()
     packages: dict[str, FilterPackage] = {}
@@ -178,7 +171,7 @@ def parse_packages(data: Any, *, file: str = PACKAGES_FILE.name) -> dict[str, Fi
         try:
             package = FilterPackage.model_validate({"name": name, **body})
         except ValidationError as error:
-            problems = "; ".join(f"{_location(e)}: {e['msg']}" for e in error.errors())
+            problems = "; ".join(f"{loc(e['loc'], '(file)')}: {e['msg']}" for e in error.errors())
             raise FilterPackageError(f"{file}: package {name}: {problems}") from None
         for test in package.tests:
             for code in test.codes:
@@ -205,7 +198,7 @@ def _shipped() -> dict[str, FilterPackage]:
 
 def _read(path: Path) -> dict[str, FilterPackage]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         raise FilterPackageError(f"{path.name}: not valid YAML: {error}") from None
     return parse_packages(data, file=path.name)

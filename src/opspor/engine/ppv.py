@@ -38,8 +38,6 @@ from typing import Annotated, Any, Literal, Self
 
 import yaml
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     ValidationError,
@@ -47,6 +45,7 @@ from pydantic import (
 )
 
 from opspor.engine.context import PatientContext
+from opspor.engine.datafile import StrictModel, load_yaml, loc
 from opspor.engine.facts import Facts
 from opspor.engine.vocab import Vocabulary, load_vocabulary
 
@@ -63,11 +62,7 @@ class PpvError(ValueError):
     """The PPV table is malformed; the message names the file, the row and the field."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PpvSource(_Strict):
+class PpvSource(StrictModel):
     """One publication, cited by the rows that were read in it."""
 
     title: NonEmpty
@@ -83,7 +78,7 @@ class PpvSource(_Strict):
     """True when the figures were read only in a review or another secondary source."""
 
 
-class PpvRow(_Strict):
+class PpvRow(StrictModel):
     id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.\-_]*$")]
     cancer_site: Code
     features: tuple[Code, ...] = Field(min_length=1, max_length=2)
@@ -122,7 +117,7 @@ class PpvRow(_Strict):
         return self.age_max is None or age <= self.age_max
 
 
-class _PpvFile(_Strict):
+class _PpvFile(StrictModel):
     schema_version: Literal[1]
     sources: dict[Code | str, PpvSource]
     rows: list[dict[str, Any]]
@@ -134,7 +129,7 @@ class PpvTable:
     sources: Mapping[str, PpvSource]
 
 
-class SourceRef(_Strict):
+class SourceRef(StrictModel):
     """The citation as the assessment shows it."""
 
     title: str
@@ -147,7 +142,7 @@ class SourceRef(_Strict):
     secondary: bool
 
 
-class PpvMatch(_Strict):
+class PpvMatch(StrictModel):
     cancer_site: str
     symptoms: tuple[str, ...]
     """The feature codes the value is for (symptoms or findings; two for a pair)."""
@@ -168,10 +163,6 @@ def _msg(text: str) -> str:
     return text.removeprefix("Value error, ")
 
 
-def _loc(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in loc) or "(row)"
-
-
 def parse_ppv_table(raw: object, *, file: str, vocab: Vocabulary) -> PpvTable:
     """Validate the parsed YAML of a PPV table; every error names file, row and field."""
     if not isinstance(raw, dict):
@@ -180,7 +171,7 @@ def parse_ppv_table(raw: object, *, file: str, vocab: Vocabulary) -> PpvTable:
         header = _PpvFile.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise _fail(file, None, _loc(err["loc"]), _msg(err["msg"])) from exc
+        raise _fail(file, None, loc(err["loc"], "(row)"), _msg(err["msg"])) from exc
     known = set(vocab.symptoms) | set(vocab.findings)
     rows: list[PpvRow] = []
     seen: set[str] = set()
@@ -190,7 +181,7 @@ def parse_ppv_table(raw: object, *, file: str, vocab: Vocabulary) -> PpvTable:
             row = PpvRow.model_validate(item)
         except ValidationError as exc:
             err = exc.errors()[0]
-            raise _fail(file, row_id, _loc(err["loc"]), _msg(err["msg"])) from exc
+            raise _fail(file, row_id, loc(err["loc"], "(row)"), _msg(err["msg"])) from exc
         if row.id in seen:
             raise _fail(file, row.id, "id", "duplicate row id")
         seen.add(row.id)
@@ -209,11 +200,8 @@ def parse_ppv_table(raw: object, *, file: str, vocab: Vocabulary) -> PpvTable:
 
 
 def _read(path: Path) -> PpvTable:
-    # The vocabulary's loader refuses duplicate keys, which plain safe_load silently merges.
-    from opspor.engine.vocab.loader import _StrictLoader
-
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)  # noqa: S506
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
         raise _fail(path.name, None, "(yaml)", f"cannot be read: {exc}") from exc
     return parse_ppv_table(raw, file=path.name, vocab=load_vocabulary())

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import yaml
 
+from opspor.engine.datafile import load_yaml
 from opspor.engine.rules.schema import (
     Rule,
     RuleError,
@@ -22,7 +23,7 @@ DEFAULT_RULESET = "dk-pakkeforloeb"
 
 def _yaml(path: Path) -> object:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         raise RuleError(f"{path.name}: not valid YAML: {error}") from None
 

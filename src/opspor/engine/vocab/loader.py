@@ -9,11 +9,12 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, cast
+from typing import cast
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from opspor.engine.datafile import load_yaml
 from opspor.engine.vocab.model import (
     Entry,
     Exposure,
@@ -48,36 +49,6 @@ def _error(file: str, code: object, field_name: str, message: str) -> Vocabulary
     return VocabularyError(f"{where}: field {field_name!r}: {message}")
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, refusing duplicate mapping keys.
-
-    Plain ``safe_load`` keeps the last of two equal keys, which would silently drop half of
-    an entry that was pasted twice.
-    """
-
-
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    loader.flatten_mapping(node)
-    result: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in result:
-            raise yaml.constructor.ConstructorError(
-                "while constructing a mapping",
-                node.start_mark,
-                f"found duplicate key {key!r}",
-                key_node.start_mark,
-            )
-        result[key] = loader.construct_object(value_node, deep=True)
-    return result
-
-
-_StrictLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,
-)
-
-
 def _source_references(obj: object, path: str) -> Iterator[tuple[str, str]]:
     """Every ``source`` key used anywhere inside a model, with the dotted path to it."""
     if isinstance(obj, BaseModel):
@@ -108,7 +79,7 @@ def _read(directory: Traversable, kind: Kind) -> tuple[dict[str, Entry], dict[st
     if not resource.is_file():
         raise _error(name, None, "(file)", f"missing from {directory}")
     try:
-        raw = yaml.load(resource.read_text(encoding="utf-8"), Loader=_StrictLoader)  # noqa: S506
+        raw = load_yaml(resource.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise _error(name, None, "(yaml)", f"not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):
