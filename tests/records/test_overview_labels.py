@@ -1,0 +1,25 @@
+"""Every code the rule sets can put on the overview has a translated label."""
+
+from __future__ import annotations
+
+from opspor.engine.rules.loader import RULESETS, load_ruleset
+from opspor.records.templatetags import overview
+
+
+def _rules() -> list:
+    return [rule for name in RULESETS for rule in load_ruleset(name).rules]
+
+
+def test_every_investigation_of_the_rules_has_a_label() -> None:
+    used = {rule.investigation for rule in _rules() if rule.investigation}
+    assert used <= set(overview._INVESTIGATIONS)
+
+
+def test_every_cancer_site_of_the_rules_has_a_label() -> None:
+    for rule in _rules():
+        label = overview.site_label(rule.cancer_site)
+        assert label and label != rule.cancer_site, rule.cancer_site
+
+
+def test_every_ruleset_has_a_name() -> None:
+    assert set(RULESETS) <= set(overview._RULESETS)
