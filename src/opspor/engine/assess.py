@@ -201,10 +201,10 @@ def assess(
                     }
                 ],
                 explanation={
-                    "da": f"Nyt symptom: {label.label('da').lower()} forklares ikke af patientens "
-                    "kendte kroniske sygdomme eller medicin.",
-                    "en": f"New symptom: {label.label('en').lower()} is not explained by the "
-                    "patient's known chronic conditions or medicines.",
+                    "da": f"{label.label('da')} er nyt og forklares ikke af patientens kendte "
+                    "kroniske sygdomme eller medicin.",
+                    "en": f"{label.label('en')} is new and not explained by the patient's known "
+                    "chronic conditions or medicines.",
                 },
             )
         )
