@@ -1,0 +1,1 @@
+"""Advice requests, referrals, triage, messages and their deadlines."""
