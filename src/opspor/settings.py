@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "simple_history",
     "opspor.accounts",
     "opspor.records",
+    "opspor.referrals",
 ]
 
 MIDDLEWARE = [

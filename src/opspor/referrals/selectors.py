@@ -1,0 +1,63 @@
+"""Reads of referrals and advice requests shared by the screens and the API.
+
+Access is decided here: a GP sees their practice's referrals and advice requests, a
+diagnostic-unit doctor those addressed to their unit, and every other user none.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from opspor.accounts.models import Role, User
+from opspor.records.selectors import practice_of, unit_of
+from opspor.referrals.models import AdviceRequest, Referral
+
+
+def referrals_visible_to(user: User) -> QuerySet[Referral]:
+    if not user.is_authenticated or not user.is_active:
+        return Referral.objects.none()
+    base = Referral.objects.select_related("patient", "practice", "unit", "requester")
+    if user.role == Role.GP:
+        practice = practice_of(user)
+        return base.filter(practice=practice) if practice else Referral.objects.none()
+    if user.role == Role.UNIT_DOCTOR:
+        unit = unit_of(user)
+        return base.filter(unit=unit) if unit else Referral.objects.none()
+    return Referral.objects.none()
+
+
+def advice_requests_visible_to(user: User) -> QuerySet[AdviceRequest]:
+    if not user.is_authenticated or not user.is_active:
+        return AdviceRequest.objects.none()
+    base = AdviceRequest.objects.select_related("patient", "practice", "unit", "asked_by")
+    if user.role == Role.GP:
+        practice = practice_of(user)
+        return base.filter(practice=practice) if practice else AdviceRequest.objects.none()
+    if user.role == Role.UNIT_DOCTOR:
+        unit = unit_of(user)
+        return base.filter(unit=unit) if unit else AdviceRequest.objects.none()
+    return AdviceRequest.objects.none()
+
+
+def referral_get(*, user: User, referral_id: int) -> Referral:
+    """One referral the user may see; 404 for every other id, so existence is not revealed."""
+    try:
+        return referrals_visible_to(user).get(pk=referral_id)
+    except Referral.DoesNotExist:
+        raise Http404("No such referral") from None
+
+
+def advice_request_get(*, user: User, advice_id: int) -> AdviceRequest:
+    try:
+        return advice_requests_visible_to(user).get(pk=advice_id)
+    except AdviceRequest.DoesNotExist:
+        raise Http404("No such advice request") from None
+
+
+__all__ = [
+    "advice_request_get",
+    "advice_requests_visible_to",
+    "referral_get",
+    "referrals_visible_to",
+]

@@ -1,0 +1,598 @@
+"""Every business action on advice requests and referrals.
+
+Each service takes keyword arguments only, runs in one transaction, locks the row it
+changes (`select_for_update`), re-checks the state on the locked row, and writes the audit
+event in the same transaction. A refused action raises `WorkflowError` and changes nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, OperationalError, connection, models, transaction
+from django.utils import timezone
+
+from opspor.accounts.models import User
+from opspor.engine.alternatives import load_catalogue
+from opspor.engine.filter_package import missing_filter_tests
+from opspor.records.models import DiagnosticUnit, Patient
+from opspor.records.selectors import practice_of, unit_of
+from opspor.referrals.clock import DEFAULT_CALENDAR
+from opspor.referrals.models import (
+    DEFAULT_DEADLINE_DAYS,
+    AdviceEvent,
+    AdviceRequest,
+    IdempotencyRecord,
+    Referral,
+    ReferralEvent,
+    UnitSettings,
+)
+from opspor.referrals.workflow import (
+    ADVICE_TRANSITIONS,
+    FRAILTY_AGE,
+    FRAILTY_FIELDS,
+    PATHWAYS,
+    REFERRAL_TRANSITIONS,
+    AdviceState,
+    ReferralState,
+    RejectionReason,
+    Transition,
+)
+
+# SQLite has one writer at a time. A file database waits for the lock (the busy timeout),
+# but a shared-cache connection, and a busy timeout that runs out, report "locked" at
+# once; the action then starts again from the top, re-reading the row it decides on.
+LOCK_RETRIES = 100
+LOCK_RETRY_PAUSE_S = 0.05
+
+
+def _retry_when_locked[**P, R](func: Callable[P, R]) -> Callable[P, R]:
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in range(LOCK_RETRIES):
+            try:
+                return func(*args, **kwargs)
+            except OperationalError as error:
+                retry = (
+                    connection.vendor == "sqlite"
+                    and "locked" in str(error)
+                    and not connection.in_atomic_block  # an outer transaction must fail whole
+                    and attempt < LOCK_RETRIES - 1
+                )
+                if not retry:
+                    raise
+                time.sleep(LOCK_RETRY_PAUSE_S)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    return wrapper
+
+
+@dataclass
+class WorkflowError(Exception):
+    """A refused action. `code` is stable for the API and the screens; nothing was changed.
+
+    Codes: ``not_allowed`` (the action does not apply in the current state), ``forbidden``
+    (the user may not act on this row), ``conflict`` (someone else changed the row first,
+    or an idempotency key was reused for another row), ``incomplete`` (sending a referral
+    that lacks something, without a stated reason; ``missing`` lists what), ``missing_plan``
+    (a rejection without an alternative plan), ``invalid`` (a malformed argument).
+    """
+
+    code: str
+    message: str
+    missing: list[dict[str, Any]] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+# --- deadlines -------------------------------------------------------------------------
+
+
+def _add_working_days(start: datetime, days: Decimal) -> datetime:
+    """The deadline `days` working days after `start`; every deadline goes through here."""
+    return DEFAULT_CALENDAR.add_working_days(start, float(days))
+
+
+def _unit_settings(unit: DiagnosticUnit) -> UnitSettings:
+    try:
+        return UnitSettings.objects.get(unit=unit)
+    except UnitSettings.DoesNotExist:
+        return UnitSettings(
+            unit=unit,
+            triage_working_days=DEFAULT_DEADLINE_DAYS,
+            advice_working_days=DEFAULT_DEADLINE_DAYS,
+        )
+
+
+# --- shared checks ---------------------------------------------------------------------
+
+
+def _require_gp_of(user: User, practice_id: int) -> None:
+    practice = practice_of(user) if user.is_active else None
+    if practice is None or practice.pk != practice_id:
+        raise WorkflowError("forbidden", "Only a GP of the referring practice may do this.")
+
+
+def _require_doctor_of(user: User, unit_id: int) -> None:
+    unit = unit_of(user) if user.is_active else None
+    if unit is None or unit.pk != unit_id:
+        raise WorkflowError("forbidden", "Only a doctor of the receiving unit may do this.")
+
+
+def _require_side(transition: Transition, user: User, *, practice_id: int, unit_id: int) -> None:
+    if transition.side == "gp":
+        _require_gp_of(user, practice_id)
+    else:
+        _require_doctor_of(user, unit_id)
+
+
+def _lock[M: models.Model](model: type[M], instance: M) -> M:
+    return model._default_manager.select_for_update().get(pk=instance.pk)
+
+
+def _check_state(transition: Transition, *, seen: str, locked: str) -> None:
+    """Refuse unless the locked row's state allows the action.
+
+    When the row changed after the caller read it (`seen` != `locked`), the refusal is a
+    conflict: another user acted first, and the caller decided on a stale screen.
+    """
+    if locked in transition.sources:
+        return
+    if seen != locked:
+        raise WorkflowError(
+            "conflict",
+            f"The row was changed to {locked!r} by someone else; reload it and decide again.",
+        )
+    raise WorkflowError("not_allowed", f"Cannot {transition.action} in state {locked!r}.")
+
+
+def _idempotent_hit(user: User, key: str, action: str) -> IdempotencyRecord | None:
+    if not key:
+        return None
+    return IdempotencyRecord.objects.filter(user=user, key=key, action=action).first()
+
+
+def _remember(user: User, key: str, action: str, obj: models.Model) -> None:
+    if not key:
+        return
+    try:
+        with transaction.atomic():
+            IdempotencyRecord.objects.create(
+                user=user,
+                key=key,
+                action=action,
+                object_type=obj._meta.model_name or "",
+                object_id=obj.pk,
+            )
+    except IntegrityError:
+        raise WorkflowError(
+            "conflict", "The same idempotency key is being used by another request."
+        ) from None
+
+
+def _referral_event(
+    referral: Referral, *, by: User, at: datetime, action: str, from_state: str, reason: str = ""
+) -> None:
+    ReferralEvent.objects.create(
+        referral=referral,
+        actor=by,
+        at=at,
+        action=action,
+        from_state=from_state,
+        to_state=referral.state,
+        reason=reason,
+    )
+
+
+def _advice_event(
+    advice: AdviceRequest,
+    *,
+    by: User,
+    at: datetime,
+    action: str,
+    from_state: str,
+    reason: str = "",
+) -> None:
+    AdviceEvent.objects.create(
+        advice_request=advice,
+        actor=by,
+        at=at,
+        action=action,
+        from_state=from_state,
+        to_state=advice.state,
+        reason=reason,
+    )
+
+
+def _refresh(instance: models.Model, locked: models.Model) -> None:
+    """Copy the saved row into the caller's instance, so it does not keep a stale state."""
+    instance.__dict__.update(
+        {f.attname: getattr(locked, f.attname) for f in locked._meta.concrete_fields}
+    )
+
+
+# --- advice requests -------------------------------------------------------------------
+
+
+@_retry_when_locked
+@transaction.atomic
+def advice_request_send(
+    *,
+    patient: Patient,
+    by: User,
+    question: str,
+    patient_summary: dict[str, Any] | None = None,
+    unit: DiagnosticUnit | None = None,
+    idempotency_key: str = "",
+    now: datetime | None = None,
+) -> AdviceRequest:
+    """A GP asks the patient's diagnostic unit (or another) a written question."""
+    _require_gp_of(by, patient.practice_id)
+    hit = _idempotent_hit(by, idempotency_key, "advice_request_send")
+    if hit is not None:
+        return AdviceRequest.objects.get(pk=hit.object_id)
+    if not question.strip():
+        raise WorkflowError("invalid", "An advice request needs a question.")
+    now = now or timezone.now()
+    target = unit or patient.practice.diagnostic_unit
+    advice = AdviceRequest.objects.create(
+        patient=patient,
+        practice_id=patient.practice_id,
+        unit=target,
+        asked_by=by,
+        question=question,
+        patient_summary=patient_summary or {},
+        state=AdviceState.SENT,
+        sent_at=now,
+        answer_due_at=_add_working_days(now, _unit_settings(target).advice_working_days),
+    )
+    _advice_event(advice, by=by, at=now, action="send", from_state="")
+    _remember(by, idempotency_key, "advice_request_send", advice)
+    return advice
+
+
+@_retry_when_locked
+def _advice_transition(
+    advice: AdviceRequest,
+    *,
+    by: User,
+    action: str,
+    reason: str = "",
+    apply: Callable[[AdviceRequest, datetime], None] | None = None,
+) -> AdviceRequest:
+    transition = ADVICE_TRANSITIONS[action]
+    _require_side(transition, by, practice_id=advice.practice_id, unit_id=advice.unit_id)
+    with transaction.atomic():
+        locked = _lock(AdviceRequest, advice)
+        _check_state(transition, seen=advice.state, locked=locked.state)
+        now = timezone.now()
+        from_state = locked.state
+        if apply is not None:
+            apply(locked, now)
+        locked.state = transition.target
+        locked.save()
+        _advice_event(locked, by=by, at=now, action=action, from_state=from_state, reason=reason)
+    _refresh(advice, locked)
+    return advice
+
+
+def advice_request_answer(*, advice: AdviceRequest, by: User, answer: str) -> AdviceRequest:
+    """A doctor of the unit answers in writing."""
+    if not answer.strip():
+        raise WorkflowError("invalid", "An answer cannot be empty.")
+
+    def apply(row: AdviceRequest, now: datetime) -> None:
+        row.answer, row.answered_by, row.answered_at = answer, by, now
+
+    return _advice_transition(advice, by=by, action="answer", apply=apply)
+
+
+def advice_request_close(*, advice: AdviceRequest, by: User, reason: str = "") -> AdviceRequest:
+    """The GP closes the request: the answer was read, or the question is no longer needed."""
+
+    def apply(row: AdviceRequest, now: datetime) -> None:
+        row.closed_at = now
+
+    return _advice_transition(advice, by=by, action="close", reason=reason, apply=apply)
+
+
+# --- referrals: the GP side ------------------------------------------------------------
+
+
+@_retry_when_locked
+@transaction.atomic
+def referral_create_draft(
+    *,
+    by: User,
+    pathway: str,
+    patient: Patient | None = None,
+    from_advice: AdviceRequest | None = None,
+    clinical_question: str = "",
+    findings: dict[str, Any] | None = None,
+    unit: DiagnosticUnit | None = None,
+    idempotency_key: str = "",
+    **details: Any,
+) -> Referral:
+    """A draft referral; from an answered advice request it takes over the patient, the
+    unit, the question and the summary, so nothing is typed twice.
+
+    `details` are further fields of the GP's order (the frailty section, the *kræft* tick).
+    """
+    if from_advice is not None:
+        _require_gp_of(by, from_advice.practice_id)
+        patient = from_advice.patient
+    if patient is None:
+        raise WorkflowError("invalid", "A referral needs a patient or an advice request.")
+    _require_gp_of(by, patient.practice_id)
+    hit = _idempotent_hit(by, idempotency_key, "referral_create_draft")
+    if hit is not None:
+        return Referral.objects.get(pk=hit.object_id)
+    if pathway not in PATHWAYS:
+        raise WorkflowError("invalid", f"Unknown pathway {pathway!r}.")
+    allowed = set(FRAILTY_FIELDS) | {"marked_frail", "informed_about_kraeft"}
+    unknown = sorted(set(details) - allowed)
+    if unknown:
+        raise WorkflowError("invalid", f"Not fields of a referral draft: {', '.join(unknown)}.")
+    now = timezone.now()
+    if from_advice is not None:
+        advice = _lock(AdviceRequest, from_advice)
+        if advice.state not in {AdviceState.ANSWERED, AdviceState.CLOSED}:
+            raise WorkflowError(
+                "not_allowed", "Only an answered advice request can become a referral."
+            )
+        unit = unit or advice.unit
+        clinical_question = clinical_question or advice.question
+        findings = findings if findings is not None else advice.patient_summary
+    referral = Referral.objects.create(
+        patient=patient,
+        practice_id=patient.practice_id,
+        unit=unit or patient.practice.diagnostic_unit,
+        requester=by,
+        pathway=pathway,
+        clinical_question=clinical_question,
+        findings=findings or {},
+        from_advice=from_advice,
+        **details,
+    )
+    _referral_event(referral, by=by, at=now, action="create", from_state="")
+    if from_advice is not None and advice.state == AdviceState.ANSWERED:
+        from_state = advice.state
+        advice.state, advice.closed_at = AdviceState.CLOSED, now
+        advice.save(update_fields=["state", "closed_at"])
+        _advice_event(
+            advice,
+            by=by,
+            at=now,
+            action="close",
+            from_state=from_state,
+            reason=f"Converted into referral #{referral.pk}",
+        )
+        _refresh(from_advice, advice)
+    _remember(by, idempotency_key, "referral_create_draft", referral)
+    return referral
+
+
+def referral_missing_items(referral: Referral, *, on: date) -> list[dict[str, Any]]:
+    """What the referral lacks to be complete, as data the unit's screen can show."""
+    missing: list[dict[str, Any]] = []
+    requirements = PATHWAYS.get(referral.pathway)
+    if requirements is not None and requirements.filter_package is not None:
+        # Imported here: building a context reads the record, which only sending needs.
+        from opspor.records.context import build_patient_context
+
+        context = build_patient_context(referral.patient, as_of=on, current_clinician_id=None)
+        for item in missing_filter_tests(context, requirements.filter_package):
+            missing.append(
+                {
+                    "item": "filter_test",
+                    "test_id": item.test_id,
+                    "reason": item.reason,
+                    "label": dict(item.label),
+                }
+            )
+    if referral.marked_frail or referral.patient.age_on(on) >= FRAILTY_AGE:
+        for name in FRAILTY_FIELDS:
+            value = getattr(referral, name)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                missing.append({"item": "frailty", "field": name})
+    if not referral.informed_about_kraeft:
+        missing.append({"item": "informed_about_kraeft"})
+    return missing
+
+
+@_retry_when_locked
+def referral_send(
+    *,
+    referral: Referral,
+    by: User,
+    incomplete_reason: str = "",
+    idempotency_key: str = "",
+    now: datetime | None = None,
+) -> Referral:
+    """Send the draft to the unit: the completeness check runs and the clock starts.
+
+    An incomplete referral is sent only with a stated reason; what is missing is stored on
+    the referral, so the unit sees it at triage.
+    """
+    transition = REFERRAL_TRANSITIONS["send"]
+    _require_gp_of(by, referral.practice_id)
+    with transaction.atomic():
+        hit = _idempotent_hit(by, idempotency_key, "referral_send")
+        if hit is not None:
+            if hit.object_id != referral.pk:
+                raise WorkflowError("conflict", "This key was used to send another referral.")
+            referral.refresh_from_db()
+            return referral
+        locked = _lock(Referral, referral)
+        _check_state(transition, seen=referral.state, locked=locked.state)
+        now = now or timezone.now()
+        missing = referral_missing_items(locked, on=timezone.localdate(now))
+        reason = incomplete_reason.strip() or locked.incomplete_reason.strip()
+        if missing and not reason:
+            raise WorkflowError(
+                "incomplete",
+                "The referral is incomplete; complete it or state why it is sent anyway.",
+                missing=missing,
+            )
+        locked.completeness = missing
+        locked.incomplete_reason = reason if missing else ""
+        locked.state = transition.target
+        locked.sent_at = now
+        locked.triage_due_at = _add_working_days(
+            now, _unit_settings(locked.unit).triage_working_days
+        )
+        locked.save()
+        _referral_event(
+            locked,
+            by=by,
+            at=now,
+            action="send",
+            from_state=ReferralState.DRAFT,
+            reason=locked.incomplete_reason,
+        )
+        _remember(by, idempotency_key, "referral_send", locked)
+    _refresh(referral, locked)
+    return referral
+
+
+@_retry_when_locked
+def _referral_transition(
+    referral: Referral,
+    *,
+    by: User,
+    action: str,
+    reason: str = "",
+    apply: Callable[[Referral, datetime], None] | None = None,
+) -> Referral:
+    transition = REFERRAL_TRANSITIONS[action]
+    _require_side(transition, by, practice_id=referral.practice_id, unit_id=referral.unit_id)
+    with transaction.atomic():
+        locked = _lock(Referral, referral)
+        _check_state(transition, seen=referral.state, locked=locked.state)
+        now = timezone.now()
+        from_state = locked.state
+        if apply is not None:
+            apply(locked, now)
+        locked.state = transition.target
+        locked.save()
+        _referral_event(locked, by=by, at=now, action=action, from_state=from_state, reason=reason)
+    _refresh(referral, locked)
+    return referral
+
+
+def referral_withdraw(*, referral: Referral, by: User, reason: str = "") -> Referral:
+    """The GP revokes the order (only the placer may), at any point before completion."""
+
+    def apply(row: Referral, now: datetime) -> None:
+        row.withdrawn_at = now
+
+    return _referral_transition(referral, by=by, action="withdraw", reason=reason, apply=apply)
+
+
+def referral_acknowledge_rejection(*, referral: Referral, by: User) -> Referral:
+    """A GP of the practice confirms the rejection and its plan were seen."""
+    seen_acknowledged = referral.acknowledged_at is not None
+
+    def apply(row: Referral, now: datetime) -> None:
+        if row.acknowledged_at is not None:
+            if seen_acknowledged:
+                raise WorkflowError("not_allowed", "The rejection was already acknowledged.")
+            raise WorkflowError("conflict", "Another GP of the practice acknowledged it first.")
+        row.acknowledged_by, row.acknowledged_at = by, now
+
+    return _referral_transition(referral, by=by, action="acknowledge_rejection", apply=apply)
+
+
+# --- referrals: the unit's triage ------------------------------------------------------
+
+
+def referral_accept(*, referral: Referral, by: User) -> Referral:
+    def apply(row: Referral, now: datetime) -> None:
+        row.decided_by, row.decided_at = by, now
+
+    return _referral_transition(referral, by=by, action="accept", apply=apply)
+
+
+def referral_reject(
+    *,
+    referral: Referral,
+    by: User,
+    reason_category: str,
+    reason_text: str,
+    alternative_plan_code: str = "",
+    alternative_plan_text: str = "",
+) -> Referral:
+    """Reject with a reason and a concrete alternative plan (design row 10); no plan, no
+    rejection."""
+    if reason_category not in RejectionReason.values:
+        raise WorkflowError("invalid", f"Unknown reason category {reason_category!r}.")
+    if not reason_text.strip():
+        raise WorkflowError("invalid", "A rejection needs a reason in words.")
+    code, text = alternative_plan_code.strip(), alternative_plan_text.strip()
+    if not code and not text:
+        raise WorkflowError(
+            "missing_plan",
+            "A rejection needs an alternative plan: choose one from the catalogue or write one.",
+        )
+    if code and code not in {entry.code for entry in load_catalogue().entries}:
+        raise WorkflowError("invalid", f"{code!r} is not in the alternatives catalogue.")
+
+    def apply(row: Referral, now: datetime) -> None:
+        row.decided_by, row.decided_at = by, now
+        row.reason_category, row.reason_text = reason_category, reason_text
+        row.alternative_plan_code, row.alternative_plan_text = code, text
+
+    return _referral_transition(
+        referral, by=by, action="reject", reason=f"{reason_category}: {reason_text}", apply=apply
+    )
+
+
+def referral_return_with_advice(*, referral: Referral, by: User, advice_text: str) -> Referral:
+    if not advice_text.strip():
+        raise WorkflowError("invalid", "Returning with advice needs the advice.")
+
+    def apply(row: Referral, now: datetime) -> None:
+        row.decided_by, row.decided_at, row.advice_text = by, now, advice_text
+
+    return _referral_transition(referral, by=by, action="return_with_advice", apply=apply)
+
+
+def referral_book_appointment(
+    *, referral: Referral, by: User, appointment_at: datetime
+) -> Referral:
+    def apply(row: Referral, now: datetime) -> None:
+        row.appointment_at = appointment_at
+
+    return _referral_transition(referral, by=by, action="book_appointment", apply=apply)
+
+
+def referral_complete(*, referral: Referral, by: User, reason: str = "") -> Referral:
+    def apply(row: Referral, now: datetime) -> None:
+        row.completed_at = now
+
+    return _referral_transition(referral, by=by, action="complete", reason=reason, apply=apply)
+
+
+__all__ = [
+    "WorkflowError",
+    "advice_request_answer",
+    "advice_request_close",
+    "advice_request_send",
+    "referral_accept",
+    "referral_acknowledge_rejection",
+    "referral_book_appointment",
+    "referral_complete",
+    "referral_create_draft",
+    "referral_missing_items",
+    "referral_reject",
+    "referral_return_with_advice",
+    "referral_send",
+    "referral_withdraw",
+]

@@ -1,0 +1,128 @@
+"""The referral and advice-request workflows as data: states, transitions, who acts, and
+what a complete referral carries for each pathway.
+
+The services consult these tables and nothing else, so a clinician can review the
+workflow here without reading the services, and the tests walk every row of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from opspor.engine.filter_package import DEFAULT_PACKAGE
+
+Side = Literal["gp", "unit"]
+
+
+class ReferralState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SENT = "sent", _("Sent")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    RETURNED_WITH_ADVICE = "returned_with_advice", _("Returned with advice")
+    APPOINTMENT_BOOKED = "appointment_booked", _("Appointment booked")
+    COMPLETED = "completed", _("Completed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class AdviceState(models.TextChoices):
+    SENT = "sent", _("Sent")
+    ANSWERED = "answered", _("Answered")
+    CLOSED = "closed", _("Closed")
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: frozenset[str]
+    target: str
+    side: Side  # "gp": a GP of the practice acts; "unit": a doctor of the unit acts
+
+
+def _t(action: str, sources: set[str], target: str, side: Side) -> Transition:
+    return Transition(action=action, sources=frozenset(sources), target=target, side=side)
+
+
+R = ReferralState
+# The GP places the order (FHIR ServiceRequest) and alone may revoke it; the unit owns the
+# triage (FHIR Task). Rejected and returned referrals end here: the GP answers them with
+# a new referral, so each decision stays attached to the letter it was made on.
+REFERRAL_TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in (
+        _t("send", {R.DRAFT}, R.SENT, "gp"),
+        _t("accept", {R.SENT}, R.ACCEPTED, "unit"),
+        _t("reject", {R.SENT}, R.REJECTED, "unit"),
+        _t("return_with_advice", {R.SENT}, R.RETURNED_WITH_ADVICE, "unit"),
+        _t("book_appointment", {R.ACCEPTED}, R.APPOINTMENT_BOOKED, "unit"),
+        _t("complete", {R.APPOINTMENT_BOOKED}, R.COMPLETED, "unit"),
+        _t(
+            "withdraw",
+            {R.DRAFT, R.SENT, R.ACCEPTED, R.APPOINTMENT_BOOKED},
+            R.WITHDRAWN,
+            "gp",
+        ),
+        # Not a change of state: the rejection stays a rejection, now seen by the practice.
+        _t("acknowledge_rejection", {R.REJECTED}, R.REJECTED, "gp"),
+    )
+}
+
+A = AdviceState
+ADVICE_TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in (
+        _t("answer", {A.SENT}, A.ANSWERED, "unit"),
+        # The GP closes a question once answered, or withdraws one no longer needed.
+        _t("close", {A.SENT, A.ANSWERED}, A.CLOSED, "gp"),
+    )
+}
+
+# The triage decisions: two doctors taking any two of these on one referral conflict.
+TRIAGE_ACTIONS = frozenset({"accept", "reject", "return_with_advice"})
+
+
+class RejectionReason(models.TextChoices):
+    CRITERIA_NOT_MET = "criteria_not_met", _("The pathway's criteria are not met")
+    OTHER_PATHWAY = "other_pathway", _("Another pathway or department fits better")
+    INVESTIGATIONS_FIRST = "investigations_first", _("Investigations are needed first")
+    ALREADY_INVESTIGATED = "already_investigated", _("Already investigated or in a pathway")
+    PATIENT_DECLINES = "patient_declines", _("The patient does not wish investigation")
+    OTHER = "other", _("Other")
+
+
+@dataclass(frozen=True)
+class PathwayRequirements:
+    """What a referral to one pathway must carry to be complete at send."""
+
+    label: str
+    # The pre-referral test package (engine/rules/filter_packages.yaml) whose tests must
+    # be present and recent enough, or None for pathways without one encoded.
+    filter_package: str | None = None
+
+
+PATHWAYS: dict[str, PathwayRequirements] = {
+    "dpf": PathwayRequirements(
+        label="Diagnostic pathway for non-specific symptoms", filter_package=DEFAULT_PACKAGE
+    ),
+    "kidney": PathwayRequirements(label="Cancer of the bladder and kidneys"),
+    "lung": PathwayRequirements(label="Lung cancer"),
+    "colorectal": PathwayRequirements(label="Colorectal cancer"),
+    "breast": PathwayRequirements(label="Breast cancer"),
+    "pancreas": PathwayRequirements(label="Pancreatic cancer"),
+}
+
+# Study challenge 12: from this age, or when the GP marks the patient frail, the unit must
+# see what the patient wants and can tolerate before it plans an investigation.
+FRAILTY_AGE = 75
+FRAILTY_FIELDS = (
+    "clinical_frailty_scale",
+    "dementia",
+    "patient_wish",
+    "relatives_role",
+    "tolerates_surgery",
+    "tolerates_chemotherapy",
+)
