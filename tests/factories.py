@@ -82,9 +82,13 @@ def unit_doctor(unit_: DiagnosticUnit | None = None) -> Clinician:
 
 
 def cpr_for(birth_date: date, sex: str, serial: int) -> str:
-    """A format-valid CPR number for a 20th-century birth date."""
-    last = serial * 2 + (1 if sex == "male" else 0)
-    return f"{birth_date:%d%m%y}{(last % 10000):04d}"
+    """A format-valid CPR number for a 20th-century birth date.
+
+    The serial part stays below 4000 so that its first digit (the CPR's seventh) is 0-3,
+    which means the 1900s for every year; larger serials wrap around.
+    """
+    last = (serial % 2000) * 2 + (1 if sex == "male" else 0)
+    return f"{birth_date:%d%m%y}{last:04d}"
 
 
 def patient(practice_: Practice | None = None, **fields: Any) -> Patient:

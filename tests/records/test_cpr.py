@@ -41,3 +41,18 @@ def test_every_twentieth_century_date_round_trips(born: date, serial: int) -> No
     digits = f"{born:%d%m%y}0{serial:03d}"
     assert cpr.birth_date(cpr.normalise(digits)) == born
     assert cpr.masked(digits) == f"{born:%d%m%y}-xxxx"
+
+
+@given(
+    st.dates(min_value=date(1900, 1, 1), max_value=date(1999, 12, 31)),
+    st.integers(0, 10**6),
+    st.sampled_from(["female", "male"]),
+)
+def test_the_test_factory_makes_valid_numbers_for_any_serial(
+    born: date, serial: int, sex: str
+) -> None:
+    from tests.factories import cpr_for
+
+    digits = cpr.normalise(cpr_for(born, sex, serial))
+    assert cpr.birth_date(digits) == born
+    assert cpr.sex(digits) == sex
