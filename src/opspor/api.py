@@ -34,10 +34,12 @@ def _register_routers() -> None:
     from opspor.accounts.api import router as accounts_router
     from opspor.decision_api import router as decision_router
     from opspor.records.api import router as records_router
+    from opspor.referrals.api import router as referrals_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", records_router)
     api.add_router("/", decision_router)
+    api.add_router("/", referrals_router)
 
 
 _register_routers()
