@@ -218,6 +218,37 @@ def _refresh(instance: models.Model, locked: models.Model) -> None:
     )
 
 
+@_retry_when_locked
+def _transition[Row: (AdviceRequest, Referral)](
+    row: Row,
+    *,
+    transition: Transition,
+    record_event: Callable[..., None],
+    by: User,
+    action: str,
+    reason: str,
+    apply: Callable[[Row, datetime], None] | None,
+) -> Row:
+    """One state change of an advice request or a referral: the same steps for both.
+
+    Check the side, lock the row, re-check its state, apply the action's own changes, move
+    the state, and write the audit event, all in one transaction.
+    """
+    _require_side(transition, by, practice_id=row.practice_id, unit_id=row.unit_id)
+    with transaction.atomic():
+        locked = _lock(type(row), row)
+        _check_state(transition, seen=row.state, locked=locked.state)
+        now = timezone.now()
+        from_state = locked.state
+        if apply is not None:
+            apply(locked, now)
+        locked.state = transition.target
+        locked.save()
+        record_event(locked, by=by, at=now, action=action, from_state=from_state, reason=reason)
+    _refresh(row, locked)
+    return row
+
+
 # --- advice requests -------------------------------------------------------------------
 
 
@@ -258,7 +289,6 @@ def advice_request_send(
     return advice
 
 
-@_retry_when_locked
 def _advice_transition(
     advice: AdviceRequest,
     *,
@@ -267,20 +297,15 @@ def _advice_transition(
     reason: str = "",
     apply: Callable[[AdviceRequest, datetime], None] | None = None,
 ) -> AdviceRequest:
-    transition = ADVICE_TRANSITIONS[action]
-    _require_side(transition, by, practice_id=advice.practice_id, unit_id=advice.unit_id)
-    with transaction.atomic():
-        locked = _lock(AdviceRequest, advice)
-        _check_state(transition, seen=advice.state, locked=locked.state)
-        now = timezone.now()
-        from_state = locked.state
-        if apply is not None:
-            apply(locked, now)
-        locked.state = transition.target
-        locked.save()
-        _advice_event(locked, by=by, at=now, action=action, from_state=from_state, reason=reason)
-    _refresh(advice, locked)
-    return advice
+    return _transition(
+        advice,
+        transition=ADVICE_TRANSITIONS[action],
+        record_event=_advice_event,
+        by=by,
+        action=action,
+        reason=reason,
+        apply=apply,
+    )
 
 
 def advice_request_answer(*, advice: AdviceRequest, by: User, answer: str) -> AdviceRequest:
@@ -462,7 +487,6 @@ def referral_send(
     return referral
 
 
-@_retry_when_locked
 def _referral_transition(
     referral: Referral,
     *,
@@ -471,20 +495,15 @@ def _referral_transition(
     reason: str = "",
     apply: Callable[[Referral, datetime], None] | None = None,
 ) -> Referral:
-    transition = REFERRAL_TRANSITIONS[action]
-    _require_side(transition, by, practice_id=referral.practice_id, unit_id=referral.unit_id)
-    with transaction.atomic():
-        locked = _lock(Referral, referral)
-        _check_state(transition, seen=referral.state, locked=locked.state)
-        now = timezone.now()
-        from_state = locked.state
-        if apply is not None:
-            apply(locked, now)
-        locked.state = transition.target
-        locked.save()
-        _referral_event(locked, by=by, at=now, action=action, from_state=from_state, reason=reason)
-    _refresh(referral, locked)
-    return referral
+    return _transition(
+        referral,
+        transition=REFERRAL_TRANSITIONS[action],
+        record_event=_referral_event,
+        by=by,
+        action=action,
+        reason=reason,
+        apply=apply,
+    )
 
 
 def referral_withdraw(*, referral: Referral, by: User, reason: str = "") -> Referral:
