@@ -18,6 +18,7 @@ from opspor.referrals.selectors import (
     referral_get,
     referrals_visible_to,
 )
+from opspor.referrals.workflow import ReferralState
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +47,9 @@ def _referral_and_advice(practice: Practice) -> tuple[Referral, AdviceRequest]:
         unit=practice.diagnostic_unit,
         requester=gp,
         pathway="dpf",
+        state=ReferralState.SENT,
+        sent_at=NOW,
+        triage_due_at=NOW + timedelta(days=1),
     )
     advice = AdviceRequest.objects.create(
         patient=patient,
@@ -75,6 +79,19 @@ def test_a_gp_sees_their_practices_and_a_doctor_their_units() -> None:
     assert list(advice_requests_visible_to(doctor)) == [own_advice]
     assert list(referrals_visible_to(other_doctor)) == [other_referral]
     assert list(advice_requests_visible_to(other_doctor)) == [other_advice]
+
+
+def test_a_draft_is_the_practices_own_until_sent() -> None:
+    unit = factories.unit()
+    practice = factories.practice(diagnostic_unit=unit)
+    referral, _advice = _referral_and_advice(practice)
+    Referral.objects.filter(pk=referral.pk).update(
+        state=ReferralState.DRAFT, sent_at=None, triage_due_at=None
+    )
+    gp, doctor = factories.gp(practice).user, factories.unit_doctor(unit).user
+    assert gp and doctor
+    assert list(referrals_visible_to(gp)) == [referral]
+    assert not referrals_visible_to(doctor).exists()
 
 
 @pytest.mark.parametrize("role", [Role.ANALYST, Role.PATIENT, Role.ADMIN])

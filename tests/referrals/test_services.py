@@ -35,6 +35,7 @@ from opspor.referrals.services import (
     referral_book_appointment,
     referral_complete,
     referral_create_draft,
+    referral_record_first_contact,
     referral_reject,
     referral_return_with_advice,
     referral_send,
@@ -189,6 +190,7 @@ REFERRAL_ACTIONS: dict[str, Callable[[Referral, User], Referral]] = {
     "complete": lambda r, by: referral_complete(referral=r, by=by),
     "withdraw": lambda r, by: referral_withdraw(referral=r, by=by, reason="Resolved"),
     "acknowledge_rejection": lambda r, by: referral_acknowledge_rejection(referral=r, by=by),
+    "record_first_contact": lambda r, by: referral_record_first_contact(referral=r, by=by),
 }
 
 ADVICE_ACTIONS: dict[str, Callable[[AdviceRequest, User], AdviceRequest]] = {

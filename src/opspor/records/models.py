@@ -10,9 +10,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Collection
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -78,9 +80,31 @@ class Practice(models.Model):
     direct_phone = models.CharField(
         max_length=20, help_text=_("Direct number for colleagues (bagom-nummer)")
     )
+    on_call_phone = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text=_("Out-of-hours contact for the practice's patients, e.g. the regional 1813"),
+    )
     email = models.EmailField(blank=True)
     diagnostic_unit = models.ForeignKey(
         DiagnosticUnit, on_delete=models.PROTECT, related_name="catchment_practices"
+    )
+    # Rejections must never wait unseen (study finding 10): unacknowledged for this many
+    # working hours, a rejection goes to the second contact as well.
+    second_contact = models.ForeignKey(
+        "Clinician",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="second_contact_for",
+        help_text=_("Clinician who takes over a rejection nobody has acknowledged in time"),
+    )
+    escalation_working_hours = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("2.0"),
+        validators=[MinValueValidator(Decimal("0.5"))],
+        help_text=_("Working hours before an unacknowledged rejection escalates"),
     )
     history = HistoricalRecords()
 

@@ -306,6 +306,15 @@ class WorkingCalendar:
         local_day = utc.astimezone(self.timezone).date()
         return any(start <= utc < end for start, end in self._periods_on(local_day))
 
+    def closes_today(self, moment: datetime) -> datetime | None:
+        """When the working day of ``moment`` ends: the last closing of its local date that
+        is still ahead of it, or None when no working time is left that day."""
+        utc = _to_utc(moment)
+        periods = self._periods_on(utc.astimezone(self.timezone).date())
+        if not periods or periods[-1][1] <= utc:
+            return None
+        return periods[-1][1].astimezone(self.timezone)
+
     def next_opening(self, moment: datetime) -> datetime:
         """The first moment at or after ``moment`` that is working time.
 

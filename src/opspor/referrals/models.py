@@ -16,8 +16,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from opspor.records.models import DiagnosticUnit, Patient, Practice
-from opspor.referrals.workflow import AdviceState, ReferralState, RejectionReason
+from opspor.records.models import Clinician, DiagnosticUnit, Patient, Practice
+from opspor.referrals.workflow import (
+    AdviceState,
+    NotificationKind,
+    ReferralOrigin,
+    ReferralState,
+    RejectionReason,
+)
 
 DEFAULT_DEADLINE_DAYS = Decimal("1.0")
 
@@ -126,6 +132,15 @@ class Referral(models.Model):
         on_delete=models.PROTECT,
         related_name="referrals",
     )
+    # Who wrote the letter. A practising specialist may refer too; the row's practice is
+    # still the patient's own, so the unit can always reach the GP.
+    origin = models.CharField(
+        max_length=24, choices=ReferralOrigin.choices, default=ReferralOrigin.GENERAL_PRACTICE
+    )
+    origin_name = models.CharField(
+        max_length=150, blank=True, help_text=_("The referring specialist's clinic, if any")
+    )
+    origin_phone = models.CharField(max_length=20, blank=True)
     state = models.CharField(
         max_length=24, choices=ReferralState.choices, default=ReferralState.DRAFT
     )
@@ -181,6 +196,21 @@ class Referral(models.Model):
         related_name="rejections_acknowledged",
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # After a rejection: when it escalates if no GP acknowledged it, whether it did, and
+    # who will contact the patient by when (shown to the patient, study finding 10).
+    escalation_due_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    escalated_to = models.ForeignKey(
+        Clinician, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    patient_contact_by = models.ForeignKey(
+        Clinician, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    patient_contact_due_at = models.DateTimeField(null=True, blank=True)
+    # After acceptance: the unit's first contact with the patient, due within 48 working
+    # hours (two working days on the Danish calendar).
+    first_contact_due_at = models.DateTimeField(null=True, blank=True)
+    first_contact_at = models.DateTimeField(null=True, blank=True)
     appointment_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
@@ -190,6 +220,8 @@ class Referral(models.Model):
         indexes = [
             models.Index(fields=["unit", "state", "triage_due_at"]),
             models.Index(fields=["practice", "state"]),
+            models.Index(fields=["state", "escalation_due_at"]),
+            models.Index(fields=["state", "first_contact_due_at"]),
         ]
         constraints = [
             models.CheckConstraint(
@@ -278,3 +310,115 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type} #{self.object_id}"
+
+
+class Message(models.Model):
+    """One message in the thread of a referral or an advice request.
+
+    Shaped after MedCom's care communication (*korrespondancemeddelelse*) with the category
+    "regarding referral": an author on one side, a plain-text body, and a read receipt set
+    when someone on the other side first opens it.
+    """
+
+    referral = models.ForeignKey(
+        Referral, null=True, blank=True, on_delete=models.PROTECT, related_name="messages"
+    )
+    advice_request = models.ForeignKey(
+        AdviceRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="messages"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author_side = models.CharField(max_length=4, choices=[("gp", "GP"), ("unit", "Unit")])
+    sent_at = models.DateTimeField()
+    body = models.TextField()
+    read_at = models.DateTimeField(null=True, blank=True)
+    read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="message_belongs_to_one_thread",
+                condition=Q(referral__isnull=False, advice_request__isnull=True)
+                | Q(referral__isnull=True, advice_request__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="message_side_is_known", condition=Q(author_side__in=["gp", "unit"])
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Message #{self.pk}"
+
+
+class Notification(models.Model):
+    """Something a practice or a unit must see: in the app, and by e-mail.
+
+    The row is written in the same transaction as the change it reports, so it cannot be
+    lost; the e-mail is delivered by a background task and retried until it is sent. The
+    e-mail never carries patient data, only a pointer to the case in the app.
+    """
+
+    class Delivery(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENT = "sent", _("Sent")
+        NO_ADDRESS = "no_address", _("No e-mail address on file")
+
+    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    practice = models.ForeignKey(
+        Practice, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    unit = models.ForeignKey(
+        DiagnosticUnit,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    # A named recipient within the practice or unit (e.g. the second contact), if any.
+    recipient = models.ForeignKey(
+        Clinician, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
+    referral = models.ForeignKey(
+        Referral, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    advice_request = models.ForeignKey(
+        AdviceRequest,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+    read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    email_to = models.EmailField(blank=True)
+    delivery = models.CharField(max_length=12, choices=Delivery.choices, default=Delivery.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["delivery", "next_attempt_at"]),
+            models.Index(fields=["practice", "read_at"]),
+            models.Index(fields=["unit", "read_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="notification_goes_to_practice_or_unit",
+                condition=Q(practice__isnull=False, unit__isnull=True)
+                | Q(practice__isnull=True, unit__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="notification_kind_is_known", condition=Q(kind__in=NotificationKind.values)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Notification #{self.pk} ({self.kind}, {self.delivery})"

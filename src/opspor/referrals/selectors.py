@@ -12,6 +12,7 @@ from django.http import Http404
 from opspor.accounts.models import Role, User
 from opspor.records.selectors import practice_of, unit_of
 from opspor.referrals.models import AdviceRequest, Referral
+from opspor.referrals.workflow import ReferralState
 
 
 def referrals_visible_to(user: User) -> QuerySet[Referral]:
@@ -23,7 +24,10 @@ def referrals_visible_to(user: User) -> QuerySet[Referral]:
         return base.filter(practice=practice) if practice else Referral.objects.none()
     if user.role == Role.UNIT_DOCTOR:
         unit = unit_of(user)
-        return base.filter(unit=unit) if unit else Referral.objects.none()
+        # A draft is the practice's own until it is sent.
+        if unit is None:
+            return Referral.objects.none()
+        return base.filter(unit=unit).exclude(state=ReferralState.DRAFT)
     return Referral.objects.none()
 
 

@@ -11,7 +11,7 @@ import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,7 @@ from django.utils import timezone
 from opspor.accounts.models import User
 from opspor.engine.alternatives import load_catalogue
 from opspor.engine.filter_package import missing_filter_tests
-from opspor.records.models import DiagnosticUnit, Patient
+from opspor.records.models import Clinician, DiagnosticUnit, Patient, Practice
 from opspor.records.selectors import practice_of, unit_of
 from opspor.referrals.clock import DEFAULT_CALENDAR
 from opspor.referrals.models import (
@@ -29,10 +29,13 @@ from opspor.referrals.models import (
     AdviceEvent,
     AdviceRequest,
     IdempotencyRecord,
+    Message,
+    Notification,
     Referral,
     ReferralEvent,
     UnitSettings,
 )
+from opspor.referrals.notifications import notify
 from opspor.referrals.workflow import (
     ADVICE_TRANSITIONS,
     FRAILTY_AGE,
@@ -40,6 +43,8 @@ from opspor.referrals.workflow import (
     PATHWAYS,
     REFERRAL_TRANSITIONS,
     AdviceState,
+    NotificationKind,
+    ReferralOrigin,
     ReferralState,
     RejectionReason,
     Transition,
@@ -98,6 +103,31 @@ class WorkflowError(Exception):
 def _add_working_days(start: datetime, days: Decimal) -> datetime:
     """The deadline `days` working days after `start`; every deadline goes through here."""
     return DEFAULT_CALENDAR.add_working_days(start, float(days))
+
+
+# The unit's first contact with the patient after acceptance, in clock hours (the
+# pathway's promise to the patient, brought forward off closed time by the clock).
+FIRST_CONTACT_HOURS = 48.0
+# A rejection that arrives while the practice is open escalates no later than this long
+# before the practice closes that day, so the second contact still sees it the same day:
+# a Friday-afternoon rejection must not wait silently until Monday.
+ESCALATION_BEFORE_CLOSING = timedelta(minutes=30)
+# By when the practice contacts the patient after a rejection. A service level of this
+# software, not a guideline figure: no published standard was found.
+PATIENT_CONTACT_WORKING_DAYS = Decimal("1.0")
+
+
+def escalation_deadline(decided_at: datetime, practice: Practice) -> datetime:
+    """When an unacknowledged rejection escalates to the practice's second contact."""
+    due = DEFAULT_CALENDAR.add_working_hours(decided_at, float(practice.escalation_working_hours))
+    closes = DEFAULT_CALENDAR.closes_today(decided_at)
+    if closes is not None and DEFAULT_CALENDAR.is_working_time(decided_at):
+        due = min(due, max(decided_at, closes - ESCALATION_BEFORE_CLOSING))
+    return due
+
+
+def first_contact_deadline(accepted_at: datetime) -> datetime:
+    return DEFAULT_CALENDAR.add_calendar_hours(accepted_at, FIRST_CONTACT_HOURS)
 
 
 def _unit_settings(unit: DiagnosticUnit) -> UnitSettings:
@@ -315,6 +345,9 @@ def advice_request_answer(*, advice: AdviceRequest, by: User, answer: str) -> Ad
 
     def apply(row: AdviceRequest, now: datetime) -> None:
         row.answer, row.answered_by, row.answered_at = answer, by, now
+        notify(
+            kind=NotificationKind.ADVICE_ANSWERED, at=now, practice=row.practice, advice_request=row
+        )
 
     return _advice_transition(advice, by=by, action="answer", apply=apply)
 
@@ -361,10 +394,25 @@ def referral_create_draft(
         return Referral.objects.get(pk=hit.object_id)
     if pathway not in PATHWAYS:
         raise WorkflowError("invalid", f"Unknown pathway {pathway!r}.")
-    allowed = set(FRAILTY_FIELDS) | {"marked_frail", "informed_about_kraeft"}
+    allowed = set(FRAILTY_FIELDS) | {
+        "marked_frail",
+        "informed_about_kraeft",
+        "origin",
+        "origin_name",
+        "origin_phone",
+    }
     unknown = sorted(set(details) - allowed)
     if unknown:
         raise WorkflowError("invalid", f"Not fields of a referral draft: {', '.join(unknown)}.")
+    origin = details.get("origin", ReferralOrigin.GENERAL_PRACTICE)
+    if origin not in ReferralOrigin.values:
+        raise WorkflowError("invalid", f"Unknown origin {origin!r}.")
+    if origin == ReferralOrigin.PRACTISING_SPECIALIST and not (
+        str(details.get("origin_name", "")).strip() and str(details.get("origin_phone", "")).strip()
+    ):
+        raise WorkflowError(
+            "invalid", "A referral from a specialist names the clinic and its phone number."
+        )
     now = timezone.now()
     if from_advice is not None:
         advice = _lock(AdviceRequest, from_advice)
@@ -533,8 +581,11 @@ def referral_acknowledge_rejection(*, referral: Referral, by: User) -> Referral:
 
 
 def referral_accept(*, referral: Referral, by: User) -> Referral:
+    """Accept; the clock for the first contact with the patient starts."""
+
     def apply(row: Referral, now: datetime) -> None:
         row.decided_by, row.decided_at = by, now
+        row.first_contact_due_at = first_contact_deadline(now)
 
     return _referral_transition(referral, by=by, action="accept", apply=apply)
 
@@ -567,6 +618,12 @@ def referral_reject(
         row.decided_by, row.decided_at = by, now
         row.reason_category, row.reason_text = reason_category, reason_text
         row.alternative_plan_code, row.alternative_plan_text = code, text
+        # Never silent: the practice is told now, the rejection escalates if nobody
+        # acknowledges it in time, and the patient sees who will call and by when.
+        row.escalation_due_at = escalation_deadline(now, row.practice)
+        row.patient_contact_by = Clinician.objects.filter(user_id=row.requester_id).first()
+        row.patient_contact_due_at = _add_working_days(now, PATIENT_CONTACT_WORKING_DAYS)
+        notify(kind=NotificationKind.REJECTION, at=now, practice=row.practice, referral=row)
 
     return _referral_transition(
         referral, by=by, action="reject", reason=f"{reason_category}: {reason_text}", apply=apply
@@ -579,6 +636,12 @@ def referral_return_with_advice(*, referral: Referral, by: User, advice_text: st
 
     def apply(row: Referral, now: datetime) -> None:
         row.decided_by, row.decided_at, row.advice_text = by, now, advice_text
+        notify(
+            kind=NotificationKind.RETURNED_WITH_ADVICE,
+            at=now,
+            practice=row.practice,
+            referral=row,
+        )
 
     return _referral_transition(referral, by=by, action="return_with_advice", apply=apply)
 
@@ -586,10 +649,30 @@ def referral_return_with_advice(*, referral: Referral, by: User, advice_text: st
 def referral_book_appointment(
     *, referral: Referral, by: User, appointment_at: datetime
 ) -> Referral:
+    if timezone.is_naive(appointment_at):
+        raise WorkflowError("invalid", "The appointment time needs a time zone.")
+
     def apply(row: Referral, now: datetime) -> None:
         row.appointment_at = appointment_at
+        # Booking means the unit has reached the patient.
+        row.first_contact_at = row.first_contact_at or now
 
     return _referral_transition(referral, by=by, action="book_appointment", apply=apply)
+
+
+def referral_record_first_contact(*, referral: Referral, by: User, note: str = "") -> Referral:
+    """The unit has spoken to the patient after accepting the referral."""
+    seen_contacted = referral.first_contact_at is not None
+
+    def apply(row: Referral, now: datetime) -> None:
+        if row.first_contact_at is not None:
+            code = "not_allowed" if seen_contacted else "conflict"
+            raise WorkflowError(code, "The first contact is already recorded.")
+        row.first_contact_at = now
+
+    return _referral_transition(
+        referral, by=by, action="record_first_contact", reason=note, apply=apply
+    )
 
 
 def referral_complete(*, referral: Referral, by: User, reason: str = "") -> Referral:
@@ -599,19 +682,109 @@ def referral_complete(*, referral: Referral, by: User, reason: str = "") -> Refe
     return _referral_transition(referral, by=by, action="complete", reason=reason, apply=apply)
 
 
+# --- messages --------------------------------------------------------------------------
+
+
+def _side_of(user: User, row: AdviceRequest | Referral) -> str:
+    """Which side of the thread `user` writes from, or a refusal."""
+    practice = practice_of(user) if user.is_active else None
+    if practice is not None and practice.pk == row.practice_id:
+        return "gp"
+    unit = unit_of(user) if user.is_active else None
+    if unit is not None and unit.pk == row.unit_id:
+        if isinstance(row, Referral) and row.state == ReferralState.DRAFT:
+            raise WorkflowError("forbidden", "The unit has not received this referral yet.")
+        return "unit"
+    raise WorkflowError("forbidden", "Only the practice and the unit of this case may write.")
+
+
+MAX_MESSAGE_LENGTH = 10_000
+
+
+@_retry_when_locked
+@transaction.atomic
+def message_post(
+    *,
+    thread: AdviceRequest | Referral,
+    by: User,
+    body: str,
+    idempotency_key: str = "",
+) -> Message:
+    """Write a message in the thread of a referral or an advice request; the other side
+    is notified."""
+    side = _side_of(by, thread)
+    hit = _idempotent_hit(by, idempotency_key, "message_post")
+    if hit is not None:
+        return Message.objects.get(pk=hit.object_id)
+    text = body.strip()
+    if not text:
+        raise WorkflowError("invalid", "A message cannot be empty.")
+    if len(text) > MAX_MESSAGE_LENGTH:
+        raise WorkflowError("invalid", f"A message has at most {MAX_MESSAGE_LENGTH} characters.")
+    if isinstance(thread, Referral) and thread.state == ReferralState.DRAFT:
+        raise WorkflowError("not_allowed", "Send the referral before writing to the unit.")
+    now = timezone.now()
+    referral = thread if isinstance(thread, Referral) else None
+    advice = thread if isinstance(thread, AdviceRequest) else None
+    message = Message.objects.create(
+        referral=referral,
+        advice_request=advice,
+        author=by,
+        author_side=side,
+        sent_at=now,
+        body=text,
+    )
+    notify(
+        kind=NotificationKind.MESSAGE,
+        at=now,
+        practice=thread.practice if side == "unit" else None,
+        unit=thread.unit if side == "gp" else None,
+        referral=referral,
+        advice_request=advice,
+    )
+    _remember(by, idempotency_key, "message_post", message)
+    return message
+
+
+def thread_mark_read(*, thread: AdviceRequest | Referral, by: User) -> int:
+    """The reader has opened the thread: the other side's unread messages get a receipt.
+
+    Returns how many messages were marked.
+    """
+    side = _side_of(by, thread)
+    messages = thread.messages.filter(read_at__isnull=True).exclude(author_side=side)
+    return messages.update(read_at=timezone.now(), read_by=by)
+
+
+def notifications_mark_read(*, by: User, notification_ids: list[int]) -> int:
+    """Mark notifications of the reader's own practice or unit as read."""
+    practice, unit = practice_of(by), unit_of(by)
+    if not by.is_active or (practice is None and unit is None):
+        raise WorkflowError("forbidden", "Only clinicians have notifications.")
+    mine = Notification.objects.filter(pk__in=notification_ids, read_at__isnull=True)
+    mine = mine.filter(practice=practice) if practice is not None else mine.filter(unit=unit)
+    return mine.update(read_at=timezone.now(), read_by=by)
+
+
 __all__ = [
     "WorkflowError",
     "advice_request_answer",
     "advice_request_close",
     "advice_request_send",
+    "escalation_deadline",
+    "first_contact_deadline",
+    "message_post",
+    "notifications_mark_read",
     "referral_accept",
     "referral_acknowledge_rejection",
     "referral_book_appointment",
     "referral_complete",
     "referral_create_draft",
     "referral_missing_items",
+    "referral_record_first_contact",
     "referral_reject",
     "referral_return_with_advice",
     "referral_send",
     "referral_withdraw",
+    "thread_mark_read",
 ]

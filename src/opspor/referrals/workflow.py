@@ -60,6 +60,9 @@ REFERRAL_TRANSITIONS: dict[str, Transition] = {
         _t("return_with_advice", {R.SENT}, R.RETURNED_WITH_ADVICE, "unit"),
         _t("book_appointment", {R.ACCEPTED}, R.APPOINTMENT_BOOKED, "unit"),
         _t("complete", {R.APPOINTMENT_BOOKED}, R.COMPLETED, "unit"),
+        # Not a change of state: the unit has spoken to the patient (due 48 working hours
+        # after acceptance). Booking an appointment counts as a first contact too.
+        _t("record_first_contact", {R.ACCEPTED}, R.ACCEPTED, "unit"),
         _t(
             "withdraw",
             {R.DRAFT, R.SENT, R.ACCEPTED, R.APPOINTMENT_BOOKED},
@@ -83,6 +86,22 @@ ADVICE_TRANSITIONS: dict[str, Transition] = {
 
 # The triage decisions: two doctors taking any two of these on one referral conflict.
 TRIAGE_ACTIONS = frozenset({"accept", "reject", "return_with_advice"})
+
+
+class ReferralOrigin(models.TextChoices):
+    GENERAL_PRACTICE = "general_practice", _("General practice")
+    PRACTISING_SPECIALIST = "practising_specialist", _("Practising specialist")
+
+
+class NotificationKind(models.TextChoices):
+    REJECTION = "rejection", _("Referral rejected")
+    ESCALATION = "escalation", _("Rejection not acknowledged in time")
+    RETURNED_WITH_ADVICE = "returned_with_advice", _("Referral returned with advice")
+    ADVICE_ANSWERED = "advice_answered", _("Advice request answered")
+    MESSAGE = "message", _("New message")
+    TRIAGE_OVERDUE = "triage_overdue", _("Referral not triaged in time")
+    FIRST_CONTACT_OVERDUE = "first_contact_overdue", _("Patient not contacted in time")
+    ADVICE_OVERDUE = "advice_overdue", _("Advice request not answered in time")
 
 
 class RejectionReason(models.TextChoices):

@@ -1,0 +1,97 @@
+"""E-mail delivery of notifications, retried until sent.
+
+The e-mail says only that something waits in Opspor and links to it: e-mail is not a
+secure channel for patient data, and the app shows the case to those allowed to see it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.utils import timezone
+
+from opspor.referrals.models import Notification
+
+logger = logging.getLogger(__name__)
+
+# Waits between attempts grow to this cap and then stay there: a notification is never
+# given up, only tried less often.
+FIRST_RETRY = timedelta(minutes=1)
+MAX_RETRY = timedelta(hours=1)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failed attempt."""
+    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), MAX_RETRY)
+
+
+def _subject(notification: Notification) -> str:
+    return f"Opspor: {notification.get_kind_display()}"
+
+
+def _body(notification: Notification) -> str:
+    if notification.referral_id:
+        path = f"/referrals/{notification.referral_id}/"
+    elif notification.advice_request_id:
+        path = f"/advice/{notification.advice_request_id}/"
+    else:
+        path = "/"
+    base = getattr(settings, "OPSPOR_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+    return (
+        f"{notification.get_kind_display()}.\n\n"
+        f"Log in to Opspor to see it: {base}{path}\n\n"
+        "This e-mail carries no patient data."
+    )
+
+
+def deliver(notification_id: int) -> str:
+    """Try to send one notification's e-mail now; return what happened.
+
+    At least once: the row is not locked while the mail server is talked to (that would
+    hold SQLite's single write lock for as long as the server takes), so two workers may
+    both send a pending e-mail; a duplicate e-mail is harmless, a lost one is not.
+    """
+    notification = Notification.objects.filter(pk=notification_id).first()
+    if notification is None:
+        return "gone"
+    if notification.delivery != Notification.Delivery.PENDING:
+        return str(notification.delivery)
+    attempts = notification.attempts + 1
+    now = timezone.now()
+    pending = Notification.objects.filter(
+        pk=notification.pk, delivery=Notification.Delivery.PENDING
+    )
+    try:
+        send_mail(
+            _subject(notification),
+            _body(notification),
+            None,
+            [notification.email_to],
+            fail_silently=False,
+        )
+    except Exception as error:  # any failure of the mail server is retried
+        # The error's type only: a server's message may echo the address or the body.
+        error_name = type(error).__name__[:200]
+        pending.update(
+            attempts=attempts,
+            next_attempt_at=now + retry_delay(attempts),
+            last_error=error_name,
+        )
+        logger.warning(
+            "notification %s: e-mail attempt %s failed (%s); will retry",
+            notification.pk,
+            attempts,
+            error_name,
+        )
+        return "retry"
+    pending.update(
+        attempts=attempts,
+        delivery=Notification.Delivery.SENT,
+        delivered_at=now,
+        next_attempt_at=None,
+        last_error="",
+    )
+    return "sent"
