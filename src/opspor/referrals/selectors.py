@@ -6,13 +6,53 @@ diagnostic-unit doctor those addressed to their unit, and every other user none.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from datetime import datetime
+
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.http import Http404
 
 from opspor.accounts.models import Role, User
 from opspor.records.selectors import practice_of, unit_of
 from opspor.referrals.models import AdviceRequest, Referral
-from opspor.referrals.workflow import ReferralState
+from opspor.referrals.workflow import AdviceState, ReferralState
+
+# What makes an item overdue, one condition per deadline (design section 5). Each is a
+# filter on the row, so the screens, the counts and the worker's deadline checks agree.
+R = ReferralState
+
+
+def triage_overdue(now: datetime) -> Q:
+    return Q(state=R.SENT, triage_due_at__lt=now)
+
+
+def first_contact_overdue(now: datetime) -> Q:
+    return Q(
+        state__in=[R.ACCEPTED, R.APPOINTMENT_BOOKED],
+        first_contact_at__isnull=True,
+        first_contact_due_at__lt=now,
+    )
+
+
+def acknowledgement_overdue(now: datetime) -> Q:
+    return Q(state=R.REJECTED, acknowledged_at__isnull=True, escalation_due_at__lt=now)
+
+
+def referral_overdue(now: datetime) -> Q:
+    return triage_overdue(now) | first_contact_overdue(now) | acknowledgement_overdue(now)
+
+
+def advice_overdue(now: datetime) -> Q:
+    return Q(state=AdviceState.SENT, answer_due_at__lt=now)
+
+
+def with_overdue[Row: (Referral, AdviceRequest)](qs: QuerySet[Row], now: datetime) -> QuerySet[Row]:
+    """Annotate `is_overdue` on each row, in the same query."""
+    condition = referral_overdue(now) if qs.model is Referral else advice_overdue(now)
+    return qs.annotate(
+        is_overdue=Case(
+            When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
+        )
+    )
 
 
 def referrals_visible_to(user: User) -> QuerySet[Referral]:
@@ -60,8 +100,14 @@ def advice_request_get(*, user: User, advice_id: int) -> AdviceRequest:
 
 
 __all__ = [
+    "acknowledgement_overdue",
+    "advice_overdue",
     "advice_request_get",
     "advice_requests_visible_to",
+    "first_contact_overdue",
     "referral_get",
+    "referral_overdue",
     "referrals_visible_to",
+    "triage_overdue",
+    "with_overdue",
 ]
