@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "simple_history",
+    "django_tasks_db",
     "opspor.accounts",
     "opspor.records",
     "opspor.referrals",
@@ -115,8 +116,27 @@ STORAGES = {
     },
 }
 
+# Background work (notification e-mails, escalation of unacknowledged rejections, deadline
+# checks) is queued in the database and run by `opspor worker`, which `make demo` starts:
+# a queued task survives a restart of the web server or of the worker.
+TASKS = {
+    "default": {
+        "BACKEND": env.text("OPSPOR_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+
 EMAIL_BACKEND = env.text("OPSPOR_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.text("OPSPOR_FROM_EMAIL", "opspor@localhost")
+EMAIL_HOST = env.text("OPSPOR_EMAIL_HOST", "localhost")
+EMAIL_PORT = env.integer("OPSPOR_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env.text("OPSPOR_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env.text("OPSPOR_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env.flag("OPSPOR_EMAIL_TLS", False)
+# A mail server that stops answering must not hold the worker: the attempt fails after
+# this many seconds and is retried later (referrals/delivery.py).
+EMAIL_TIMEOUT = env.integer("OPSPOR_EMAIL_TIMEOUT", 30, minimum=1)
+# The address in notification e-mails that leads back to the case in the app.
+OPSPOR_BASE_URL = env.text("OPSPOR_BASE_URL", "http://127.0.0.1:8000")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.integer("OPSPOR_SESSION_SECONDS", 8 * 3600, minimum=300)
