@@ -2,7 +2,8 @@
 
 Everything here is fictional except the names of the region and its four diagnostic units.
 Phone numbers are deliberately undiallable (see ``fictional_phone``) so that nobody using the
-demo is sent to a real hospital switchboard or a real practice.
+demo is sent to a real hospital switchboard or a real practice; the one real number is the
+region's public out-of-hours line for patients (``PRACTICE_ON_CALL_PHONE``).
 
 The story patients carry the experiences of the patients and doctors interviewed for the
 study behind Opspor (``stories.yaml``); their records are built relative to the as-of date so
@@ -66,6 +67,21 @@ def fictional_phone(block: int, number: int) -> str:
     if not 0 <= block <= 9 or len(digits) != 6:
         raise ValueError("block is one digit and number has at most six digits")
     return f"+45 0{block} {digits[0:2]} {digits[2:4]} {digits[4:6]}"
+
+
+# A practice's out-of-hours contact for its patients: in the Capital Region that is the
+# region's own line, Akuttelefonen 1813, so every demo practice gives it. It is public and
+# meant for patients, so showing it sends nobody to a private line.
+PRACTICE_ON_CALL_PHONE = "1813"
+
+
+def second_contact(staff: Sequence[Clinician]) -> Clinician | None:
+    """Who takes over a rejection nobody acknowledged in time: the practice's second GP in
+    clinician order, or its only GP in a solo practice."""
+    gps = [c for c in staff if c.role == Clinician.Role.GP]
+    if not gps:
+        return None
+    return gps[1] if len(gps) > 1 else gps[0]
 
 
 @dataclass(frozen=True)

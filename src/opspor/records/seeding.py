@@ -574,6 +574,7 @@ class _Loader:
                 municipality=municipality,
                 phone=demo.fictional_phone(1, pid),
                 direct_phone=demo.fictional_phone(2, pid),
+                on_call_phone=demo.PRACTICE_ON_CALL_PHONE,
                 diagnostic_unit=self.units[unit],
             )
             for pid, kind, municipality, unit in zip(
@@ -584,7 +585,9 @@ class _Loader:
                 strict=True,
             )
         ]
-        made = self._orm_insert(practices)
+        # Their "created" history is written below, once the second contact is known: a
+        # seeded practice is created with one rather than changed to have one.
+        made = Practice.objects.bulk_create(practices, batch_size=BATCH)
         self.practice_pk = {pid: p.pk for pid, p in zip(pr["practice_id"], made, strict=True)}
         by_pk = {p.pk: p for p in made}
         self.demo_practices = [by_pk[self.practice_pk[pid]] for pid in order]
@@ -606,6 +609,12 @@ class _Loader:
         for c in made_c:
             self.staff[c.practice_id].append(c)
         self._orm_insert(demo.unit_doctors_build(units=self.units, users=self.users))
+        for practice in made:
+            practice.second_contact = demo.second_contact(self.staff[practice.pk])
+        Practice.objects.bulk_update(made, ["second_contact"], batch_size=BATCH)
+        Practice.history.bulk_history_create(
+            made, batch_size=BATCH, default_change_reason=self.reason, default_date=self.when
+        )
 
     def _patients(self) -> None:
         p = self.t["patients"]

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from opspor.records import demo, seeding
+from opspor.referrals.demo import demo_cases_ensure
 
 
 def _int(value: object, name: str) -> int:
@@ -23,8 +24,8 @@ def _int(value: object, name: str) -> int:
 class Command(BaseCommand):
     help = (
         "Seed a synthetic Capital Region (fictional patients in a handful of practices), the "
-        "study's story patients and a demo user for every role. Running it again with the "
-        "same arguments changes nothing."
+        "study's story patients, a demo user for every role, and referrals and advice "
+        "requests in every state. Running it again with the same arguments changes nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -107,6 +108,9 @@ class Command(BaseCommand):
         except (seeding.SeedRefused, demo.DemoError, demo.StoryFileError) as error:
             raise CommandError(str(error)) from None
         self._report(result)
+        # The demo's referrals and advice requests, on top of the region: made once, and a
+        # repeat (also one that finds the region already seeded) finds them there.
+        self.stdout.write(demo_cases_ensure(as_of=result.arguments.as_of).summary())
 
     def _report(self, result: seeding.SeedResult) -> None:
         marker = result.arguments.marker()

@@ -1,0 +1,237 @@
+"""The demo's referrals and advice requests: every state, made through the services at
+moments relative to the seed's as-of date, and made only once."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from io import StringIO
+from itertools import pairwise
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Model
+from django.utils import timezone
+
+from opspor.engine.alternatives import load_catalogue
+from opspor.records.demo import COPENHAGEN, PRACTICE_ON_CALL_PHONE
+from opspor.records.models import DiagnosticUnit, Practice
+from opspor.referrals import demo
+from opspor.referrals.clock import DEFAULT_CALENDAR
+from opspor.referrals.models import (
+    AdviceEvent,
+    AdviceRequest,
+    IdempotencyRecord,
+    Message,
+    Notification,
+    Referral,
+    ReferralEvent,
+    UnitSettings,
+)
+from opspor.referrals.selectors import (
+    acknowledgement_overdue,
+    advice_overdue,
+    first_contact_overdue,
+    triage_overdue,
+)
+from opspor.referrals.workflow import (
+    AdviceState,
+    NotificationKind,
+    ReferralOrigin,
+    ReferralState,
+)
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+# A Wednesday; the demo is seen as at 15:30 that day.
+AS_OF = date(2025, 6, 25)
+ANCHOR = datetime.combine(AS_OF, demo.AS_OF_TIME, tzinfo=COPENHAGEN)
+
+MODELS: tuple[type[Model], ...] = (
+    Referral,
+    ReferralEvent,
+    AdviceRequest,
+    AdviceEvent,
+    Message,
+    Notification,
+    IdempotencyRecord,
+    UnitSettings,
+)
+
+
+def seed(as_of: date | None = AS_OF) -> str:
+    out = StringIO()
+    arguments: dict[str, Any] = {"patients": 150, "seed": 3, "progress": False}
+    if as_of is not None:
+        arguments["as_of"] = as_of.isoformat()
+    call_command("seed", **arguments, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    tables = {m.__name__: m._default_manager.count() for m in MODELS}
+    tables["practice history"] = Practice.history.count()  # type: ignore[attr-defined]
+    return tables
+
+
+@pytest.fixture
+def seeded() -> str:
+    return seed()
+
+
+def test_every_state_of_both_workflows_is_there(seeded: str) -> None:
+    assert "Demo cases:" in seeded
+    states = set(Referral.objects.values_list("state", flat=True))
+    assert states == set(ReferralState.values)
+    assert set(AdviceRequest.objects.values_list("state", flat=True)) == set(AdviceState.values)
+
+    # As the demo's moment sees them: one of each deadline past, and cases still in time.
+    assert Referral.objects.filter(triage_overdue(ANCHOR)).exists()
+    assert (
+        Referral.objects.filter(state=ReferralState.SENT).exclude(triage_overdue(ANCHOR)).exists()
+    )
+    assert Referral.objects.filter(first_contact_overdue(ANCHOR)).exists()
+    waiting = Referral.objects.filter(state=ReferralState.ACCEPTED, first_contact_at=None)
+    assert waiting.exclude(first_contact_overdue(ANCHOR)).exists()
+    assert Referral.objects.filter(
+        state=ReferralState.ACCEPTED, first_contact_at__isnull=False
+    ).exists()
+    assert AdviceRequest.objects.filter(advice_overdue(ANCHOR)).exists()
+    open_advice = AdviceRequest.objects.filter(state=AdviceState.SENT)
+    assert open_advice.exclude(advice_overdue(ANCHOR)).exists()
+
+    incomplete = Referral.objects.filter(state=ReferralState.SENT).exclude(incomplete_reason="")
+    assert incomplete.exists() and all(r.completeness for r in incomplete)
+    specialist = Referral.objects.get(origin=ReferralOrigin.PRACTISING_SPECIALIST)
+    assert specialist.origin_name and specialist.origin_phone
+    assert specialist.practice == specialist.patient.practice  # the unit still has the GP
+    converted = Referral.objects.get(from_advice__isnull=False)
+    assert converted.from_advice is not None
+    assert converted.from_advice.state == AdviceState.CLOSED
+
+
+def test_a_rejection_waits_for_acknowledgement_with_a_plan_from_the_catalogue(
+    seeded: str,
+) -> None:
+    codes = {entry.code for entry in load_catalogue().entries}
+    waiting = Referral.objects.filter(state=ReferralState.REJECTED, acknowledged_at=None)
+    assert waiting.count() >= 1
+    for rejection in waiting:
+        assert rejection.alternative_plan_code in codes
+        assert rejection.reason_text and rejection.escalation_due_at is not None
+        assert rejection.patient_contact_by is not None
+        assert rejection.patient_contact_due_at is not None
+        notice = Notification.objects.get(referral=rejection, kind=NotificationKind.REJECTION)
+        assert notice.practice == rejection.practice and notice.read_at is None
+    # One is past its escalation deadline, one was made just before the demo's moment.
+    assert waiting.filter(acknowledgement_overdue(ANCHOR)).exists()
+    assert waiting.exclude(acknowledgement_overdue(ANCHOR)).exists()
+    acknowledged = Referral.objects.get(state=ReferralState.REJECTED, acknowledged_at__isnull=False)
+    assert acknowledged.alternative_plan_text and acknowledged.acknowledged_by is not None
+
+
+def test_threads_have_read_and_unread_messages_on_both_sides(seeded: str) -> None:
+    messages = Message.objects.all()
+    assert messages.filter(read_at=None).exists()
+    assert messages.filter(read_at__isnull=False).exists()
+    assert {m.author_side for m in messages} == {"gp", "unit"}
+    assert messages.filter(advice_request__isnull=False).exists()
+    for message in messages.filter(read_at__isnull=False):
+        assert message.read_at is not None and message.read_at >= message.sent_at
+        assert message.read_by is not None and message.read_by != message.author
+    assert Notification.objects.filter(read_at=None).exists()
+    assert Notification.objects.filter(read_at__isnull=False).exists()
+
+
+def test_events_and_deadlines_are_the_services_own_at_each_moment(seeded: str) -> None:
+    settings = {s.unit_id: s for s in UnitSettings.objects.all()}
+    for referral in Referral.objects.all():
+        events = list(referral.events.order_by("pk"))
+        assert events[0].action == "create" and events[-1].to_state == referral.state
+        assert [e.at for e in events] == sorted(e.at for e in events)
+        assert all(e.at <= ANCHOR for e in events)
+        assert referral.created_at == events[0].at
+        for earlier, later in pairwise(events):
+            assert later.from_state == earlier.to_state
+        if referral.sent_at is not None:
+            send = next(e for e in events if e.action == "send")
+            assert send.at == referral.sent_at
+            days = float(settings[referral.unit_id].triage_working_days)
+            assert referral.triage_due_at == DEFAULT_CALENDAR.add_working_days(
+                referral.sent_at, days
+            )
+    for advice in AdviceRequest.objects.all():
+        events = list(advice.events.order_by("pk"))
+        assert events[0].at == advice.sent_at and all(e.at <= ANCHOR for e in events)
+    for message in Message.objects.all():
+        assert message.sent_at <= ANCHOR
+
+
+def test_practices_and_units_get_their_contacts_and_settings(seeded: str) -> None:
+    for practice in Practice.objects.all():
+        assert practice.on_call_phone == PRACTICE_ON_CALL_PHONE
+        assert practice.second_contact is not None
+        assert practice.second_contact.practice == practice
+    assert UnitSettings.objects.count() == DiagnosticUnit.objects.count() == 4
+
+
+def test_seeding_again_makes_nothing_twice(seeded: str) -> None:
+    before = counts()
+    again = seed()
+    assert "Already seeded" in again and "already there" in again
+    assert counts() == before
+    assert demo.demo_cases_ensure(as_of=AS_OF).status == "already_seeded"
+    assert counts() == before
+
+
+def test_seeded_today_the_demo_is_current() -> None:
+    started = timezone.now()
+    seed(as_of=None)
+    finished = timezone.now()
+    assert Referral.objects.filter(state=ReferralState.DRAFT).exists()
+    latest = ReferralEvent.objects.order_by("-at").values_list("at", flat=True).first()
+    assert latest is not None and latest <= finished
+    # The newest step happened within the last working day before the seed.
+    assert DEFAULT_CALENDAR.working_hours_between(latest, started) <= 8
+
+
+def test_the_timeline_counts_working_days_and_keeps_recent_steps_in_working_time() -> None:
+    # Easter 2026: Maundy Thursday (2 April) to Easter Monday (6 April) are closed, so the
+    # working day before Tuesday 7 April is Wednesday 1 April.
+    timeline = demo.Timeline(anchor=datetime(2026, 4, 7, 12, 0, tzinfo=COPENHAGEN))
+    assert timeline.days_ago(1, 9).date() == date(2026, 4, 1)
+    assert timeline.days_ago(2, 9).date() == date(2026, 3, 31)
+    # At noon on a working day, "recent" is just before the anchor.
+    assert timeline.recent(5) == datetime(2026, 4, 7, 11, 55, tzinfo=COPENHAGEN)
+    # At night on a Saturday, it is just before Friday's closing.
+    night = demo.Timeline(anchor=datetime(2026, 3, 14, 1, 0, tzinfo=COPENHAGEN))
+    assert night.recent(5) == datetime(2026, 3, 13, 15, 55, tzinfo=COPENHAGEN)
+    # A past as-of date is seen at a fixed afternoon time; today's at the moment itself.
+    now = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
+    assert demo.Timeline.for_as_of(date(2026, 3, 10), now).anchor == datetime.combine(
+        date(2026, 3, 10), time(15, 30), tzinfo=COPENHAGEN
+    )
+    assert demo.Timeline.for_as_of(date(2026, 3, 11), now).anchor == now
+
+
+def test_a_region_seeded_before_gets_its_contacts_once() -> None:
+    unit = factories.unit()
+    practice = factories.practice(diagnostic_unit=unit)
+    first, second = factories.gp(practice), factories.gp(practice)
+    solo = factories.practice(diagnostic_unit=unit, on_call_phone="+45 01 00 00 00")
+    only = factories.gp(solo)
+
+    assert demo.contacts_ensure() == 3  # two practices and the unit's settings
+    practice.refresh_from_db()
+    solo.refresh_from_db()
+    assert (practice.second_contact, practice.on_call_phone) == (second, PRACTICE_ON_CALL_PHONE)
+    assert (solo.second_contact, solo.on_call_phone) == (only, "+45 01 00 00 00")
+    assert first != second
+    assert UnitSettings.objects.get(unit=unit).triage_working_days == 1
+    # Recorded as a change of the practice, and made once.
+    change = practice.history.latest()
+    assert (change.history_type, change.history_change_reason) == ("~", demo.CHANGE_REASON)
+    before = counts()
+    assert demo.contacts_ensure() == 0
+    assert counts() == before
