@@ -5,7 +5,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from opspor.referrals.models import AdviceEvent, ReferralEvent, UnitSettings
+from opspor.referrals.models import AdviceEvent, ReferralEvent, UnitSettings, WorkflowEvent
 
 
 @admin.register(UnitSettings)
@@ -23,16 +23,23 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
+    # An empty actor is the background worker (an escalation): say so instead of "-".
+    @admin.display(description="actor")
+    def actor_label(self, event: WorkflowEvent) -> str:
+        return event.actor_label
+
 
 @admin.register(ReferralEvent)
 class ReferralEventAdmin(ReadOnlyAdmin):
-    list_display = ("referral", "action", "from_state", "to_state", "actor", "at")
+    list_display = ("referral", "action", "from_state", "to_state", "actor_label", "at")
     list_filter = ("action", "to_state")
-    fields = ("referral", "action", "from_state", "to_state", "actor", "at")
+    fields = ("referral", "action", "from_state", "to_state", "actor_label", "at")
+    readonly_fields = fields
 
 
 @admin.register(AdviceEvent)
 class AdviceEventAdmin(ReadOnlyAdmin):
-    list_display = ("advice_request", "action", "from_state", "to_state", "actor", "at")
+    list_display = ("advice_request", "action", "from_state", "to_state", "actor_label", "at")
     list_filter = ("action", "to_state")
-    fields = ("advice_request", "action", "from_state", "to_state", "actor", "at")
+    fields = ("advice_request", "action", "from_state", "to_state", "actor_label", "at")
+    readonly_fields = fields

@@ -26,6 +26,8 @@ from opspor.referrals.workflow import (
 )
 
 DEFAULT_DEADLINE_DAYS = Decimal("1.0")
+# How the audit trail names an action taken by the background worker, not by a person.
+SYSTEM_ACTOR = _("Opspor (automatic)")
 
 
 class UnitSettings(models.Model):
@@ -261,7 +263,12 @@ class Referral(models.Model):
 class WorkflowEvent(models.Model):
     """One transition: who, when, from which state to which, and why."""
 
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Empty when Opspor itself acted: the background worker escalating a rejection nobody
+    # acknowledged. No person did that, and a made-up "system" account would look like one
+    # in the user list and could be given a password or a role by mistake.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     at = models.DateTimeField()
     action = models.CharField(max_length=30)
     from_state = models.CharField(max_length=24, blank=True)
@@ -271,6 +278,11 @@ class WorkflowEvent(models.Model):
     class Meta:
         abstract = True
         ordering = ["at", "pk"]
+
+    @property
+    def actor_label(self) -> str:
+        """Who acted, for the audit views: the user, or Opspor itself."""
+        return str(self.actor) if self.actor_id is not None else str(SYSTEM_ACTOR)
 
 
 class ReferralEvent(WorkflowEvent):
