@@ -11,7 +11,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from opspor.referrals.models import Notification
 
@@ -40,15 +41,28 @@ def _body(notification: Notification) -> str:
     else:
         path = "/"
     base = getattr(settings, "OPSPOR_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-    return (
-        f"{notification.get_kind_display()}.\n\n"
-        f"Log in to Opspor to see it: {base}{path}\n\n"
-        "This e-mail carries no patient data."
+    return "\n\n".join(
+        [
+            f"{notification.get_kind_display()}.",
+            _("Log in to Opspor to see it: %(url)s") % {"url": f"{base}{path}"},
+            _("This e-mail carries no patient data."),
+        ]
     )
+
+
+def _message(notification: Notification) -> tuple[str, str]:
+    # In the site's language, whoever's request happened to cause the notification: the
+    # recipients are the practice's and the unit's staff.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _subject(notification), _body(notification)
 
 
 def deliver(notification_id: int) -> str:
     """Try to send one notification's e-mail now; return what happened.
+
+    Returns "sent", "retry" (the attempt failed; the row stays pending with a later
+    `next_attempt_at`), "not_due" (a retry is not due yet: this hand-over came twice, from
+    the commit and from the worker's sweep), or the row's final state.
 
     At least once: the row is not locked while the mail server is talked to (that would
     hold SQLite's single write lock for as long as the server takes), so two workers may
@@ -59,19 +73,16 @@ def deliver(notification_id: int) -> str:
         return "gone"
     if notification.delivery != Notification.Delivery.PENDING:
         return str(notification.delivery)
-    attempts = notification.attempts + 1
     now = timezone.now()
+    if notification.next_attempt_at is not None and notification.next_attempt_at > now:
+        return "not_due"
+    attempts = notification.attempts + 1
     pending = Notification.objects.filter(
         pk=notification.pk, delivery=Notification.Delivery.PENDING
     )
+    subject, body = _message(notification)
     try:
-        send_mail(
-            _subject(notification),
-            _body(notification),
-            None,
-            [notification.email_to],
-            fail_silently=False,
-        )
+        send_mail(subject, body, None, [notification.email_to], fail_silently=False)
     except Exception as error:  # any failure of the mail server is retried
         # The error's type only: a server's message may echo the address or the body.
         error_name = type(error).__name__[:200]

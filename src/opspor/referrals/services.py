@@ -767,14 +767,18 @@ def notifications_mark_read(*, by: User, notification_ids: list[int]) -> int:
 
 
 __all__ = [
+    "SweepResult",
     "WorkflowError",
     "advice_request_answer",
     "advice_request_close",
     "advice_request_send",
+    "escalate_unacknowledged",
     "escalation_deadline",
     "first_contact_deadline",
     "message_post",
     "notifications_mark_read",
+    "notify_overdue",
+    "redeliver_pending",
     "referral_accept",
     "referral_acknowledge_rejection",
     "referral_book_appointment",
@@ -786,5 +790,189 @@ __all__ = [
     "referral_return_with_advice",
     "referral_send",
     "referral_withdraw",
+    "sweep",
     "thread_mark_read",
 ]
+
+
+# --- background: escalation and deadline checks
+#
+# The worker's periodic sweep (`tasks.sweep`, run by `opspor worker`): it hands pending
+# e-mails to the queue again, escalates rejections nobody acknowledged in time, and tells
+# the units what is overdue. Every step is safe to repeat and to run in two workers at
+# once: it re-checks its condition on the locked row. `now` is explicit so that the tests
+# and the worker decide on the same moment for every row of one sweep.
+
+from opspor.referrals.notifications import schedule_delivery  # noqa: E402
+from opspor.referrals.selectors import (  # noqa: E402
+    acknowledgement_overdue,
+    advice_overdue,
+    first_contact_overdue,
+    triage_overdue,
+)
+
+# Rows per step and sweep; the rest follow in the next sweep (a minute later by default),
+# so one sweep's transactions stay short after the mail server was down for a day.
+SWEEP_BATCH = 500
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    handed_over: int  # pending e-mails handed to the queue again
+    escalated: int  # rejections escalated to the practice's second contact
+    overdue_notified: int  # units told of an overdue triage, first contact or answer
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "handed_over": self.handed_over,
+            "escalated": self.escalated,
+            "overdue_notified": self.overdue_notified,
+        }
+
+
+def sweep(now: datetime | None = None) -> SweepResult:
+    """One pass of the background checks at `now` (default: the current time)."""
+    now = now or timezone.now()
+    return SweepResult(
+        handed_over=redeliver_pending(now),
+        escalated=escalate_unacknowledged(now),
+        overdue_notified=notify_overdue(now),
+    )
+
+
+def redeliver_pending(now: datetime) -> int:
+    """Hand every pending e-mail whose attempt is due to the queue again.
+
+    The commit hands each new notification over once; this catches a hand-over that was
+    lost (the process stopped between commit and enqueue, a queue row was deleted) and
+    every retry after a failed attempt. A notification that is queued twice is sent once:
+    `delivery.deliver` skips a row that is no longer pending or not yet due.
+    """
+    due = (
+        Notification.objects.filter(
+            delivery=Notification.Delivery.PENDING, next_attempt_at__lte=now
+        )
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    ids = list(due)
+    for notification_id in ids:
+        schedule_delivery(notification_id)
+    return len(ids)
+
+
+def escalate_unacknowledged(now: datetime) -> int:
+    """Escalate every rejection still unacknowledged after its escalation deadline."""
+    due = (
+        Referral.objects.filter(acknowledgement_overdue(now), escalated_at__isnull=True)
+        .order_by("escalation_due_at", "pk")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    return sum(_escalate(referral_id, now) for referral_id in list(due))
+
+
+@_retry_when_locked
+@transaction.atomic
+def _escalate(referral_id: int, now: datetime) -> bool:
+    """Escalate one rejection to the practice's second contact; False when, on the
+    locked row, it was acknowledged or escalated meanwhile.
+
+    The second contact becomes the one who contacts the patient (the patient's page says
+    so); the deadline for that contact stays as promised at the rejection. A practice
+    without a second contact still gets the escalation, addressed to the practice as a
+    whole, and the patient's page then names the practice.
+    """
+    row = (
+        Referral.objects.select_for_update()
+        .filter(acknowledgement_overdue(now), escalated_at__isnull=True, pk=referral_id)
+        .first()
+    )
+    if row is None:
+        return False
+    practice = Practice.objects.select_related("second_contact").get(pk=row.practice_id)
+    second = practice.second_contact
+    row.escalated_at, row.escalated_to, row.patient_contact_by = now, second, second
+    row.save(update_fields=["escalated_at", "escalated_to", "patient_contact_by"])
+    if second is not None:
+        reason = f"Not acknowledged in time; escalated to the second contact, {second.name}."
+    else:
+        reason = (
+            "Not acknowledged in time; the practice has no second contact, so it is "
+            "escalated to the practice as a whole."
+        )
+    # No actor: Opspor escalated, not a person (see WorkflowEvent.actor).
+    ReferralEvent.objects.create(
+        referral=row,
+        actor=None,
+        at=now,
+        action="escalate",
+        from_state=row.state,
+        to_state=row.state,
+        reason=reason,
+    )
+    notify(
+        kind=NotificationKind.ESCALATION,
+        at=now,
+        practice=practice,
+        recipient=second,
+        referral=row,
+    )
+    return True
+
+
+def notify_overdue(now: datetime) -> int:
+    """Tell the unit, once per item and kind, that a triage, a first contact with the
+    patient or an advice answer is overdue (the same conditions the screens count)."""
+    told = 0
+    for kind, condition in (
+        (NotificationKind.TRIAGE_OVERDUE, triage_overdue(now)),
+        (NotificationKind.FIRST_CONTACT_OVERDUE, first_contact_overdue(now)),
+    ):
+        due = (
+            Referral.objects.filter(condition)
+            .exclude(notifications__kind=kind)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:SWEEP_BATCH]
+        )
+        told += sum(_tell_unit(Referral, row_id, kind, condition, now) for row_id in list(due))
+    condition, kind = advice_overdue(now), NotificationKind.ADVICE_OVERDUE
+    advice_due = (
+        AdviceRequest.objects.filter(condition)
+        .exclude(notifications__kind=kind)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    told += sum(
+        _tell_unit(AdviceRequest, row_id, kind, condition, now) for row_id in list(advice_due)
+    )
+    return told
+
+
+@_retry_when_locked
+@transaction.atomic
+def _tell_unit(
+    model: type[Referral] | type[AdviceRequest],
+    row_id: int,
+    kind: NotificationKind,
+    condition: models.Q,
+    now: datetime,
+) -> bool:
+    """One overdue notification to the unit; False when, on the locked row, the item is
+    no longer overdue or the unit was already told."""
+    row = (
+        model._default_manager.select_for_update()
+        .filter(condition, pk=row_id)
+        .exclude(notifications__kind=kind)
+        .select_related("unit")
+        .first()
+    )
+    if row is None:
+        return False
+    notify(
+        kind=kind,
+        at=now,
+        unit=row.unit,
+        referral=row if isinstance(row, Referral) else None,
+        advice_request=row if isinstance(row, AdviceRequest) else None,
+    )
+    return True
