@@ -28,6 +28,11 @@ Where this is a shape and not a conformant MedCom message, on purpose or unverif
 - ``about``, ``sent``, ``received`` and ``sender`` are elements of the base R4
   Communication, which the profile does not constrain; MedCom carries the time and the
   author in the payload extensions, which are given too.
+- The extension URLs are those of MedCom's core IG as the profile's source and published
+  example instances use them (``medcom-core-datetime-extension``, ``-identifier-``,
+  ``-practitioner-``, ``-contact-``, ``-sender-extension``). A later source revision also
+  defines a ``medcom-carecommunication-sender-extension`` of its own; which sender
+  extension the current release requires was not verified.
 - An advice request has no MedCom standard of its own. Its thread uses the same category,
   since it asks whether to refer, and points ``about`` at a CommunicationRequest; that
   choice is this software's, not MedCom's.
