@@ -61,6 +61,7 @@ CHANGE_REASON = "opspor demo contacts"
 AS_OF_TIME = time(15, 30)
 # Patients of these ages are picked, so no case needs the frailty section (75+).
 YOUNGEST, OLDEST = 40, FRAILTY_AGE - 1
+ADULT = 18
 
 SPECIALIST_NAME = "Klinik for øre-, næse- og halssygdomme Nord"
 SPECIALIST_PHONE = fictional_phone(3, 1)
@@ -182,7 +183,10 @@ class DemoCases:
             )
         if self.status == "already_seeded":
             return "Demo cases already there; nothing to do."
-        return "No demo GPs or unit doctors in the database; no demo cases made."
+        return (
+            "No demo GP with a unit doctor and an adult patient under 75 in the database; "
+            "no demo cases made."
+        )
 
 
 @dataclass
@@ -311,18 +315,7 @@ def _sides(as_of: date) -> dict[str, _Side]:
             .order_by("pk")
             .first()
         )
-        rows = list(
-            Patient.objects.filter(
-                Q(registered_to__isnull=True) | Q(registered_to__gt=as_of),
-                Q(died_on__isnull=True) | Q(died_on__gt=as_of),
-                practice=practice,
-                is_fictional=True,
-                story="",
-                registered_from__lte=as_of,
-                birth_date__lte=_years_before(as_of, YOUNGEST),
-                birth_date__gt=_years_before(as_of, OLDEST + 1),
-            ).order_by("pk")[:40]
-        )
+        rows = _patients_of(practice, as_of)
         if doctor is None or doctor.user is None or not rows:
             continue
         sides[clinician.user.username] = _Side(
@@ -332,6 +325,25 @@ def _sides(as_of: date) -> dict[str, _Side]:
             patients=pools.setdefault(practice.pk, _Patients(rows)),
         )
     return sides
+
+
+def _patients_of(practice: Practice, as_of: date) -> list[Patient]:
+    """Listed, living, generated patients of the practice, aged 40 to 74 where there are
+    some, else any adult under 75 (a tiny region may have none of that age)."""
+    listed = Patient.objects.filter(
+        Q(registered_to__isnull=True) | Q(registered_to__gt=as_of),
+        Q(died_on__isnull=True) | Q(died_on__gt=as_of),
+        practice=practice,
+        is_fictional=True,
+        story="",
+        registered_from__lte=as_of,
+        birth_date__gt=_years_before(as_of, OLDEST + 1),
+    ).order_by("pk")
+    for youngest in (YOUNGEST, ADULT):
+        rows = list(listed.filter(birth_date__lte=_years_before(as_of, youngest))[:40])
+        if rows:
+            return rows
+    return []
 
 
 def _years_before(day: date, years: int) -> date:
