@@ -6,6 +6,7 @@ from opspor.api import api
 urlpatterns = [
     path("", include("opspor.accounts.urls")),
     path("patients/", include("opspor.records.urls")),
+    path("", include("opspor.referrals.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

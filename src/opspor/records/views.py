@@ -17,6 +17,7 @@ from opspor.accounts.models import Role, User
 from opspor.engine.assess import assess
 from opspor.engine.rules.loader import DEFAULT_RULESET, RULESETS
 from opspor.records import selectors
+from opspor.referrals.patient_status import NextStep, my_referral_steps
 
 PATIENTS_PER_PAGE = 50
 SEARCH_MAX_LENGTH = 100
@@ -69,8 +70,17 @@ def practice_patients(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _record_response(request: HttpRequest, page: selectors.RecordPage, own: bool) -> HttpResponse:
-    return render(request, "records/patient_detail.html", {"page": page, "own": own})
+def _record_response(
+    request: HttpRequest,
+    page: selectors.RecordPage,
+    own: bool,
+    referral_steps: list[NextStep] | None = None,
+) -> HttpResponse:
+    return render(
+        request,
+        "records/patient_detail.html",
+        {"page": page, "own": own, "referral_steps": referral_steps or []},
+    )
 
 
 @login_required
@@ -122,7 +132,9 @@ def my_record(request: HttpRequest) -> HttpResponse:
         what="own record",
         all_contacts=request.GET.get("contacts") == "all",
     )
-    return _record_response(request, page, own=True)
+    # What happens next with each referral: who will contact the patient, and by when.
+    steps = my_referral_steps(user=user, patient=page.record.patient)
+    return _record_response(request, page, own=True, referral_steps=steps)
 
 
 def _contacts_response(request: HttpRequest, user: User, patient_id: int) -> HttpResponse:
