@@ -959,11 +959,11 @@ def _tell_unit(
 ) -> bool:
     """One overdue notification to the unit; False when, on the locked row, the item is
     no longer overdue or the unit was already told."""
+    # The unit is read afterwards, not joined: FOR UPDATE would lock the unit's row too.
     row = (
         model._default_manager.select_for_update()
         .filter(condition, pk=row_id)
         .exclude(notifications__kind=kind)
-        .select_related("unit")
         .first()
     )
     if row is None:
