@@ -29,8 +29,9 @@ from django_tasks_db.models import DBTaskResult
 from pytest_django.fixtures import Settings
 
 from opspor.records.models import Practice
+from opspor.referrals.management.commands.worker import BackgroundWorker
 from opspor.referrals.models import Notification, Referral
-from opspor.referrals.notifications import notify
+from opspor.referrals.notifications import notify, schedule_delivery
 from opspor.referrals.services import (
     advice_request_answer,
     advice_request_send,
@@ -41,6 +42,7 @@ from opspor.referrals.services import (
     referral_send,
     sweep,
 )
+from opspor.referrals.tasks import sweep as sweep_task
 from opspor.referrals.workflow import NotificationKind
 from tests import factories
 from tests.referrals.background import cph, run_queue, sweep_now
@@ -236,8 +238,6 @@ def test_a_worker_that_died_holding_the_task_does_not_lose_the_mail(world: World
 
 
 def test_a_notification_queued_twice_is_sent_once(world: World) -> None:
-    from opspor.referrals.notifications import schedule_delivery
-
     with time_machine.travel(T0, tick=False):
         referral = rejected_referral(world)
         schedule_delivery(Notification.objects.get(referral=referral).pk)
@@ -441,3 +441,19 @@ def test_no_practice_address_means_no_mail_but_the_escalation_still_happens(
         (NotificationKind.REJECTION, Notification.Delivery.NO_ADDRESS),
     ]
     assert mail.outbox == []
+
+
+def test_finished_task_rows_are_pruned_after_two_weeks_and_waiting_ones_never(
+    world: World,
+) -> None:
+    with time_machine.travel(T0, tick=False):
+        sweep_now()  # finished on T0
+    with time_machine.travel(T0 + timedelta(days=10), tick=False):
+        sweep_now()  # finished ten days later
+        sweep_task.enqueue()  # waiting, never run
+    with time_machine.travel(T0 + timedelta(days=14, minutes=1), tick=False):
+        assert BackgroundWorker().prune() == 1
+    left = sorted(
+        (row.status, row.enqueued_at - T0) for row in DBTaskResult.objects.order_by("enqueued_at")
+    )
+    assert left == [("READY", timedelta(days=10)), ("SUCCESSFUL", timedelta(days=10))]
