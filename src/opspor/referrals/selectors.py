@@ -257,7 +257,7 @@ def unacknowledged_rejections(*, user: User) -> QuerySet[Referral]:
     return (
         referrals_visible_to(user)
         .filter(state=R.REJECTED, acknowledged_at=None)
-        .select_related("decided_by__clinician")
+        .select_related("decided_by__clinician", "patient_contact_by")
         .order_by("decided_at", "pk")
     )
 
@@ -331,6 +331,7 @@ _INBOX_REFERRAL_FIELDS = (
     "pathway",
     "from_advice",
     "completeness",
+    "incomplete_reason",
     "sent_at",
     "triage_due_at",
     "decided_at",

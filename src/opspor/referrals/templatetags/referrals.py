@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django import template
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -186,6 +187,15 @@ def summary_kind(kind: str) -> str:
 
 
 @register.filter
+def iso_day(value: str) -> date | None:
+    """A day stored as ISO text in a JSON snapshot, as a date the templates can format."""
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+@register.filter
 def summary_text(item: dict[str, Any]) -> str:
     return in_language(item.get("text"))
 
@@ -235,9 +245,48 @@ def clock(row: Referral | AdviceRequest, now: datetime) -> SafeString:
     )
 
 
+def _test_names(items: list[dict[str, Any]]) -> list[str]:
+    return [in_language(i.get("label")) or str(i.get("test_id", "")) for i in items]
+
+
+# Up to this many tests are named; more are counted.
+NAMED_TESTS = 3
+
+
+@register.filter
+def missing_groups(missing: list[dict[str, Any]]) -> list[str]:
+    """What a referral lacks, one line per kind: a long list of absent tests reads as
+    their number, so the unit sees at a glance what kind of thing is missing."""
+    absent = [i for i in missing if i.get("item") == "filter_test" and i.get("reason") != "too_old"]
+    old = [i for i in missing if i.get("item") == "filter_test" and i.get("reason") == "too_old"]
+    frailty = [i for i in missing if i.get("item") == "frailty"]
+    lines = []
+    if absent:
+        names = _test_names(absent)
+        if len(names) <= NAMED_TESTS:
+            lines.append(gettext("Tests not taken: %(tests)s") % {"tests": ", ".join(names)})
+        else:
+            n = len(names)
+            lines.append(ngettext("%(n)s test not taken", "%(n)s tests not taken", n) % {"n": n})
+    if old:
+        names = _test_names(old)
+        if len(names) <= NAMED_TESTS:
+            lines.append(gettext("Tests too old: %(tests)s") % {"tests": ", ".join(names)})
+        else:
+            n = len(names)
+            lines.append(ngettext("%(n)s test too old", "%(n)s tests too old", n) % {"n": n})
+    if frailty:
+        fields = ", ".join(frailty_label(str(i.get("field", ""))) for i in frailty)
+        lines.append(gettext("Frailty section: %(field)s") % {"field": fields})
+    known = {"filter_test", "frailty"}
+    lines += [missing_label(i) for i in missing if i.get("item") not in known]
+    return lines
+
+
 @register.simple_tag
 def completeness_cell(referral: Referral) -> SafeString:
-    """What a sent referral lacked, at a glance: a count and the items."""
+    """What a sent referral lacked, at a glance: a count, one line per kind, and the GP's
+    reason for sending it anyway."""
     missing = referral.completeness or []
     if not missing:
         return format_html(
@@ -245,11 +294,19 @@ def completeness_cell(referral: Referral) -> SafeString:
             gettext("Complete"),
         )
     count = ngettext("%(n)s missing", "%(n)s missing", len(missing)) % {"n": len(missing)}
+    reason = ""
+    if referral.incomplete_reason:
+        reason = format_html(
+            '<p class="missing-reason"><span class="muted">{}:</span> {}</p>',
+            gettext("The GP's reason"),
+            Truncator(referral.incomplete_reason).chars(120),
+        )
     return format_html(
         '<span class="badge badge-warning" data-testid="missing-count">{}</span>'
-        '<ul class="missing-list">{}</ul>',
+        '<ul class="missing-list">{}</ul>{}',
         count,
-        format_html_join("", "<li>{}</li>", ((missing_label(item),) for item in missing)),
+        format_html_join("", "<li>{}</li>", ((line,) for line in missing_groups(missing))),
+        reason,
     )
 
 
@@ -260,15 +317,19 @@ def clock_kind(kind: str) -> str:
 
 @register.filter
 def working_time(hours: float) -> str:
-    """A span of working time: hours below one working day, working days from there."""
-    hours = abs(hours)
-    day = DEFAULT_CALENDAR.working_day_length / timedelta(hours=1)
-    if hours < 1:
-        minutes = max(1, round(hours * 60))
-        return gettext("%(n)s min") % {"n": minutes}
-    if hours < day:
-        return gettext("%(n)s working hours") % {"n": formats.number_format(hours, 1)}
-    return gettext("%(n)s working days") % {"n": formats.number_format(hours / day, 1)}
+    """A span of working time in working days (of the calendar's day length), hours and
+    minutes: "1 working day 3 h", "5 h 30 min", "45 min"."""
+    day = round(DEFAULT_CALENDAR.working_day_length / timedelta(minutes=1))
+    days, rest = divmod(round(abs(hours) * 60), day)
+    whole_hours, minutes = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(ngettext("%(n)s working day", "%(n)s working days", days) % {"n": days})
+    if whole_hours:
+        parts.append(gettext("%(n)s h") % {"n": whole_hours})
+    if not days and (minutes or not whole_hours):
+        parts.append(gettext("%(n)s min") % {"n": max(minutes, 1)})
+    return " ".join(parts)
 
 
 @register.simple_tag(takes_context=True)
