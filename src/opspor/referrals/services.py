@@ -35,7 +35,13 @@ from opspor.referrals.models import (
     ReferralEvent,
     UnitSettings,
 )
-from opspor.referrals.notifications import notify
+from opspor.referrals.notifications import notify, schedule_delivery
+from opspor.referrals.selectors import (
+    acknowledgement_overdue,
+    advice_overdue,
+    first_contact_overdue,
+    triage_overdue,
+)
 from opspor.referrals.workflow import (
     ADVICE_TRANSITIONS,
     FRAILTY_AGE,
@@ -636,6 +642,9 @@ def referral_return_with_advice(*, referral: Referral, by: User, advice_text: st
 
     def apply(row: Referral, now: datetime) -> None:
         row.decided_by, row.decided_at, row.advice_text = by, now, advice_text
+        # The patient waits for word from the practice, as after a rejection.
+        row.patient_contact_by = Clinician.objects.filter(user_id=row.requester_id).first()
+        row.patient_contact_due_at = _add_working_days(now, PATIENT_CONTACT_WORKING_DAYS)
         notify(
             kind=NotificationKind.RETURNED_WITH_ADVICE,
             at=now,
@@ -802,14 +811,6 @@ __all__ = [
 # the units what is overdue. Every step is safe to repeat and to run in two workers at
 # once: it re-checks its condition on the locked row. `now` is explicit so that the tests
 # and the worker decide on the same moment for every row of one sweep.
-
-from opspor.referrals.notifications import schedule_delivery  # noqa: E402
-from opspor.referrals.selectors import (  # noqa: E402
-    acknowledgement_overdue,
-    advice_overdue,
-    first_contact_overdue,
-    triage_overdue,
-)
 
 # Rows per step and sweep; the rest follow in the next sweep (a minute later by default),
 # so one sweep's transactions stay short after the mail server was down for a day.
