@@ -18,6 +18,7 @@ from opspor.referrals.services import (
     referral_book_appointment,
     referral_create_draft,
     referral_reject,
+    referral_return_with_advice,
 )
 from opspor.referrals.workflow import NotificationKind, ReferralState
 from tests import factories
@@ -160,3 +161,18 @@ def test_a_specialist_referral_names_the_clinic_and_keeps_the_patients_practice(
     )
     assert referral.practice == world.patient.practice
     assert referral.origin == "practising_specialist"
+
+
+def test_a_return_with_advice_names_who_tells_the_patient(world: World) -> None:
+    referral = referral_in(world, ReferralState.SENT)
+    referral_return_with_advice(
+        referral=referral, by=world.doctor, advice_text="Repeat liver enzymes in 3 weeks"
+    )
+    referral.refresh_from_db()
+    assert referral.decided_at is not None and referral.patient_contact_by is not None
+    assert referral.patient_contact_by.user == world.gp
+    assert referral.patient_contact_due_at == DEFAULT_CALENDAR.add_working_days(
+        referral.decided_at, 1
+    )
+    notification = Notification.objects.get(referral=referral)
+    assert notification.kind == NotificationKind.RETURNED_WITH_ADVICE
