@@ -428,6 +428,39 @@ def test_accept_first_contact_and_booking(sides: Sides) -> None:
     assert referral.first_contact_at is not None
 
 
+def test_two_doctors_deciding_on_one_screen_get_one_decision_and_a_conflict(
+    sides: Sides,
+) -> None:
+    referral = _sent(sides)
+    colleague = factories.unit_doctor(referral.unit).user
+    assert colleague is not None
+    first, second = _client(sides.doctor), _client(colleague)
+    # Both opened the referral while it was waiting for triage.
+    for client in (first, second):
+        assert 'name="seen" value="sent"' in _html(
+            client.get(reverse("referrals:detail", args=[referral.pk]))
+        )
+    assert (
+        first.post(reverse("referrals:accept", args=[referral.pk]), {"seen": "sent"}).status_code
+        == 302
+    )
+    before = _snapshot(referral)
+    response = second.post(
+        reverse("referrals:reject", args=[referral.pk]),
+        {
+            "seen": "sent",
+            "reason_category": "other",
+            "reason_text": "Not for us",
+            "alternative_plan_text": "Repeat blood tests",
+        },
+    )
+    assert response.status_code == 409
+    page = _html(response)
+    assert "En anden ændrede sagen først" in page
+    assert 'data-testid="state">Accepteret' in page  # the page shows it as it is now
+    assert _snapshot(referral) == before
+
+
 def test_return_with_advice_needs_the_advice(sides: Sides) -> None:
     referral = _sent(sides)
     doctor = _client(sides.doctor)
@@ -618,3 +651,26 @@ def test_a_post_without_the_csrf_token_is_refused(sides: Sides) -> None:
 def test_anonymous_users_are_sent_to_the_login_page(sides: Sides) -> None:
     response = Client().get(reverse("referrals:list"))
     assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+@pytest.mark.parametrize("role", [Role.GP, Role.UNIT_DOCTOR])
+def test_an_account_not_linked_to_a_practice_or_unit_sees_nothing(sides: Sides, role: str) -> None:
+    _sent(sides)
+    client = _client(factories.user(role))
+    url = reverse("referrals:list" if role == Role.GP else "referrals:unit_inbox")
+    page = _html(client.get(url))
+    assert "Karen Holm" not in page
+    assert 'data-testid="notification-count"' in page
+    assert client.get(reverse("referrals:notifications")).status_code == 200
+
+
+@pytest.mark.parametrize("language", ["en", "ar", "tr"])
+def test_the_screens_speak_the_chosen_language(sides: Sides, language: str) -> None:
+    referral = _sent(sides)
+    words = {"en": "Triage inbox", "ar": "صندوق الفرز", "tr": "Değerlendirme kutusu"}[language]
+    client = _client(sides.doctor)
+    client.cookies["django_language"] = language
+    page = _html(client.get(reverse("referrals:unit_inbox")))
+    assert words in page
+    detail = _html(client.get(reverse("referrals:detail", args=[referral.pk])))
+    assert ('dir="rtl"' in detail) == (language == "ar")

@@ -523,6 +523,12 @@ def _referral_action(
 ) -> HttpResponse:
     """Run one action from a dialog of the detail page; show a refusal in the dialog."""
     referral = selectors.referral_get(user=user, referral_id=referral_id)
+    seen = request.POST.get("seen", "")
+    if seen in ReferralState.values:
+        # The state the user decided on, as the page showed it: when it has changed since,
+        # the service reports a conflict (someone acted first), not a plain refusal. The
+        # service decides on the locked row either way.
+        referral.state = seen
     if form is not None and not form.is_valid():
         return _referral_page(
             request, user, referral_id, dialog=dialog, forms={dialog: form}, status=422
