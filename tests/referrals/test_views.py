@@ -473,6 +473,7 @@ def test_return_with_advice_needs_the_advice(sides: Sides) -> None:
     assert referral.state == ReferralState.RETURNED_WITH_ADVICE
     page = _html(_client(sides.gp).get(reverse("referrals:detail", args=[referral.pk])))
     assert "Try PPI first" in page
+    assert "Kontakter patienten" in page  # who tells the patient, and by when
 
 
 # --- the detail page, the thread and notifications -------------------------------------
