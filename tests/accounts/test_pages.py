@@ -19,7 +19,7 @@ PASSWORD = "correct horse battery"  # tests/factories.py gives every user this o
     [
         (Role.GP, "/patients/"),
         (Role.PATIENT, "/patients/me/"),
-        (Role.UNIT_DOCTOR, "/unit/"),
+        (Role.UNIT_DOCTOR, "/referrals/inbox/"),
         (Role.ANALYST, "/region/"),
         (Role.ADMIN, "/admin/"),
     ],

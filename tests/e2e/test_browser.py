@@ -90,16 +90,19 @@ def test_patient_lands_on_their_own_record(login: Login) -> None:
     expect(page.get_by_test_id("contacts")).to_contain_text("Kontakt 1000")
 
 
-def test_unit_doctor_lands_on_the_unit_page(login: Login) -> None:
+def test_unit_doctor_lands_on_the_inbox_and_finds_the_unit_page(login: Login) -> None:
     unit = factories.unit(name="Diagnostisk Enhed Bispebjerg", direct_phone="38 63 51 20")
     factories.practice(name="Lægerne på Nørrebro", diagnostic_unit=unit, direct_phone="35 35 12 12")
     doctor = factories.unit_doctor(unit)
     page = login(doctor.user).page
+    assert page.url.endswith("/referrals/inbox/")
+    expect(page.get_by_test_id("inbox-unit")).to_contain_text("Diagnostisk Enhed Bispebjerg")
+    page.get_by_test_id("inbox-unit").get_by_role("link").click()
     assert page.url.endswith("/unit/")
     expect(page.get_by_test_id("unit-name")).to_have_text("Diagnostisk Enhed Bispebjerg")
     expect(page.get_by_test_id("unit-phones")).to_contain_text("38 63 51 20")
     expect(page.get_by_test_id("practice-directory")).to_contain_text("35 35 12 12")
-    expect(page.get_by_test_id("no-referrals")).to_contain_text("Der er ingen henvisninger.")
+    expect(page.get_by_test_id("inbox-link")).to_contain_text("visiteres")
 
 
 def test_analyst_lands_on_the_region_overview_without_names(login: Login) -> None:

@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
     [
         ("laege.berg", "/patients/", "Jørgen Madsen"),
         ("patient.ole", "/patients/me/", "Fiktiv demopatient"),
-        ("de.herlev", "/unit/", "Herlev"),
+        ("de.herlev", "/referrals/inbox/", "Herlev"),
         ("analytiker", "/region/", "Regionsoverblik"),
         ("admin", "/admin/", "Opspor"),
     ],

@@ -401,7 +401,8 @@ def test_unit_doctor_sees_their_unit_and_its_practice_directory(practices: Pract
         near.name,
         "44 94 12 34",
         'href="tel:+4544941234"',
-        "Der er ingen henvisninger.",
+        "Åbn visitationen",
+        'href="/referrals/inbox/"',
     ):
         assert text in html, text
     assert practices.own.name not in html, "a practice of another unit"

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_POST
 from opspor.accounts.models import Role, User
 from opspor.engine.rules.loader import DEFAULT_RULESET, RULESETS
 from opspor.records.models import Patient
-from opspor.records.selectors import patient_get
+from opspor.records.selectors import patient_get, unit_of
 from opspor.referrals import selectors, services
 from opspor.referrals.forms import (
     AdviceRequestForm,
@@ -158,6 +158,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "tab": tab,
         "rows": rows,
         "counts": selectors.unit_inbox_counts(user=user, now=now),
+        "unit": unit_of(user),
     }
     return render(request, "referrals/inbox.html", context)
 
