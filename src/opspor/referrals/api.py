@@ -27,7 +27,7 @@ from ninja import Field, Header, Query, Router, Schema, Status
 from opspor.accounts.models import Role, User
 from opspor.accounts.services import record_read_log
 from opspor.records.models import DiagnosticUnit, Practice
-from opspor.records.selectors import patients_visible_to, practice_of, unit_of
+from opspor.records.selectors import patients_visible_to
 from opspor.referrals import fhir, selectors, services
 from opspor.referrals.models import AdviceRequest, Message, Notification, Referral
 from opspor.referrals.services import WorkflowError
@@ -440,17 +440,6 @@ def _advice_detail(user: User, advice_id: int, *, read: bool) -> AdviceRequestOu
     if read:
         _log_read(user, advice, READ_ADVICE)
     return _advice_out(advice)
-
-
-def _notifications_of(user: User) -> QuerySet[Notification]:
-    # A notification goes to a practice or a unit, not to one person: every GP of the
-    # practice (every doctor of the unit) sees the same ones.
-    practice, unit = practice_of(user), unit_of(user)
-    if practice is not None:
-        return Notification.objects.filter(practice=practice)
-    if unit is not None:
-        return Notification.objects.filter(unit=unit)
-    return Notification.objects.none()
 
 
 def _thread_messages(thread: Referral | AdviceRequest) -> list[Message]:
@@ -1018,7 +1007,7 @@ def notification_list(
     user = _caller(request)
     if user.role not in CLINICIANS:
         return _forbidden_role()
-    rows = _notifications_of(user)
+    rows = selectors.notifications_for(user)
     if unread:
         rows = rows.filter(read_at=None)
     return Status(200, [_notification_out(n) for n in rows[:limit]])
