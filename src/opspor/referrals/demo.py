@@ -7,10 +7,9 @@ are the services' own. Each step happens at a moment relative to the seed's as-o
 seeded: one referral is overdue for triage, one waits for a first contact past its
 deadline, one rejection has not been acknowledged, and so on.
 
-The services read the time from `django.utils.timezone.now`. `_clock_at` lets that clock
-read a step's moment while the step runs (only the seed command calls this, in one
-thread), so every timestamp and deadline of the step is the one the service computes,
-rather than one rewritten afterwards.
+Every service takes the moment it acts at (`now`, the current time when left out); the
+demo passes each step's moment, so every timestamp and deadline of the step is the one the
+service computes, rather than one rewritten afterwards.
 
 Everything here is fictional: the patients are the seeded region's generated patients of
 the demo GPs' practices (never the story patients, whose records tell their own story),
@@ -22,12 +21,10 @@ prefix, and a database that holds one is left as it is.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from unittest import mock
 
 from django.db import transaction
 from django.db.models import Q
@@ -110,13 +107,6 @@ def contacts_ensure() -> int:
 
 
 # --- time ----------------------------------------------------------------------------------
-
-
-@contextmanager
-def _clock_at(moment: datetime) -> Iterator[None]:
-    """The services' clock reads `moment` while one demo step runs (see the module doc)."""
-    with mock.patch.object(timezone, "now", return_value=moment):
-        yield
 
 
 @dataclass(frozen=True)
@@ -231,9 +221,10 @@ class _Builder:
     def key(name: str) -> str:
         return f"{KEY_PREFIX}{name}"
 
-    def step(self, moment: datetime, action: Callable[[], Any]) -> Any:
-        with _clock_at(moment):
-            return action()
+    @staticmethod
+    def step(moment: datetime, action: Callable[[datetime], Any]) -> Any:
+        """Run one service call as of `moment` (the services take their `now`)."""
+        return action(moment)
 
     # -- referrals --
 
@@ -249,7 +240,8 @@ class _Builder:
         fields.setdefault("informed_about_kraeft", True)
         referral: Referral = self.step(
             moment,
-            lambda: services.referral_create_draft(
+            lambda now: services.referral_create_draft(
+                now=now,
                 by=side.gp,
                 patient=patient or side.patient(),
                 idempotency_key=self.key(name),
@@ -262,8 +254,8 @@ class _Builder:
     def send(self, referral: Referral, side: _Side, moment: datetime, reason: str = "") -> None:
         self.step(
             moment,
-            lambda: services.referral_send(
-                referral=referral, by=side.gp, incomplete_reason=reason, now=moment
+            lambda now: services.referral_send(
+                referral=referral, by=side.gp, incomplete_reason=reason, now=now
             ),
         )
 
@@ -280,17 +272,20 @@ class _Builder:
     ) -> None:
         self.step(
             moment,
-            lambda: services.message_post(
-                thread=thread, by=by, body=body, idempotency_key=self.key(name)
+            lambda now: services.message_post(
+                now=now, thread=thread, by=by, body=body, idempotency_key=self.key(name)
             ),
         )
 
     def read(self, thread: Referral | AdviceRequest, by: User, moment: datetime) -> None:
-        self.step(moment, lambda: services.thread_mark_read(thread=thread, by=by))
+        self.step(moment, lambda now: services.thread_mark_read(now=now, thread=thread, by=by))
 
     def read_notifications(self, by: User, moment: datetime, **about: Any) -> None:
         ids = list(Notification.objects.filter(read_at=None, **about).values_list("pk", flat=True))
-        self.step(moment, lambda: services.notifications_mark_read(by=by, notification_ids=ids))
+        self.step(
+            moment,
+            lambda now: services.notifications_mark_read(now=now, by=by, notification_ids=ids),
+        )
 
 
 def _sides(as_of: date) -> dict[str, _Side]:
@@ -448,7 +443,10 @@ def _referral_cases(b: _Builder) -> None:
         pathway="pancreas",
         clinical_question=PANCREAS,
     )
-    b.step(at.recent(5), lambda: services.referral_accept(referral=waiting, by=berg.doctor))
+    b.step(
+        at.recent(5),
+        lambda now: services.referral_accept(now=now, referral=waiting, by=berg.doctor),
+    )
     overdue = b.sent(
         "accepted-contact-overdue",
         hansen,
@@ -458,7 +456,8 @@ def _referral_cases(b: _Builder) -> None:
         clinical_question=HAEMATURIA,
     )
     b.step(
-        at.days_ago(4, 10, 0), lambda: services.referral_accept(referral=overdue, by=hansen.doctor)
+        at.days_ago(4, 10, 0),
+        lambda now: services.referral_accept(now=now, referral=overdue, by=hansen.doctor),
     )
     b.message(
         "accepted-contact-overdue-1",
@@ -476,12 +475,16 @@ def _referral_cases(b: _Builder) -> None:
         clinical_question=COUGH,
     )
     b.step(
-        at.days_ago(3, 10, 0), lambda: services.referral_accept(referral=contacted, by=holm.doctor)
+        at.days_ago(3, 10, 0),
+        lambda now: services.referral_accept(now=now, referral=contacted, by=holm.doctor),
     )
     b.step(
         at.days_ago(3, 13, 0),
-        lambda: services.referral_record_first_contact(
-            referral=contacted, by=holm.doctor, note="Telefonsamtale med patienten; tid følger."
+        lambda now: services.referral_record_first_contact(
+            now=now,
+            referral=contacted,
+            by=holm.doctor,
+            note="Telefonsamtale med patienten; tid følger.",
         ),
     )
 
@@ -494,12 +497,15 @@ def _referral_cases(b: _Builder) -> None:
         pathway="colorectal",
         clinical_question=BOWEL,
     )
-    b.step(at.days_ago(5, 10, 0), lambda: services.referral_accept(referral=booked, by=lund.doctor))
+    b.step(
+        at.days_ago(5, 10, 0),
+        lambda now: services.referral_accept(now=now, referral=booked, by=lund.doctor),
+    )
     appointment = at.in_days(5, 9, 30)
     b.step(
         at.days_ago(4, 11, 0),
-        lambda: services.referral_book_appointment(
-            referral=booked, by=lund.doctor, appointment_at=appointment
+        lambda now: services.referral_book_appointment(
+            now=now, referral=booked, by=lund.doctor, appointment_at=appointment
         ),
     )
     b.message(
@@ -529,19 +535,23 @@ def _referral_cases(b: _Builder) -> None:
         clinical_question=PANCREAS,
     )
     b.step(
-        at.days_ago(19, 10, 0), lambda: services.referral_accept(referral=done, by=hansen.doctor)
+        at.days_ago(19, 10, 0),
+        lambda now: services.referral_accept(now=now, referral=done, by=hansen.doctor),
     )
     visit = at.days_ago(12, 9, 0)
     b.step(
         at.days_ago(19, 11, 0),
-        lambda: services.referral_book_appointment(
-            referral=done, by=hansen.doctor, appointment_at=visit
+        lambda now: services.referral_book_appointment(
+            now=now, referral=done, by=hansen.doctor, appointment_at=visit
         ),
     )
     b.step(
         at.days_ago(10, 14, 0),
-        lambda: services.referral_complete(
-            referral=done, by=hansen.doctor, reason="Udredningen er afsluttet; epikrise sendt."
+        lambda now: services.referral_complete(
+            now=now,
+            referral=done,
+            by=hansen.doctor,
+            reason="Udredningen er afsluttet; epikrise sendt.",
         ),
     )
 
@@ -556,7 +566,8 @@ def _referral_cases(b: _Builder) -> None:
     )
     b.step(
         at.days_ago(2, 10, 0),
-        lambda: services.referral_withdraw(
+        lambda now: services.referral_withdraw(
+            now=now,
             referral=withdrawn,
             by=berg.gp,
             reason="Patienten ønsker at vente; ny vurdering aftalt i praksis.",
@@ -575,7 +586,8 @@ def _referral_cases(b: _Builder) -> None:
     )
     b.step(
         at.recent(3),
-        lambda: services.referral_reject(
+        lambda now: services.referral_reject(
+            now=now,
             referral=fresh,
             by=hansen.doctor,
             reason_category="investigations_first",
@@ -608,7 +620,8 @@ def _referral_cases(b: _Builder) -> None:
     )
     b.step(
         at.days_ago(2, 11, 0),
-        lambda: services.referral_reject(
+        lambda now: services.referral_reject(
+            now=now,
             referral=escalating,
             by=holm.doctor,
             reason_category="criteria_not_met",
@@ -630,7 +643,8 @@ def _referral_cases(b: _Builder) -> None:
     )
     b.step(
         at.days_ago(5, 10, 0),
-        lambda: services.referral_reject(
+        lambda now: services.referral_reject(
+            now=now,
             referral=seen,
             by=lund.doctor,
             reason_category="other_pathway",
@@ -640,7 +654,7 @@ def _referral_cases(b: _Builder) -> None:
     )
     b.step(
         at.days_ago(5, 11, 0),
-        lambda: services.referral_acknowledge_rejection(referral=seen, by=lund.gp),
+        lambda now: services.referral_acknowledge_rejection(now=now, referral=seen, by=lund.gp),
     )
     b.read_notifications(lund.gp, at.days_ago(5, 11, 0), referral=seen)
 
@@ -655,7 +669,8 @@ def _referral_cases(b: _Builder) -> None:
     )
     b.step(
         at.days_ago(1, 10, 0),
-        lambda: services.referral_return_with_advice(
+        lambda now: services.referral_return_with_advice(
+            now=now,
             referral=returned,
             by=berg.doctor,
             advice_text=(
@@ -679,7 +694,7 @@ def _referral_cases(b: _Builder) -> None:
     )
     b.step(
         at.days_ago(1, 9, 30),
-        lambda: services.referral_accept(referral=specialist, by=holm.doctor),
+        lambda now: services.referral_accept(now=now, referral=specialist, by=holm.doctor),
     )
     b.message(
         "from-specialist-1",
@@ -700,12 +715,12 @@ def _advice_cases(b: _Builder) -> None:
     def ask(name: str, side: _Side, moment: datetime, question: str) -> AdviceRequest:
         advice: AdviceRequest = b.step(
             moment,
-            lambda: services.advice_request_send(
+            lambda now: services.advice_request_send(
+                now=now,
                 patient=side.patient(),
                 by=side.gp,
                 question=question,
                 idempotency_key=b.key(name),
-                now=moment,
             ),
         )
         b.made[name] = advice
@@ -714,7 +729,9 @@ def _advice_cases(b: _Builder) -> None:
     def answer(advice: AdviceRequest, side: _Side, moment: datetime, text: str) -> None:
         b.step(
             moment,
-            lambda: services.advice_request_answer(advice=advice, by=side.doctor, answer=text),
+            lambda now: services.advice_request_answer(
+                now=now, advice=advice, by=side.doctor, answer=text
+            ),
         )
 
     ask(
@@ -770,8 +787,8 @@ def _advice_cases(b: _Builder) -> None:
     b.read_notifications(berg.gp, at.days_ago(3, 9, 0), advice_request=closed)
     b.step(
         at.days_ago(3, 9, 0),
-        lambda: services.advice_request_close(
-            advice=closed, by=berg.gp, reason="Svaret er læst; vi følger planen."
+        lambda now: services.advice_request_close(
+            now=now, advice=closed, by=berg.gp, reason="Svaret er læst; vi følger planen."
         ),
     )
 
@@ -790,7 +807,8 @@ def _advice_cases(b: _Builder) -> None:
     )
     referral: Referral = b.step(
         at.days_ago(2, 9, 0),
-        lambda: services.referral_create_draft(
+        lambda now: services.referral_create_draft(
+            now=now,
             by=hansen.gp,
             from_advice=converted,
             pathway="dpf",
@@ -801,7 +819,8 @@ def _advice_cases(b: _Builder) -> None:
     b.made["referral-from-advice"] = referral
     b.send(referral, hansen, at.days_ago(2, 9, 10), "Levertallene tages ved første besøg.")
     b.step(
-        at.days_ago(1, 10, 0), lambda: services.referral_accept(referral=referral, by=hansen.doctor)
+        at.days_ago(1, 10, 0),
+        lambda now: services.referral_accept(now=now, referral=referral, by=hansen.doctor),
     )
 
 

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opspor.records.models import Clinician, DiagnosticUnit, Patient, Practice
@@ -146,7 +147,7 @@ class Referral(models.Model):
     state = models.CharField(
         max_length=24, choices=ReferralState.choices, default=ReferralState.DRAFT
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True, help_text=_("The clock starts here"))
     triage_due_at = models.DateTimeField(null=True, blank=True)
 

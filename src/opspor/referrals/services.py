@@ -264,6 +264,7 @@ def _transition[Row: (AdviceRequest, Referral)](
     action: str,
     reason: str,
     apply: Callable[[Row, datetime], None] | None,
+    now: datetime | None = None,
 ) -> Row:
     """One state change of an advice request or a referral: the same steps for both.
 
@@ -274,7 +275,7 @@ def _transition[Row: (AdviceRequest, Referral)](
     with transaction.atomic():
         locked = _lock(type(row), row)
         _check_state(transition, seen=row.state, locked=locked.state)
-        now = timezone.now()
+        now = now or timezone.now()
         from_state = locked.state
         if apply is not None:
             apply(locked, now)
@@ -332,6 +333,7 @@ def _advice_transition(
     action: str,
     reason: str = "",
     apply: Callable[[AdviceRequest, datetime], None] | None = None,
+    now: datetime | None = None,
 ) -> AdviceRequest:
     return _transition(
         advice,
@@ -341,10 +343,13 @@ def _advice_transition(
         action=action,
         reason=reason,
         apply=apply,
+        now=now,
     )
 
 
-def advice_request_answer(*, advice: AdviceRequest, by: User, answer: str) -> AdviceRequest:
+def advice_request_answer(
+    *, advice: AdviceRequest, by: User, answer: str, now: datetime | None = None
+) -> AdviceRequest:
     """A doctor of the unit answers in writing."""
     if not answer.strip():
         raise WorkflowError("invalid", "An answer cannot be empty.")
@@ -355,16 +360,18 @@ def advice_request_answer(*, advice: AdviceRequest, by: User, answer: str) -> Ad
             kind=NotificationKind.ADVICE_ANSWERED, at=now, practice=row.practice, advice_request=row
         )
 
-    return _advice_transition(advice, by=by, action="answer", apply=apply)
+    return _advice_transition(advice, by=by, action="answer", apply=apply, now=now)
 
 
-def advice_request_close(*, advice: AdviceRequest, by: User, reason: str = "") -> AdviceRequest:
+def advice_request_close(
+    *, advice: AdviceRequest, by: User, reason: str = "", now: datetime | None = None
+) -> AdviceRequest:
     """The GP closes the request: the answer was read, or the question is no longer needed."""
 
     def apply(row: AdviceRequest, now: datetime) -> None:
         row.closed_at = now
 
-    return _advice_transition(advice, by=by, action="close", reason=reason, apply=apply)
+    return _advice_transition(advice, by=by, action="close", reason=reason, apply=apply, now=now)
 
 
 # --- referrals: the GP side ------------------------------------------------------------
@@ -382,6 +389,7 @@ def referral_create_draft(
     findings: dict[str, Any] | None = None,
     unit: DiagnosticUnit | None = None,
     idempotency_key: str = "",
+    now: datetime | None = None,
     **details: Any,
 ) -> Referral:
     """A draft referral; from an answered advice request it takes over the patient, the
@@ -419,7 +427,7 @@ def referral_create_draft(
         raise WorkflowError(
             "invalid", "A referral from a specialist names the clinic and its phone number."
         )
-    now = timezone.now()
+    now = now or timezone.now()
     if from_advice is not None:
         advice = _lock(AdviceRequest, from_advice)
         if advice.state not in {AdviceState.ANSWERED, AdviceState.CLOSED}:
@@ -438,6 +446,7 @@ def referral_create_draft(
         clinical_question=clinical_question,
         findings=findings or {},
         from_advice=from_advice,
+        created_at=now,
         **details,
     )
     _referral_event(referral, by=by, at=now, action="create", from_state="")
@@ -548,6 +557,7 @@ def _referral_transition(
     action: str,
     reason: str = "",
     apply: Callable[[Referral, datetime], None] | None = None,
+    now: datetime | None = None,
 ) -> Referral:
     return _transition(
         referral,
@@ -557,19 +567,26 @@ def _referral_transition(
         action=action,
         reason=reason,
         apply=apply,
+        now=now,
     )
 
 
-def referral_withdraw(*, referral: Referral, by: User, reason: str = "") -> Referral:
+def referral_withdraw(
+    *, referral: Referral, by: User, reason: str = "", now: datetime | None = None
+) -> Referral:
     """The GP revokes the order (only the placer may), at any point before completion."""
 
     def apply(row: Referral, now: datetime) -> None:
         row.withdrawn_at = now
 
-    return _referral_transition(referral, by=by, action="withdraw", reason=reason, apply=apply)
+    return _referral_transition(
+        referral, by=by, action="withdraw", reason=reason, apply=apply, now=now
+    )
 
 
-def referral_acknowledge_rejection(*, referral: Referral, by: User) -> Referral:
+def referral_acknowledge_rejection(
+    *, referral: Referral, by: User, now: datetime | None = None
+) -> Referral:
     """A GP of the practice confirms the rejection and its plan were seen."""
     seen_acknowledged = referral.acknowledged_at is not None
 
@@ -580,20 +597,22 @@ def referral_acknowledge_rejection(*, referral: Referral, by: User) -> Referral:
             raise WorkflowError("conflict", "Another GP of the practice acknowledged it first.")
         row.acknowledged_by, row.acknowledged_at = by, now
 
-    return _referral_transition(referral, by=by, action="acknowledge_rejection", apply=apply)
+    return _referral_transition(
+        referral, by=by, action="acknowledge_rejection", apply=apply, now=now
+    )
 
 
 # --- referrals: the unit's triage ------------------------------------------------------
 
 
-def referral_accept(*, referral: Referral, by: User) -> Referral:
+def referral_accept(*, referral: Referral, by: User, now: datetime | None = None) -> Referral:
     """Accept; the clock for the first contact with the patient starts."""
 
     def apply(row: Referral, now: datetime) -> None:
         row.decided_by, row.decided_at = by, now
         row.first_contact_due_at = first_contact_deadline(now)
 
-    return _referral_transition(referral, by=by, action="accept", apply=apply)
+    return _referral_transition(referral, by=by, action="accept", apply=apply, now=now)
 
 
 def referral_reject(
@@ -604,6 +623,7 @@ def referral_reject(
     reason_text: str,
     alternative_plan_code: str = "",
     alternative_plan_text: str = "",
+    now: datetime | None = None,
 ) -> Referral:
     """Reject with a reason and a concrete alternative plan (design row 10); no plan, no
     rejection."""
@@ -632,11 +652,18 @@ def referral_reject(
         notify(kind=NotificationKind.REJECTION, at=now, practice=row.practice, referral=row)
 
     return _referral_transition(
-        referral, by=by, action="reject", reason=f"{reason_category}: {reason_text}", apply=apply
+        referral,
+        by=by,
+        action="reject",
+        reason=f"{reason_category}: {reason_text}",
+        apply=apply,
+        now=now,
     )
 
 
-def referral_return_with_advice(*, referral: Referral, by: User, advice_text: str) -> Referral:
+def referral_return_with_advice(
+    *, referral: Referral, by: User, advice_text: str, now: datetime | None = None
+) -> Referral:
     if not advice_text.strip():
         raise WorkflowError("invalid", "Returning with advice needs the advice.")
 
@@ -652,11 +679,11 @@ def referral_return_with_advice(*, referral: Referral, by: User, advice_text: st
             referral=row,
         )
 
-    return _referral_transition(referral, by=by, action="return_with_advice", apply=apply)
+    return _referral_transition(referral, by=by, action="return_with_advice", apply=apply, now=now)
 
 
 def referral_book_appointment(
-    *, referral: Referral, by: User, appointment_at: datetime
+    *, referral: Referral, by: User, appointment_at: datetime, now: datetime | None = None
 ) -> Referral:
     if timezone.is_naive(appointment_at):
         raise WorkflowError("invalid", "The appointment time needs a time zone.")
@@ -666,10 +693,12 @@ def referral_book_appointment(
         # Booking means the unit has reached the patient.
         row.first_contact_at = row.first_contact_at or now
 
-    return _referral_transition(referral, by=by, action="book_appointment", apply=apply)
+    return _referral_transition(referral, by=by, action="book_appointment", apply=apply, now=now)
 
 
-def referral_record_first_contact(*, referral: Referral, by: User, note: str = "") -> Referral:
+def referral_record_first_contact(
+    *, referral: Referral, by: User, note: str = "", now: datetime | None = None
+) -> Referral:
     """The unit has spoken to the patient after accepting the referral."""
     seen_contacted = referral.first_contact_at is not None
 
@@ -680,15 +709,19 @@ def referral_record_first_contact(*, referral: Referral, by: User, note: str = "
         row.first_contact_at = now
 
     return _referral_transition(
-        referral, by=by, action="record_first_contact", reason=note, apply=apply
+        referral, by=by, action="record_first_contact", reason=note, apply=apply, now=now
     )
 
 
-def referral_complete(*, referral: Referral, by: User, reason: str = "") -> Referral:
+def referral_complete(
+    *, referral: Referral, by: User, reason: str = "", now: datetime | None = None
+) -> Referral:
     def apply(row: Referral, now: datetime) -> None:
         row.completed_at = now
 
-    return _referral_transition(referral, by=by, action="complete", reason=reason, apply=apply)
+    return _referral_transition(
+        referral, by=by, action="complete", reason=reason, apply=apply, now=now
+    )
 
 
 # --- messages --------------------------------------------------------------------------
@@ -718,6 +751,7 @@ def message_post(
     by: User,
     body: str,
     idempotency_key: str = "",
+    now: datetime | None = None,
 ) -> Message:
     """Write a message in the thread of a referral or an advice request; the other side
     is notified."""
@@ -732,7 +766,7 @@ def message_post(
         raise WorkflowError("invalid", f"A message has at most {MAX_MESSAGE_LENGTH} characters.")
     if isinstance(thread, Referral) and thread.state == ReferralState.DRAFT:
         raise WorkflowError("not_allowed", "Send the referral before writing to the unit.")
-    now = timezone.now()
+    now = now or timezone.now()
     referral = thread if isinstance(thread, Referral) else None
     advice = thread if isinstance(thread, AdviceRequest) else None
     message = Message.objects.create(
@@ -755,24 +789,28 @@ def message_post(
     return message
 
 
-def thread_mark_read(*, thread: AdviceRequest | Referral, by: User) -> int:
+def thread_mark_read(
+    *, thread: AdviceRequest | Referral, by: User, now: datetime | None = None
+) -> int:
     """The reader has opened the thread: the other side's unread messages get a receipt.
 
     Returns how many messages were marked.
     """
     side = _side_of(by, thread)
     messages = thread.messages.filter(read_at__isnull=True).exclude(author_side=side)
-    return messages.update(read_at=timezone.now(), read_by=by)
+    return messages.update(read_at=now or timezone.now(), read_by=by)
 
 
-def notifications_mark_read(*, by: User, notification_ids: list[int]) -> int:
+def notifications_mark_read(
+    *, by: User, notification_ids: list[int], now: datetime | None = None
+) -> int:
     """Mark notifications of the reader's own practice or unit as read."""
     practice, unit = practice_of(by), unit_of(by)
     if not by.is_active or (practice is None and unit is None):
         raise WorkflowError("forbidden", "Only clinicians have notifications.")
     mine = Notification.objects.filter(pk__in=notification_ids, read_at__isnull=True)
     mine = mine.filter(practice=practice) if practice is not None else mine.filter(unit=unit)
-    return mine.update(read_at=timezone.now(), read_by=by)
+    return mine.update(read_at=now or timezone.now(), read_by=by)
 
 
 __all__ = [
