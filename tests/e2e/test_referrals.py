@@ -111,7 +111,7 @@ def test_advice_referral_rejection_acknowledgement_and_a_new_referral(open_as: O
     advice = AdviceRequest.objects.get()
 
     # The unit answers it from its inbox.
-    doctor.get_by_role("link", name="Visitation").click()
+    doctor.get_by_role("link", name="Visitation", exact=True).click()
     doctor.get_by_test_id("tab-advice").click()
     doctor.get_by_role("link", name="Bent Jørgensen").click()
     doctor.get_by_label("Dit svar").fill("Henvis til pakkeforløbet; tag de manglende prøver.")
