@@ -102,7 +102,13 @@ def _side_phone(thread: Thread, side: str) -> str:
 
 def _author(message: Message) -> tuple[Clinician | None, str]:
     clinician = getattr(message.author, "clinician", None)
-    name = message.author.get_full_name() or (clinician.name if clinician else "")
+    # An account no longer linked to a clinician may have no name at all; FHIR has no
+    # empty strings, and the login still says who wrote it.
+    name = (
+        message.author.get_full_name()
+        or (clinician.name if clinician else "")
+        or message.author.get_username()
+    )
     return clinician, name
 
 
@@ -181,15 +187,17 @@ def communication(message: Message, thread: Thread) -> dict[str, Any]:
 
 def communication_bundle(thread: Thread, messages: Sequence[Message]) -> dict[str, Any]:
     """A thread as a FHIR searchset Bundle, oldest message first."""
-    return {
+    bundle: dict[str, Any] = {
         "resourceType": "Bundle",
         "type": "searchset",
         "timestamp": _when(timezone.now()),
         "total": len(messages),
-        "entry": [
-            {"resource": communication(m, thread), "search": {"mode": "match"}} for m in messages
-        ],
     }
+    if messages:  # FHIR JSON has no empty arrays: a thread without messages has no entry
+        bundle["entry"] = [
+            {"resource": communication(m, thread), "search": {"mode": "match"}} for m in messages
+        ]
+    return bundle
 
 
 __all__ = ["CONTENT_TYPE", "communication", "communication_bundle"]
