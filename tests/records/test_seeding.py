@@ -32,6 +32,7 @@ from opspor.records.models import (
     Region,
     Symptom,
 )
+from opspor.referrals import demo as referral_demo
 from opspor.synth import generate_region_tables
 from tests import factories
 
@@ -129,9 +130,11 @@ def test_counts_match_the_generated_tables() -> None:
     }
     assert Patient.objects.exclude(story="").count() == 0
     assert not Patient.objects.filter(is_fictional=False).exists()
-    # Without the stories there are no patient users; every other role has its demo user.
-    assert not User.objects.filter(role=Role.PATIENT).exists()
-    assert set(User.objects.values_list("role", flat=True)) == set(Role.values) - {Role.PATIENT}
+    # Without the stories the only patient user is the demo's rejected-referral patient;
+    # every other role has its demo user.
+    patients = User.objects.filter(role=Role.PATIENT).values_list("username", flat=True)
+    assert list(patients) == [referral_demo.REJECTED_PATIENT_USERNAME]
+    assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
 
 
 def test_the_stories_add_their_own_rows_to_the_region() -> None:
@@ -151,10 +154,18 @@ def test_seeded_clinical_rows_have_their_created_history() -> None:
         stories=True,
     ).marker()
     for model in seeding.SEEDED_MODELS:
-        history = model.history  # type: ignore[attr-defined]
+        # The one later change: the demo gives the patient of a rejected referral a login.
+        history = model.history.exclude(  # type: ignore[attr-defined]
+            history_change_reason=referral_demo.LOGIN_CHANGE_REASON
+        )
         assert history.count() == model._default_manager.count(), model.__name__
         assert set(history.values_list("history_type", flat=True)) == {"+"}
         assert set(history.values_list("history_change_reason", flat=True)) == {marker}
+    login = Patient.history.get(  # type: ignore[attr-defined]
+        history_change_reason=referral_demo.LOGIN_CHANGE_REASON
+    )
+    rejected = User.objects.get(username=referral_demo.REJECTED_PATIENT_USERNAME)
+    assert login.history_type == "~" and login.id == Patient.objects.get(user=rejected).pk
     contact = Contact.objects.exclude(reason_codes=[]).first()
     assert contact is not None
     created = contact.history.get()

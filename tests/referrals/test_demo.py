@@ -9,13 +9,15 @@ from itertools import pairwise
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db.models import Model
+from django.test import Client
 from django.utils import timezone
 
 from opspor.engine.alternatives import load_catalogue
 from opspor.records.demo import COPENHAGEN, PRACTICE_ON_CALL_PHONE
-from opspor.records.models import DiagnosticUnit, Practice
+from opspor.records.models import DiagnosticUnit, Patient, Practice
 from opspor.referrals import demo
 from opspor.referrals.clock import DEFAULT_CALENDAR
 from opspor.referrals.models import (
@@ -129,6 +131,22 @@ def test_a_rejection_waits_for_acknowledgement_with_a_plan_from_the_catalogue(
     assert waiting.exclude(acknowledgement_overdue(ANCHOR)).exists()
     acknowledged = Referral.objects.get(state=ReferralState.REJECTED, acknowledged_at__isnull=False)
     assert acknowledged.alternative_plan_text and acknowledged.acknowledged_by is not None
+
+
+def test_the_patient_of_the_fresh_rejection_can_log_in_and_see_who_calls() -> None:
+    seed(as_of=None)  # today: the page shows recent decisions
+    patient = Patient.objects.get(user__username=demo.REJECTED_PATIENT_USERNAME)
+    rejection = Referral.objects.get(
+        patient=patient, state=ReferralState.REJECTED, acknowledged_at=None
+    )
+    assert rejection.patient_contact_by is not None
+    client = Client(headers={"accept-language": "da"})
+    assert client.login(
+        username=demo.REJECTED_PATIENT_USERNAME, password=settings.OPSPOR_DEMO_PASSWORD
+    )
+    page = client.get("/patients/me/").content.decode()
+    assert rejection.patient_contact_by.name in page
+    assert "kontakter dig senest" in page
 
 
 def test_threads_have_read_and_unread_messages_on_both_sides(seeded: str) -> None:

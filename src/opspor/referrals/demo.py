@@ -26,11 +26,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from opspor.accounts.models import User
+from opspor.accounts.models import Role, User
 from opspor.records.demo import (
     COPENHAGEN,
     DEMO_GPS,
@@ -371,6 +372,31 @@ def demo_cases_ensure(*, as_of: date, now: datetime | None = None) -> DemoCases:
         )
 
 
+# The patient of the fresh rejection gets a login, so the demo shows the patient's side of
+# a rejection: who will contact them and by when (the story patients' stories stop before
+# any referral, so none of them can show it).
+REJECTED_PATIENT_USERNAME = "patient.afvist"
+LOGIN_CHANGE_REASON = "opspor demo: login for the patient of a rejected referral"
+
+
+def _patient_login(patient: Patient) -> None:
+    if (
+        patient.user_id is not None
+        or User.objects.filter(username=REJECTED_PATIENT_USERNAME).exists()
+    ):
+        return
+    first, _, last = patient.name.partition(" ")
+    patient.user = User.objects.create_user(
+        username=REJECTED_PATIENT_USERNAME,
+        password=settings.OPSPOR_DEMO_PASSWORD,
+        role=Role.PATIENT,
+        first_name=first,
+        last_name=last,
+    )
+    patient._change_reason = LOGIN_CHANGE_REASON  # type: ignore[attr-defined]  # history
+    patient.save(update_fields=["user"])
+
+
 # The clinical texts are written for the demo: Danish, as a GP and a unit doctor would
 # write them, with no age or sex, so they fit whichever generated patient they land on.
 HAEMATURIA = "Synligt blod i urinen to gange inden for tre uger, uden smerter eller feber."
@@ -602,6 +628,7 @@ def _referral_cases(b: _Builder) -> None:
             ),
         ),
     )
+    _patient_login(fresh.patient)
     b.message(
         "rejected-unacknowledged-1",
         fresh,
