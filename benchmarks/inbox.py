@@ -1,8 +1,9 @@
 """Server time and query count of a diagnostic unit's triage inbox with 10,000 open
 referrals.
 
-A throwaway SQLite database under /tmp holds one diagnostic unit, twenty practices in its
-catchment, 10,000 patients and one open referral each, in the states a busy unit has open:
+A throwaway SQLite database under /tmp holds two diagnostic units, each with twenty
+practices in its catchment and one open referral per patient (10,000 for one unit, 100 for
+the baseline unit), in the states a busy unit has open:
 most sent and waiting for triage (a share of them overdue or incomplete), the rest accepted
 and waiting for the first contact. The inbox is requested through Django's test Client as a
 logged-in doctor of the unit, and each request is timed from the call to the response:
