@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection
-from datetime import datetime
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Header, Query, Router, Schema, Status
+from pydantic import BaseModel, field_validator
 
 from opspor.accounts.models import Role, User
 from opspor.accounts.services import record_read_log
@@ -72,7 +73,38 @@ class NotFoundOut(Schema):
     detail: str  # the same for a missing row and one outside the caller's reach
 
 
-class AlternativePlan(Schema):
+class UnauthorizedOut(Schema):
+    detail: str  # no bearer token, or one that is unknown or revoked
+
+
+class BadRequestOut(Schema):
+    detail: str  # a body that is not JSON at all
+
+
+class ValidationErrorOut(Schema):
+    """A request refused before anything is read: a parameter or a body field of the
+    wrong type or out of range, one item per problem (`type`, `loc`, `msg`)."""
+
+    detail: list[dict[str, Any]]
+
+
+# A 422 is either the schema's refusal (`ValidationErrorOut`) or the service's (`ErrorOut`,
+# with a `code`).
+Unprocessable = ErrorOut | ValidationErrorOut
+
+
+class BodyIn(BaseModel):
+    """A request body: a JSON object, and nothing else.
+
+    A plain pydantic model, not Ninja's `Schema`: that one reads fields as attributes of
+    whatever it is given (so that it can shape model rows), and so takes a string, a number
+    or a list as an object without fields; a body of `"x"` would withdraw a referral as if
+    no body had been sent. Here anything but an object is refused with 422, before any
+    action.
+    """
+
+
+class AlternativePlan(BodyIn):
     code: str = ""  # a code of the alternatives catalogue
     text: str = ""  # or a plan in words
 
@@ -166,22 +198,22 @@ class AdviceRequestOut(Schema):
     contacts: ContactsOut
 
 
-class AdviceRequestIn(Schema):
+class AdviceRequestIn(BodyIn):
     patient_id: int
     question: str
     patient_summary: dict[str, Any] | None = None
     unit_id: int | None = None  # the practice's own diagnostic unit when left out
 
 
-class AdviceAnswerIn(Schema):
+class AdviceAnswerIn(BodyIn):
     answer: str
 
 
-class ReasonIn(Schema):
+class ReasonIn(BodyIn):
     reason: str = ""
 
 
-class ReferralFields(Schema):
+class ReferralFields(BodyIn):
     """The GP's order: what a draft carries, typed or taken over from an advice request."""
 
     pathway: str
@@ -207,29 +239,44 @@ class ReferralIn(ReferralFields):
     origin_phone: str = Field("", max_length=20)
 
 
-class SendIn(Schema):
+class SendIn(BodyIn):
     incomplete_reason: str = ""  # required when the referral is incomplete
 
 
-class RejectIn(Schema):
+class RejectIn(BodyIn):
     reason_category: str
     reason_text: str
     alternative_plan: AlternativePlan | None = None
 
 
-class ReturnWithAdviceIn(Schema):
+class ReturnWithAdviceIn(BodyIn):
     advice_text: str
 
 
-class BookAppointmentIn(Schema):
+# Bounds that only catch a mistyped year and times the answer could not write back (before
+# 1894 Danish local time had no whole-minute offset; a time late in the year 9999 is past
+# the last year in Danish time). This API's plausibility bounds, not a rule from a source.
+EARLIEST_APPOINTMENT = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_APPOINTMENT = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+class BookAppointmentIn(BodyIn):
     appointment_at: datetime  # with a time zone offset
 
+    @field_validator("appointment_at")
+    @classmethod
+    def _plausible(cls, value: datetime) -> datetime:
+        # A time without an offset is left to the service, which says that it needs one.
+        if value.tzinfo is not None and not EARLIEST_APPOINTMENT <= value < LATEST_APPOINTMENT:
+            raise ValueError("An appointment in the years 2000 to 2099 is expected.")
+        return value
 
-class FirstContactIn(Schema):
+
+class FirstContactIn(BodyIn):
     note: str = ""
 
 
-class MessageIn(Schema):
+class MessageIn(BodyIn):
     body: str
 
 
@@ -254,8 +301,14 @@ class NotificationOut(Schema):
     advice_request_id: int | None
 
 
-class NotificationsReadIn(Schema):
-    ids: list[int] = Field(..., min_length=1, max_length=1000)
+# The largest id a database row can have (a signed 64-bit integer); a larger one cannot
+# even be compared with the ids in the database.
+MAX_ID = 2**63 - 1
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class NotificationsReadIn(BodyIn):
+    ids: list[RowId] = Field(..., min_length=1, max_length=1000)
 
 
 class MarkedOut(Schema):
@@ -504,7 +557,15 @@ def _unit(unit_id: int | None) -> DiagnosticUnit | None:
 
 
 def _responses(ok: int, out: Any) -> dict[int, Any]:
-    return {ok: out, 403: ErrorOut, 404: NotFoundOut, 409: ErrorOut, 422: ErrorOut}
+    return {
+        ok: out,
+        400: BadRequestOut,
+        401: UnauthorizedOut,
+        403: ErrorOut,
+        404: NotFoundOut,
+        409: ErrorOut,
+        422: Unprocessable,
+    }
 
 
 REFERRAL = _responses(200, ReferralOut)
@@ -544,7 +605,7 @@ def _advice_action(
 
 @router.get(
     "/advice-requests",
-    response={200: list[AdviceRequestOut], 403: ErrorOut},
+    response={200: list[AdviceRequestOut], 401: UnauthorizedOut, 403: ErrorOut},
     summary="The advice requests of the caller's practice or unit",
 )
 def advice_request_list(request: HttpRequest) -> Status[Any]:
@@ -635,7 +696,7 @@ def advice_request_convert(
     idempotency_key: str = IdempotencyKey,
 ) -> Status[Any]:
     def action(user: User) -> ReferralOut:
-        fields = payload.dict()
+        fields = payload.model_dump()
         referral = services.referral_create_draft(
             by=user,
             from_advice=_advice(user, advice_id),
@@ -653,7 +714,7 @@ def advice_request_convert(
 
 @router.get(
     "/referrals",
-    response={200: list[ReferralOut], 403: ErrorOut},
+    response={200: list[ReferralOut], 401: UnauthorizedOut, 403: ErrorOut},
     summary="The referrals of the caller's practice or unit",
     description="A draft's `missing` is null here; reading the one referral works it out.",
 )
@@ -692,7 +753,7 @@ def referral_create(
     request: HttpRequest, payload: ReferralIn, idempotency_key: str = IdempotencyKey
 ) -> Status[Any]:
     def action(user: User) -> ReferralOut:
-        fields = payload.dict()
+        fields = payload.model_dump()
         patient_id, advice_id = fields.pop("patient_id"), fields.pop("from_advice_id")
         patient = (
             get_object_or_404(patients_visible_to(user), pk=patient_id) if patient_id else None
@@ -892,6 +953,53 @@ MESSAGES_HELP = (
 POST_MESSAGE_HELP = f"The other side is notified. {IDEMPOTENCY_HELP}"
 ResponseFormat = Literal["json", "fhir"]
 FormatQuery = Query("json", alias="format")
+THREAD = {
+    200: list[MessageOut],
+    401: UnauthorizedOut,
+    403: ErrorOut,
+    404: NotFoundOut,
+    422: ValidationErrorOut,  # an unknown `format`
+}
+# The other answer of a thread read, with `format=fhir`: documented beside the JSON list
+# so that a client (and a schema-driven test) knows both shapes.
+THREAD_FHIR = {
+    "responses": {
+        200: {
+            "content": {
+                "application/fhir+json": {
+                    "schema": {
+                        "type": "object",
+                        "description": "A FHIR R4 Bundle (searchset) of Communication resources",
+                        "properties": {
+                            "resourceType": {"const": "Bundle"},
+                            "type": {"const": "searchset"},
+                            "timestamp": {"type": "string"},
+                            "total": {"type": "integer", "minimum": 0},
+                            "entry": {
+                                "type": "array",
+                                "minItems": 1,
+                                "items": {
+                                    "type": "object",
+                                    "properties": {
+                                        "resource": {
+                                            "type": "object",
+                                            "properties": {
+                                                "resourceType": {"const": "Communication"}
+                                            },
+                                            "required": ["resourceType"],
+                                        }
+                                    },
+                                    "required": ["resource"],
+                                },
+                            },
+                        },
+                        "required": ["resourceType", "type", "timestamp", "total"],
+                    }
+                }
+            }
+        }
+    }
+}
 
 
 def _thread_read(
@@ -931,9 +1039,10 @@ def _message_post(
 
 @router.get(
     "/referrals/{referral_id}/messages",
-    response={200: list[MessageOut], 403: ErrorOut, 404: NotFoundOut},
+    response=THREAD,
     summary="The thread of a referral",
     description=MESSAGES_HELP,
+    openapi_extra=THREAD_FHIR,
 )
 def referral_messages(
     request: HttpRequest,
@@ -962,9 +1071,10 @@ def referral_message_post(
 
 @router.get(
     "/advice-requests/{advice_id}/messages",
-    response={200: list[MessageOut], 403: ErrorOut, 404: NotFoundOut},
+    response=THREAD,
     summary="The thread of an advice request",
     description=MESSAGES_HELP,
+    openapi_extra=THREAD_FHIR,
 )
 def advice_request_messages(
     request: HttpRequest,
@@ -996,7 +1106,12 @@ LimitQuery = Query(100, ge=1, le=500)
 
 @router.get(
     "/notifications",
-    response={200: list[NotificationOut], 403: ErrorOut},
+    response={
+        200: list[NotificationOut],
+        401: UnauthorizedOut,
+        403: ErrorOut,
+        422: ValidationErrorOut,
+    },
     summary="The notifications of the caller's practice or unit, newest first",
 )
 def notification_list(
@@ -1015,7 +1130,13 @@ def notification_list(
 
 @router.post(
     "/notifications/read",
-    response={200: MarkedOut, 403: ErrorOut, 422: ErrorOut},
+    response={
+        200: MarkedOut,
+        400: BadRequestOut,
+        401: UnauthorizedOut,
+        403: ErrorOut,
+        422: Unprocessable,
+    },
     summary="Mark notifications as read",
     description=(
         "Only unread notifications of the caller's own practice or unit are marked; "

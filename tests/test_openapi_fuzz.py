@@ -1,0 +1,393 @@
+"""Requests generated from the OpenAPI schema, sent to the live server (schemathesis).
+
+schemathesis reads /api/v1/openapi.json from the running server and generates requests
+for every operation, as a GP and as a doctor of the unit, each with a valid bearer token:
+
+- valid requests (the ids in the path and in the body drawn from real rows, other
+  practices' and units' rows and ids that do not exist; known pathways, rejection reasons
+  and catalogue plans besides made-up ones), and
+- malformed ones (a path id, a query parameter or a body that breaks the schema).
+
+Every answer must be no server error, a status the operation documents, with the
+documented content type and a body that matches the documented schema; a malformed
+request must be refused; an operation that succeeds with the token must refuse the same
+request without one and with a wrong one.
+
+Bounded for CI: a few examples per operation, no deadline, derandomized (the same
+requests on every run), no example database, no shrinking.
+
+The tests after it pin down, one request each, what the generated requests found.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    ignored_auth,
+    negative_data_rejection,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from opspor.accounts.models import User
+from opspor.accounts.tokens import api_token_issue
+from opspor.engine.alternatives import load_catalogue
+from opspor.referrals import services
+from opspor.referrals.models import Message, Notification
+from opspor.referrals.workflow import PATHWAYS, AdviceState, ReferralState, RejectionReason
+from tests import factories
+from tests.referrals.test_api import snapshot
+from tests.referrals.worlds import World, advice_in, make_world, referral_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MAX_EXAMPLES = 5
+Check = Callable[..., Any]
+CONFORMANCE: list[Check] = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+# Operations of other apps that do not document their refusals yet (401 without a token,
+# 404 for a patient out of reach, 422 for a malformed body): checked for server errors and
+# for the bodies they do document, not for undocumented statuses.
+DOCUMENTS_ONLY_SUCCESS = {
+    "GET /api/v1/me",
+    "GET /api/v1/patients/{patient_id}",
+    "GET /api/v1/patients/{patient_id}/contacts",
+    "POST /api/v1/assess",
+}
+NOT_FOUND = 10**9  # an id no row has
+
+
+@pytest.fixture(autouse=True)
+def _factory_numbering_left_as_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As in tests/referrals/conftest.py: the shared CPR counter is left where it was.
+    monkeypatch.setattr(factories, "_counter", itertools.count(2_000_000))
+
+
+def realistic(world: World, ids: dict[str, list[int]]) -> dict[str, st.SearchStrategy[Any]]:
+    """Values for body fields that reach past the first refusal, by field name."""
+    stranger_unit = factories.unit()
+    return {
+        "patient_id": st.sampled_from(ids["patient_id"]),
+        "from_advice_id": st.sampled_from(ids["advice_id"]),
+        "unit_id": st.sampled_from(
+            [world.patient.practice.diagnostic_unit_id, stranger_unit.pk, NOT_FOUND]
+        ),
+        "pathway": st.sampled_from(sorted(PATHWAYS)),
+        "reason_category": st.sampled_from(RejectionReason.values),
+        "alternative_plan": st.sampled_from(
+            [{"code": entry.code} for entry in load_catalogue().entries[:3]]
+        ),
+    }
+
+
+def aimed(
+    case_strategy: st.SearchStrategy[Any], fields: dict[str, st.SearchStrategy[Any]]
+) -> st.SearchStrategy[Any]:
+    """Cases whose body fields, where generated, are sometimes replaced by realistic ones."""
+
+    @st.composite
+    def draw(draw: st.DrawFn) -> Any:
+        case = draw(case_strategy)
+        if isinstance(case.body, dict) and draw(st.booleans()):
+            for name in sorted(set(case.body) & set(fields)):
+                case.body[name] = draw(fields[name])
+        return case
+
+    return draw()
+
+
+def real_ids(world: World) -> dict[str, list[int]]:
+    """Rows in every state for the generated requests to reach, and some out of reach."""
+    referrals = [referral_in(world, state).pk for state in ReferralState.values]
+    advice = [advice_in(world, state).pk for state in AdviceState.values]
+    with_thread = referral_in(world, ReferralState.SENT)
+    services.message_post(thread=with_thread, by=world.gp, body="Is CT enough?")
+    services.message_post(thread=with_thread, by=world.doctor, body="Yes, for now.")
+    services.message_post(thread=advice_in(world, AdviceState.SENT), by=world.gp, body="News?")
+    # Another practice's referral and another unit's advice request: 404 for this world.
+    stranger = make_world()
+    return {
+        "referral_id": [
+            *referrals,
+            with_thread.pk,
+            referral_in(stranger, ReferralState.SENT).pk,
+            NOT_FOUND,
+        ],
+        "advice_id": [*advice, advice_in(stranger, AdviceState.SENT).pk, NOT_FOUND],
+        "patient_id": [world.patient.pk, stranger.patient.pk, NOT_FOUND],
+    }
+
+
+def send_and_check(
+    strategy: st.SearchStrategy[Any],
+    checks: list[Check],
+    base_url: str,
+    session: requests.Session,
+    auth: dict[str, str],
+) -> None:
+    """Send the requests the strategy draws; the first failing one raises its failures."""
+
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=strategy)
+    def send(case: Any) -> None:
+        # The token is given again here so that the checks know it is the caller's own
+        # (`ignored_auth` then retries without it and with a wrong one).
+        case.call_and_validate(base_url=base_url, session=session, headers=auth, checks=checks)
+
+    send()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("role", ["gp", "unit_doctor"])
+def test_every_operation_answers_as_documented(live_server: Any, role: str) -> None:
+    world = make_world()
+    ids = real_ids(world)
+    fields = realistic(world, ids)
+    user = world.gp if role == "gp" else world.doctor
+    auth = {"Authorization": f"Bearer {api_token_issue(user=user)}"}
+    schema = schemathesis.openapi.from_url(f"{live_server.url}/api/v1/openapi.json")
+    session = requests.Session()
+    failures: list[str] = []
+
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        base = (
+            [not_a_server_error, content_type_conformance, response_schema_conformance]
+            if operation.label in DOCUMENTS_ONLY_SUCCESS
+            else CONFORMANCE
+        )
+        # Valid requests, aimed at real rows.
+        real = st.fixed_dictionaries(
+            {p.name: st.sampled_from(ids[p.name]) for p in operation.path_parameters}
+        )
+        valid = aimed(
+            real.flatmap(
+                lambda path, op=operation: op.as_strategy(
+                    GenerationMode.POSITIVE, path_parameters=path, headers=auth
+                )
+            ),
+            fields,
+        )
+        runs = [(GenerationMode.POSITIVE, valid, [*base, ignored_auth])]
+        # Malformed requests; the token stays valid, so the refusal is about the request.
+        # A malformed body or query goes to a real row (a made-up id would be refused
+        # before the body is read); an operation with neither gets a malformed path id.
+        if operation.query or len(operation.body):
+            invalid = real.flatmap(
+                lambda path, op=operation: op.as_strategy(
+                    GenerationMode.NEGATIVE, path_parameters=path, headers=auth
+                )
+            )
+        elif operation.path_parameters:
+            invalid = operation.as_strategy(GenerationMode.NEGATIVE, headers=auth)
+        else:
+            invalid = None  # nothing to break
+        if invalid is not None:
+            runs.append((GenerationMode.NEGATIVE, invalid, [*base, negative_data_rejection]))
+
+        for mode, strategy, checks in runs:
+            try:
+                send_and_check(strategy, checks, live_server.url, session, auth)
+            except (Exception, BaseExceptionGroup) as error:
+                failures.append(f"{mode} {operation.label}: {error}")
+
+    assert not failures, "\n\n".join(failures)
+
+
+# --- what the generated requests found ------------------------------------------------
+
+
+class Api:
+    """Single requests to the live server, each answer checked against the schema."""
+
+    def __init__(self, base: str, user: User | None) -> None:
+        self.base = base
+        self.schema = schemathesis.openapi.from_url(f"{base}/api/v1/openapi.json")
+        self.auth = {"Authorization": f"Bearer {api_token_issue(user=user)}"} if user else {}
+
+    def send(
+        self,
+        label: str,
+        path: dict[str, Any] | None = None,
+        *,
+        query: dict[str, Any] | None = None,
+        body: Any = None,
+        raw: bytes | None = None,
+    ) -> requests.Response:
+        operation = self.schema.find_operation_by_label(label)
+        assert operation is not None, label
+        case = operation.Case(path_parameters=path or {}, query=query, headers=self.auth)
+        method, _, template = label.partition(" ")
+        data = raw if raw is not None else json.dumps(body).encode() if body is not None else None
+        headers = self.auth | ({"Content-Type": "application/json"} if data is not None else {})
+        response = requests.request(
+            method,
+            self.base + template.format(**(path or {})),
+            params=query,
+            data=data,
+            headers=headers,
+            timeout=10,
+        )
+        case.validate_response(response, checks=CONFORMANCE)  # raises on any mismatch
+        return response
+
+
+def test_refusals_are_documented_and_answered_as_documented(live_server: Any) -> None:
+    world = make_world()
+    referral = referral_in(world, ReferralState.SENT)
+    path = {"referral_id": referral.pk}
+    gp = Api(live_server.url, world.gp)
+
+    # No token, or a wrong one: 401 (was undocumented).
+    anonymous = Api(live_server.url, None)
+    assert anonymous.send("GET /api/v1/referrals").status_code == 401
+    assert anonymous.send("POST /api/v1/referrals/{referral_id}/withdraw", path).status_code == 401
+    gp.auth = {"Authorization": "Bearer not-a-token"}
+    assert gp.send("GET /api/v1/notifications").status_code == 401
+    gp = Api(live_server.url, world.gp)
+
+    # A body that is not JSON at all: 400 (was undocumented).
+    for label in (
+        "POST /api/v1/referrals/{referral_id}/messages",
+        "POST /api/v1/referrals/{referral_id}/withdraw",
+    ):
+        response = gp.send(label, path, raw=b"{not json")
+        assert response.status_code == 400, response.text
+    # A query parameter out of range: 422 with the schema's errors (was undocumented).
+    for label, query in (
+        ("GET /api/v1/referrals/{referral_id}/messages", {"format": "xml"}),
+        ("GET /api/v1/notifications", {"limit": 0}),
+    ):
+        arguments = path if "{referral_id}" in label else None
+        response = gp.send(label, arguments, query=query)
+        assert response.status_code == 422
+        assert isinstance(response.json()["detail"], list)
+    # The service's own 422 has its code; both shapes are documented.
+    doctor = Api(live_server.url, world.doctor)
+    response = doctor.send(
+        "POST /api/v1/referrals/{referral_id}/reject",
+        path,
+        body={"reason_category": "criteria_not_met", "reason_text": "No haematuria"},
+    )
+    assert (response.status_code, response.json()["code"]) == (422, "missing_plan")
+    assert snapshot(referral.pk) == (ReferralState.SENT, 0)
+
+
+def test_the_fhir_answer_of_a_thread_is_documented(live_server: Any) -> None:
+    world = make_world()
+    referral = referral_in(world, ReferralState.SENT)
+    gp = Api(live_server.url, world.gp)
+    label = "GET /api/v1/referrals/{referral_id}/messages"
+    path = {"referral_id": referral.pk}
+
+    # With and without messages (an empty thread has no `entry`), as application/fhir+json.
+    empty = gp.send(label, path, query={"format": "fhir"})
+    assert empty.headers["Content-Type"].startswith("application/fhir+json")
+    assert "entry" not in empty.json()
+    services.message_post(thread=referral, by=world.gp, body="Is CT enough?")
+    full = gp.send(label, path, query={"format": "fhir"})
+    assert [e["resource"]["resourceType"] for e in full.json()["entry"]] == ["Communication"]
+    assert gp.send(label, path).json()[0]["body"] == "Is CT enough?"
+
+
+@pytest.mark.parametrize("body", ["withdraw", 5, [], True, [{"reason": "x"}]])
+def test_a_body_that_is_not_an_object_is_refused_and_changes_nothing(
+    live_server: Any, body: Any
+) -> None:
+    # Was: any JSON value passed as an empty body, and the referral was withdrawn.
+    world = make_world()
+    referral = referral_in(world, ReferralState.SENT)
+    path = {"referral_id": referral.pk}
+    gp = Api(live_server.url, world.gp)
+    for label in (
+        "POST /api/v1/referrals/{referral_id}/withdraw",
+        "POST /api/v1/referrals/{referral_id}/send",
+        "POST /api/v1/referrals/{referral_id}/messages",
+    ):
+        response = gp.send(label, path, body=body)
+        assert response.status_code == 422, (label, response.text)
+        assert response.json()["detail"][0]["loc"] == ["body", "payload"]
+    assert snapshot(referral.pk) == (ReferralState.SENT, 0)
+    assert not Message.objects.exists()
+    # No body, or null, is still no body: the GP withdraws.
+    assert gp.send("POST /api/v1/referrals/{referral_id}/withdraw", path, raw=b"null").ok
+    assert snapshot(referral.pk)[0] == ReferralState.WITHDRAWN
+
+
+def test_ids_beyond_the_database_range_are_refused(live_server: Any) -> None:
+    # Was a server error: an id past 64 bits cannot be compared with the ids in the database.
+    world = make_world()
+    referral = referral_in(world, ReferralState.SENT)
+    services.message_post(thread=referral, by=world.doctor, body="For the practice")
+    [notification] = Notification.objects.all()
+    gp = Api(live_server.url, world.gp)
+
+    for ids in ([2**63], [notification.pk, 2**63], [0], [-1]):
+        response = gp.send("POST /api/v1/notifications/read", body={"ids": ids})
+        assert response.status_code == 422, response.text
+    assert not Notification.objects.filter(read_at__isnull=False).exists()
+    response = gp.send(
+        "POST /api/v1/notifications/read", body={"ids": [notification.pk, 2**63 - 1]}
+    )
+    assert response.json() == {"marked": 1}
+    # The largest id in a path is simply not found.
+    assert gp.send("GET /api/v1/referrals/{referral_id}", {"referral_id": 2**63}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        "1036-02-27T18:35:17.4Z",  # was 200 with the offset +00:50:20, not a valid date-time
+        "0001-01-01T00:00:00+05:00",  # was a server error
+        "9999-12-31T23:59:59Z",  # was a server error
+        "1999-12-31T22:59:59Z",
+        "2100-01-01T00:00:00Z",
+    ],
+)
+def test_an_appointment_outside_plausible_years_is_refused(live_server: Any, when: str) -> None:
+    world = make_world()
+    referral = referral_in(world, ReferralState.ACCEPTED)
+    doctor = Api(live_server.url, world.doctor)
+    label = "POST /api/v1/referrals/{referral_id}/book-appointment"
+    path = {"referral_id": referral.pk}
+
+    response = doctor.send(label, path, body={"appointment_at": when})
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"] == ["body", "payload", "appointment_at"]
+    assert snapshot(referral.pk) == (ReferralState.ACCEPTED, 0)
+    # A time without an offset is still the service's refusal, with its code.
+    response = doctor.send(label, path, body={"appointment_at": "2026-03-20T10:00:00"})
+    assert (response.status_code, response.json()["code"]) == (422, "invalid")
+    # The first and last moments allowed are booked and written back with their offset.
+    for moment, written in (
+        ("2000-01-01T00:00:00Z", "2000-01-01T01:00:00+01:00"),
+        ("2099-12-31T23:59:59Z", "2100-01-01T00:59:59+01:00"),
+    ):
+        referral = referral_in(world, ReferralState.ACCEPTED)
+        response = doctor.send(label, {"referral_id": referral.pk}, body={"appointment_at": moment})
+        assert response.json()["appointment_at"] == written
