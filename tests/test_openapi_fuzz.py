@@ -46,7 +46,7 @@ from opspor.accounts.models import User
 from opspor.accounts.tokens import api_token_issue
 from opspor.engine.alternatives import load_catalogue
 from opspor.referrals import services
-from opspor.referrals.models import Message, Notification
+from opspor.referrals.models import AdviceRequest, Message, Notification, Referral
 from opspor.referrals.workflow import PATHWAYS, AdviceState, ReferralState, RejectionReason
 from tests import factories
 from tests.referrals.test_api import snapshot
@@ -391,3 +391,32 @@ def test_an_appointment_outside_plausible_years_is_refused(live_server: Any, whe
         referral = referral_in(world, ReferralState.ACCEPTED)
         response = doctor.send(label, {"referral_id": referral.pk}, body={"appointment_at": moment})
         assert response.json()["appointment_at"] == written
+
+
+def test_text_with_a_nul_character_is_refused(live_server: Any) -> None:
+    # PostgreSQL cannot store U+0000 in text or JSON, so it would be a server error there;
+    # refused on every database alike, before anything is stored.
+    world = make_world()
+    referral = referral_in(world, ReferralState.SENT)
+    gp = Api(live_server.url, world.gp)
+    path = {"referral_id": referral.pk}
+    for label, arguments, body in (
+        ("POST /api/v1/referrals/{referral_id}/messages", path, {"body": "CT\x00 first?"}),
+        ("POST /api/v1/referrals/{referral_id}/withdraw", path, {"reason": "\x00"}),
+        (
+            "POST /api/v1/advice-requests",
+            None,
+            {"patient_id": world.patient.pk, "question": "Refer?", "patient_summary": {"a\x00": 1}},
+        ),
+        (
+            "POST /api/v1/referrals",
+            None,
+            {"patient_id": world.patient.pk, "pathway": "kidney", "findings": {"x": ["\x00"]}},
+        ),
+    ):
+        response = gp.send(label, arguments, body=body)
+        assert response.status_code == 422, (label, response.text)
+        assert "NUL" in response.json()["detail"][0]["msg"]
+    assert snapshot(referral.pk) == (ReferralState.SENT, 0)
+    assert not Message.objects.exists()
+    assert Referral.objects.count() == 1 and not AdviceRequest.objects.exists()

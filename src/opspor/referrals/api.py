@@ -23,7 +23,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Header, Query, Router, Schema, Status
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, field_validator, model_validator
 
 from opspor.accounts.models import Role, User
 from opspor.accounts.services import record_read_log
@@ -93,6 +93,16 @@ class ValidationErrorOut(Schema):
 Unprocessable = ErrorOut | ValidationErrorOut
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 class BodyIn(BaseModel):
     """A request body: a JSON object, and nothing else.
 
@@ -102,6 +112,15 @@ class BodyIn(BaseModel):
     no body had been sent. Here anything but an object is refused with 422, before any
     action.
     """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL stores no NUL character in text or JSON: refused here with 422 rather
+        # than failing as a server error at the database (SQLite would have stored it).
+        if _has_nul(value):
+            raise ValueError("Text may not contain the NUL character (U+0000).")
+        return value
 
 
 class AlternativePlan(BodyIn):
