@@ -176,3 +176,20 @@ def test_a_return_with_advice_names_who_tells_the_patient(world: World) -> None:
     )
     notification = Notification.objects.get(referral=referral)
     assert notification.kind == NotificationKind.RETURNED_WITH_ADVICE
+
+
+def test_an_appointment_before_the_acceptance_is_refused(world: World) -> None:
+    referral = referral_in(world, ReferralState.SENT)
+    referral_accept(referral=referral, by=world.doctor)
+    referral.refresh_from_db()
+    assert referral.decided_at is not None
+    with pytest.raises(WorkflowError) as refused:
+        referral_book_appointment(
+            referral=referral,
+            by=world.doctor,
+            appointment_at=referral.decided_at - timedelta(days=1),
+        )
+    assert refused.value.code == "invalid"
+    referral.refresh_from_db()
+    assert referral.state == ReferralState.ACCEPTED and referral.appointment_at is None
+    assert referral.first_contact_at is None

@@ -174,6 +174,10 @@ def test_a_referral_thread_read_over_http_is_valid_r4b(world: World, live_server
     assert "&lt;b&gt;&amp;amp;&lt;/b&gt;" in question.text.div
     assert question.received is not None and answer.received is None
     assert [e.search.mode for e in bundle.entry] == ["match", "match"]
+    # Each entry's fullUrl is the message's stable urn:uuid identifier.
+    assert [e.fullUrl for e in bundle.entry] == [
+        e.resource.identifier[0].value for e in bundle.entry
+    ]
 
     # The GP reads: both messages now carry a receipt, and the shape holds.
     bundle = validated(fhir_of(Client(live_server.url, world.other_gp), path))

@@ -447,7 +447,12 @@ def _message_out(message: Message) -> MessageOut:
     return MessageOut(
         id=message.pk,
         author_id=message.author_id,
-        author_name=clinician.name if clinician is not None else author.get_full_name(),
+        # An author no longer linked to a clinician is still named, by their login.
+        author_name=(
+            clinician.name
+            if clinician is not None
+            else author.get_full_name() or author.get_username()
+        ),
         author_side=message.author_side,
         sent_at=timezone.localtime(message.sent_at),
         body=message.body,

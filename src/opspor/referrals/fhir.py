@@ -194,8 +194,15 @@ def communication_bundle(thread: Thread, messages: Sequence[Message]) -> dict[st
         "total": len(messages),
     }
     if messages:  # FHIR JSON has no empty arrays: a thread without messages has no entry
+        # The resources are not served one by one, so each entry's fullUrl is the message's
+        # stable urn:uuid (FHIR allows a urn:uuid fullUrl beside a resource id).
         bundle["entry"] = [
-            {"resource": communication(m, thread), "search": {"mode": "match"}} for m in messages
+            {
+                "fullUrl": _message_uuid(m),
+                "resource": communication(m, thread),
+                "search": {"mode": "match"},
+            }
+            for m in messages
         ]
     return bundle
 

@@ -689,6 +689,10 @@ def referral_book_appointment(
         raise WorkflowError("invalid", "The appointment time needs a time zone.")
 
     def apply(row: Referral, now: datetime) -> None:
+        if row.decided_at is not None and appointment_at < row.decided_at:
+            raise WorkflowError(
+                "invalid", "The appointment cannot be before the referral was accepted."
+            )
         row.appointment_at = appointment_at
         # Booking means the unit has reached the patient.
         row.first_contact_at = row.first_contact_at or now
