@@ -7,6 +7,7 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
 from opspor.accounts.models import Role
+from opspor.api_errors import BadRequestOut, DetailOut, UnauthorizedOut, ValidationErrorOut
 from opspor.engine.assess import assess
 from opspor.engine.assessment import Assessment
 from opspor.engine.context import PatientContext
@@ -25,7 +26,14 @@ class AssessQuery(Schema):
 
 @router.post(
     "/assess",
-    response=Assessment,
+    response={
+        200: Assessment,
+        400: BadRequestOut,
+        401: UnauthorizedOut,
+        403: DetailOut,
+        # The schema's refusal of a malformed context, or an unknown rule set.
+        422: ValidationErrorOut | DetailOut,
+    },
     summary="Assess one patient context",
     description=(
         "Takes a PatientContext (the schema of `opspor assess --schema`) and returns the "

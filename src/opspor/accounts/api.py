@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from opspor.api_errors import UnauthorizedOut
+
 router = Router(tags=["accounts"])
 
 
@@ -11,7 +13,11 @@ class Me(Schema):
     role: str
 
 
-@router.get("/me", response=Me, summary="The user the bearer token belongs to")
+@router.get(
+    "/me",
+    response={200: Me, 401: UnauthorizedOut},
+    summary="The user the bearer token belongs to",
+)
 def me(request: HttpRequest) -> Me:
     user = request.user
     return Me(username=user.get_username(), role=getattr(user, "role", ""))

@@ -1,14 +1,25 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
 
 from opspor.accounts.models import User
+from opspor.api_errors import DetailOut, NotFoundOut, UnauthorizedOut, ValidationErrorOut
 from opspor.records import selectors
 
 router = Router(tags=["records"])
+
+# A patient outside the caller's reach is 404 like a missing one; a role that never reads
+# records (a unit doctor, an analyst) is 403.
+REFUSALS: dict[int, Any] = {
+    401: UnauthorizedOut,
+    403: DetailOut,
+    404: NotFoundOut,
+    422: ValidationErrorOut,
+}
 
 
 class PatientOut(Schema):
@@ -37,7 +48,11 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-@router.get("/patients/{patient_id}", response=PatientOut, summary="One patient's demographics")
+@router.get(
+    "/patients/{patient_id}",
+    response={200: PatientOut, **REFUSALS},
+    summary="One patient's demographics",
+)
 def patient_detail(request: HttpRequest, patient_id: int) -> PatientOut:
     patient = selectors.patient_get(
         user=_user(request), patient_id=patient_id, what="demographics", channel="api"
@@ -57,7 +72,9 @@ def patient_detail(request: HttpRequest, patient_id: int) -> PatientOut:
 
 
 @router.get(
-    "/patients/{patient_id}/contacts", response=list[ContactOut], summary="A patient's contacts"
+    "/patients/{patient_id}/contacts",
+    response={200: list[ContactOut], **REFUSALS},
+    summary="A patient's contacts",
 )
 def patient_contacts(request: HttpRequest, patient_id: int) -> list[ContactOut]:
     record = selectors.patient_record(

@@ -27,6 +27,7 @@ from pydantic import BaseModel, field_validator, model_validator
 
 from opspor.accounts.models import Role, User
 from opspor.accounts.services import record_read_log
+from opspor.api_errors import BadRequestOut, NotFoundOut, UnauthorizedOut, ValidationErrorOut
 from opspor.records.models import DiagnosticUnit, Practice
 from opspor.records.selectors import patients_visible_to
 from opspor.referrals import fhir, selectors, services
@@ -67,25 +68,6 @@ class ErrorOut(Schema):
     code: str
     detail: str
     missing: list[dict[str, Any]] = []
-
-
-class NotFoundOut(Schema):
-    detail: str  # the same for a missing row and one outside the caller's reach
-
-
-class UnauthorizedOut(Schema):
-    detail: str  # no bearer token, or one that is unknown or revoked
-
-
-class BadRequestOut(Schema):
-    detail: str  # a body that is not JSON at all
-
-
-class ValidationErrorOut(Schema):
-    """A request refused before anything is read: a parameter or a body field of the
-    wrong type or out of range, one item per problem (`type`, `loc`, `msg`)."""
-
-    detail: list[dict[str, Any]]
 
 
 # A 422 is either the schema's refusal (`ValidationErrorOut`) or the service's (`ErrorOut`,
