@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -106,3 +107,10 @@ def deliver(notification_id: int) -> str:
         last_error="",
     )
     return "sent"
+
+
+@task()
+def deliver_notification(notification_id: int) -> str:
+    """The background task for `deliver`: it takes an id, never a model instance or patient
+    data, because its arguments are stored in the task queue's table."""
+    return deliver(notification_id)

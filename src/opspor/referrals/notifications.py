@@ -2,7 +2,7 @@
 
 `notify` writes the `Notification` row inside the caller's transaction, so a rejection
 cannot be saved without its notification; the e-mail is handed to the background worker
-only once that transaction has committed (see `tasks.py`), and the worker's periodic sweep
+only once that transaction has committed (see `delivery.py`), and the worker's periodic sweep
 picks up any row whose hand-over was lost.
 """
 
@@ -13,6 +13,7 @@ from datetime import datetime
 from django.db import transaction
 
 from opspor.records.models import Clinician, DiagnosticUnit, Practice
+from opspor.referrals.delivery import deliver_notification
 from opspor.referrals.models import AdviceRequest, Notification, Referral
 from opspor.referrals.workflow import NotificationKind
 
@@ -50,7 +51,4 @@ def notify(
 
 def schedule_delivery(notification_id: int) -> None:
     """Hand the e-mail to the background worker."""
-    # Imported here: the tasks module imports the services, which import this module.
-    from opspor.referrals.tasks import deliver_notification
-
     deliver_notification.enqueue(notification_id)

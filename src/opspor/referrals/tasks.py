@@ -1,8 +1,8 @@
-"""Background work: e-mail delivery of notifications and the periodic sweep.
+"""The periodic sweep as a background task.
 
-Both run through Django's Tasks framework on the database queue (settings.TASKS), worked
-off by `opspor worker`. Tasks take ids, never model instances or patient data, because
-their arguments are stored in the task queue's table.
+It runs through Django's Tasks framework on the database queue (settings.TASKS), worked
+off by `opspor worker`, as does the e-mail delivery task (`delivery.deliver_notification`,
+kept beside the code it runs so that writing a notification does not import the sweep).
 """
 
 from __future__ import annotations
@@ -11,15 +11,9 @@ import logging
 
 from django.tasks import task
 
-from opspor.referrals import delivery, services
+from opspor.referrals import services
 
 logger = logging.getLogger(__name__)
-
-
-@task()
-def deliver_notification(notification_id: int) -> str:
-    """Send one notification's e-mail; on failure it stays pending with a later attempt."""
-    return delivery.deliver(notification_id)
 
 
 @task()
