@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.tasks import task
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -36,11 +37,11 @@ def _subject(notification: Notification) -> str:
 
 def _body(notification: Notification) -> str:
     if notification.referral_id:
-        path = f"/referrals/{notification.referral_id}/"
+        path = reverse("referrals:detail", args=[notification.referral_id])
     elif notification.advice_request_id:
-        path = f"/advice/{notification.advice_request_id}/"
+        path = reverse("referrals:advice_detail", args=[notification.advice_request_id])
     else:
-        path = "/"
+        path = reverse("home")
     base = getattr(settings, "OPSPOR_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
     return "\n\n".join(
         [

@@ -173,11 +173,9 @@ def clock_of(row: Referral | AdviceRequest, now: datetime) -> Clock | None:
     """Which deadline `row` waits on at `now`, or None when nobody is waiting."""
     due: datetime | None = None
     kind = ""
-    overdue = False
     if isinstance(row, AdviceRequest):
         if row.state == AdviceState.SENT:
             due, kind = row.answer_due_at, "answer"
-            overdue = due < now
     elif row.state == R.SENT:
         due, kind = row.triage_due_at, "triage"
     elif row.state in (R.ACCEPTED, R.APPOINTMENT_BOOKED) and row.first_contact_at is None:
@@ -186,9 +184,7 @@ def clock_of(row: Referral | AdviceRequest, now: datetime) -> Clock | None:
         due, kind = row.escalation_due_at, "acknowledge"
     if due is None:
         return None
-    if isinstance(row, Referral):
-        overdue = due < now
-    return Clock(kind=kind, due_at=due, hours=_working_hours(now, due), overdue=overdue)
+    return Clock(kind=kind, due_at=due, hours=_working_hours(now, due), overdue=due < now)
 
 
 def _side(user: User) -> str:
