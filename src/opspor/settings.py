@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "opspor.accounts",
     "opspor.records",
+    "opspor.casework",
     "opspor.referrals",
 ]
 
