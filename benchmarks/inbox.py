@@ -69,8 +69,8 @@ def _unit_with_open_referrals(count: int, *, first_year: int) -> tuple[Any, Any]
     from django.utils import timezone
     from tests import factories
 
+    from opspor.casework.clock import DEFAULT_CALENDAR
     from opspor.records.models import Patient
-    from opspor.referrals.clock import DEFAULT_CALENDAR
     from opspor.referrals.models import Referral
     from opspor.referrals.workflow import ReferralState
 

@@ -1,16 +1,21 @@
 """The JSON API under /api/v1/, with its OpenAPI schema at /api/v1/openapi.json.
 
-Every endpoint requires a bearer token issued by `opspor token USERNAME`.
+Every endpoint requires a bearer token issued by `opspor token USERNAME`. A refused action
+is answered here, once for every router: a service's `WorkflowError` with the status its
+code maps to (`casework.errors`), a role that never uses the endpoint with 403.
 """
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.security import HttpBearer
 
 from opspor.accounts.models import User
 from opspor.accounts.tokens import user_for_token
+from opspor.api_errors import ErrorOut
+from opspor.casework.errors import WorkflowError, status_of
 
 
 class BearerToken(HttpBearer):
@@ -30,8 +35,21 @@ api = NinjaAPI(
 )
 
 
+@api.exception_handler(WorkflowError)
+def refused(request: HttpRequest, error: WorkflowError) -> HttpResponse:
+    body = ErrorOut(code=error.code, detail=error.message, missing=error.missing)
+    return api.create_response(request, body.model_dump(), status=status_of(error))
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request: HttpRequest, error: PermissionDenied) -> HttpResponse:
+    body = ErrorOut(code="forbidden", detail=str(error) or "Forbidden.")
+    return api.create_response(request, body.model_dump(), status=403)
+
+
 def _register_routers() -> None:
     from opspor.accounts.api import router as accounts_router
+    from opspor.casework.api import router as casework_router
     from opspor.decision_api import router as decision_router
     from opspor.records.api import router as records_router
     from opspor.referrals.api import router as referrals_router
@@ -40,6 +58,7 @@ def _register_routers() -> None:
     api.add_router("/", records_router)
     api.add_router("/", decision_router)
     api.add_router("/", referrals_router)
+    api.add_router("/", casework_router)
 
 
 _register_routers()

@@ -33,3 +33,18 @@ class ValidationErrorOut(Schema):
     wrong type or out of range, one item per problem (`type`, `loc`, `msg`)."""
 
     detail: list[dict[str, Any]]
+
+
+class ErrorOut(Schema):
+    """A refused action (`casework.errors.WorkflowError`, or a role that never uses the
+    endpoint): a stable `code`, a `detail` for the client's developer, and, for an
+    incomplete referral, what is `missing`."""
+
+    code: str
+    detail: str
+    missing: list[dict[str, Any]] = []
+
+
+# A 422 is either the schema's refusal (`ValidationErrorOut`) or the service's (`ErrorOut`,
+# with a `code`).
+Unprocessable = ErrorOut | ValidationErrorOut

@@ -134,7 +134,7 @@ EMAIL_HOST_USER = env.text("OPSPOR_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = env.text("OPSPOR_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env.flag("OPSPOR_EMAIL_TLS", False)
 # A mail server that stops answering must not hold the worker: the attempt fails after
-# this many seconds and is retried later (referrals/delivery.py).
+# this many seconds and is retried later (casework/delivery.py).
 EMAIL_TIMEOUT = env.integer("OPSPOR_EMAIL_TIMEOUT", 30, minimum=1)
 # The address in notification e-mails that leads back to the case in the app.
 OPSPOR_BASE_URL = env.text("OPSPOR_BASE_URL", "http://127.0.0.1:8000")

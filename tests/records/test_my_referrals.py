@@ -13,8 +13,8 @@ from django.test import Client
 from django.urls import reverse
 
 from opspor.accounts.models import AccessLogEntry, Role, User
+from opspor.casework.clock import COPENHAGEN
 from opspor.records.models import Clinician, Patient
-from opspor.referrals.clock import COPENHAGEN
 from opspor.referrals.models import Referral
 from opspor.referrals.patient_status import Step, my_referral_steps
 from opspor.referrals.workflow import ReferralState

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from opspor.referrals.clock import COPENHAGEN
-from opspor.referrals.management.commands.worker import BackgroundWorker
+from opspor.casework.clock import COPENHAGEN
+from opspor.casework.management.commands.worker import BackgroundWorker
 
 
 def run_queue() -> None:

@@ -3,6 +3,7 @@ into a draft referral."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,7 +25,7 @@ def world(live_server: Any) -> ApiWorld:
 def _asked(world: ApiWorld, question: str = "Weight loss 6 kg: refer?") -> dict[str, Any]:
     status, advice = world.gp.post(
         "/advice-requests",
-        {"patient_id": world.patient.pk, "question": question, "patient_summary": {"a": 1}},
+        {"patient_id": world.patient.pk, "question": question, "gp_findings": {"a": 1}},
     )
     assert status == 201
     return advice
@@ -125,7 +126,10 @@ def test_an_answered_request_becomes_a_draft_referral_once(world: ApiWorld) -> N
     assert draft["unit_id"] == world.patient.practice.diagnostic_unit_id
     assert draft["contacts"]["unit"]["name"] == world.patient.practice.diagnostic_unit.name
     assert isinstance(draft["missing"], list)  # worked out from the record, and logged
-    assert Referral.objects.get(pk=draft["id"]).findings == {"a": 1}
+    made = Referral.objects.get(pk=draft["id"])
+    # Opspor's findings are its own, from the record; what the GP's system sent is the GP's.
+    assert set(made.findings) == {"ruleset", "as_of", "findings"}
+    assert json.loads(made.gp_findings) == {"a": 1}
     assert AdviceRequest.objects.get(pk=aid).state == AdviceState.CLOSED
 
     # The same key gives the same draft; nothing new is made.

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from opspor.accounts.models import Role
-from opspor.referrals.models import Message, Notification
+from opspor.casework.models import Notification
+from opspor.referrals.models import Message
 from tests.referrals.test_api import (
     ApiWorld,
     api_world,
@@ -164,7 +165,8 @@ def test_notifications_are_listed_and_marked_read_per_practice_and_unit(
     status, mine = world.other_gp.get("/notifications")
     assert status == 200 and len(mine) == 1
     [notification] = mine
-    assert notification["kind"] == "message" and notification["referral_id"] == rid
+    assert notification["kind"] == "message"
+    assert (notification["subject_kind"], notification["subject_id"]) == ("referral", rid)
     assert notification["read_at"] is None and notification["label"]
     status, unit_side = world.other_doctor.get("/notifications")
     assert len(unit_side) == 1 and unit_side[0]["id"] != notification["id"]

@@ -28,10 +28,13 @@ from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 from pytest_django.fixtures import Settings
 
+from opspor.casework.management.commands.worker import BackgroundWorker
+from opspor.casework.models import Notification
+from opspor.casework.notifications import notify, schedule_delivery
+from opspor.casework.sweep import sweep
+from opspor.casework.tasks import sweep_run as sweep_task
 from opspor.records.models import Practice
-from opspor.referrals.management.commands.worker import BackgroundWorker
-from opspor.referrals.models import Notification, Referral
-from opspor.referrals.notifications import notify, schedule_delivery
+from opspor.referrals.models import Referral
 from opspor.referrals.services import (
     advice_request_answer,
     advice_request_send,
@@ -40,9 +43,7 @@ from opspor.referrals.services import (
     referral_record_first_contact,
     referral_reject,
     referral_send,
-    sweep,
 )
-from opspor.referrals.tasks import sweep as sweep_task
 from opspor.referrals.workflow import NotificationKind
 from tests import factories
 from tests.referrals.background import cph, run_queue, sweep_now
@@ -141,7 +142,7 @@ def test_a_refusing_mail_server_causes_a_retry_and_the_mail_is_sent_exactly_once
         run_queue()
     # The attempt is recorded; the notification stays pending with a later attempt, and
     # the practice sees it in the app all along.
-    notification = Notification.objects.get(referral=referral)
+    notification = Notification.objects.about(referral).get()
     assert notification.kind == NotificationKind.REJECTION
     assert notification.practice == world.patient.practice
     assert notification.delivery == Notification.Delivery.PENDING
@@ -192,7 +193,7 @@ def test_a_closed_mail_port_backs_off_and_nothing_is_lost(world: World, settings
     with time_machine.travel(T0, tick=False):
         referral = rejected_referral(world)
         run_queue()
-    notification = Notification.objects.get(referral=referral)
+    notification = Notification.objects.about(referral).get()
     assert (notification.delivery, notification.attempts) == (Notification.Delivery.PENDING, 1)
     assert notification.last_error == "ConnectionRefusedError"
     with time_machine.travel(T0 + timedelta(minutes=1, seconds=1), tick=False):
@@ -220,7 +221,7 @@ def test_a_lost_hand_over_is_picked_up_by_the_sweep(world: World) -> None:
     assert mail.outbox == []
     with time_machine.travel(T0 + timedelta(seconds=5), tick=False):
         sweep_now()
-    notification = Notification.objects.get(referral=referral)
+    notification = Notification.objects.about(referral).get()
     assert notification.delivery == Notification.Delivery.SENT
     assert [m.to for m in mail.outbox] == [[PRACTICE_EMAIL]]
 
@@ -233,14 +234,14 @@ def test_a_worker_that_died_holding_the_task_does_not_lose_the_mail(world: World
     task_row.claim("a-worker-that-died")
     with time_machine.travel(T0 + timedelta(minutes=1), tick=False):
         sweep_now()
-    assert Notification.objects.get(referral=referral).delivery == Notification.Delivery.SENT
+    assert Notification.objects.about(referral).get().delivery == Notification.Delivery.SENT
     assert len(mail.outbox) == 1
 
 
 def test_a_notification_queued_twice_is_sent_once(world: World) -> None:
     with time_machine.travel(T0, tick=False):
         referral = rejected_referral(world)
-        schedule_delivery(Notification.objects.get(referral=referral).pk)
+        schedule_delivery(Notification.objects.about(referral).get().pk)
         assert DBTaskResult.objects.count() == 2
         run_queue()
     assert len(mail.outbox) == 1
@@ -251,10 +252,12 @@ def test_a_notification_queued_twice_is_sent_once(world: World) -> None:
 def test_a_notification_without_an_address_is_in_the_app_and_never_queued() -> None:
     practice = factories.practice(email="")
     with transaction.atomic():
-        notification = notify(kind=NotificationKind.MESSAGE, at=T0, practice=practice)
+        notification = notify(
+            kind=NotificationKind.MESSAGE, at=T0, about=practice, practice=practice
+        )
     assert notification.delivery == Notification.Delivery.NO_ADDRESS
     assert not DBTaskResult.objects.exists()
-    assert sweep(T0 + timedelta(hours=1)).handed_over == 0
+    assert sweep(T0 + timedelta(hours=1))["handed_over"] == 0
 
 
 # -- deadline checks ----------------------------------------------------------------------
@@ -276,7 +279,7 @@ def test_an_untriaged_referral_notifies_the_unit_once_when_overdue(world: World)
         with time_machine.travel(due + later, tick=False):
             sweep_now()
     [told] = overdue_notifications(NotificationKind.TRIAGE_OVERDUE)
-    assert (told.unit, told.practice, told.referral) == (
+    assert (told.unit, told.practice, told.subject) == (
         world.patient.practice.diagnostic_unit,
         None,
         referral,
@@ -291,11 +294,11 @@ def test_a_first_contact_overdue_notifies_the_unit_once(world: World) -> None:
         referral = referral_accept(referral=sent_referral(world), by=world.doctor)
     assert referral.first_contact_due_at is not None
     due = referral.first_contact_due_at
-    assert sweep(due - timedelta(minutes=1)).overdue_notified == 0
-    assert sweep(due + timedelta(minutes=1)).overdue_notified == 1
-    assert sweep(due + timedelta(hours=5)).overdue_notified == 0
+    assert sweep(due - timedelta(minutes=1))["overdue_notified"] == 0
+    assert sweep(due + timedelta(minutes=1))["overdue_notified"] == 1
+    assert sweep(due + timedelta(hours=5))["overdue_notified"] == 0
     [told] = overdue_notifications(NotificationKind.FIRST_CONTACT_OVERDUE)
-    assert (told.unit, told.referral) == (world.patient.practice.diagnostic_unit, referral)
+    assert (told.unit, told.subject) == (world.patient.practice.diagnostic_unit, referral)
     # A triage that was on time is not reported as overdue afterwards.
     assert overdue_notifications(NotificationKind.TRIAGE_OVERDUE) == []
 
@@ -305,7 +308,7 @@ def test_a_first_contact_made_in_time_is_never_reported(world: World) -> None:
         referral = referral_accept(referral=sent_referral(world), by=world.doctor)
         referral_record_first_contact(referral=referral, by=world.doctor)
     assert referral.first_contact_due_at is not None
-    assert sweep(referral.first_contact_due_at + timedelta(days=2)).overdue_notified == 0
+    assert sweep(referral.first_contact_due_at + timedelta(days=2))["overdue_notified"] == 0
     assert not Notification.objects.exists()
 
 
@@ -320,15 +323,11 @@ def test_an_unanswered_advice_request_notifies_the_unit_once(world: World) -> No
         advice_request_answer(advice=answered, by=world.doctor, answer="The DPF pathway.")
     Notification.objects.all().delete()  # the answer's own notification to the practice
     late = advice.answer_due_at + timedelta(minutes=1)
-    assert sweep(advice.answer_due_at - timedelta(minutes=1)).overdue_notified == 0
-    assert sweep(late).overdue_notified == 1
-    assert sweep(late + timedelta(days=1)).overdue_notified == 0
+    assert sweep(advice.answer_due_at - timedelta(minutes=1))["overdue_notified"] == 0
+    assert sweep(late)["overdue_notified"] == 1
+    assert sweep(late + timedelta(days=1))["overdue_notified"] == 0
     [told] = overdue_notifications(NotificationKind.ADVICE_OVERDUE)
-    assert (told.unit, told.advice_request, told.referral) == (
-        world.patient.practice.diagnostic_unit,
-        advice,
-        None,
-    )
+    assert (told.unit, told.subject) == (world.patient.practice.diagnostic_unit, advice)
 
 
 def test_the_sweep_counts_what_it_did(world: World) -> None:
@@ -336,7 +335,7 @@ def test_the_sweep_counts_what_it_did(world: World) -> None:
         sent_referral(world)
         advice_request_send(patient=world.patient, by=world.gp, question="Refer?")
     result = sweep(T0 + timedelta(days=7))
-    assert result.as_dict() == {"handed_over": 0, "escalated": 0, "overdue_notified": 2}
+    assert result == {"handed_over": 0, "escalated": 0, "overdue_notified": 2}
 
 
 # -- opspor worker ------------------------------------------------------------------------
@@ -347,7 +346,7 @@ def test_worker_once_runs_a_sweep_through_the_queue(world: World) -> None:
         sent_referral(world)
     with time_machine.travel(T0 + timedelta(days=7), tick=False):
         call_command("worker", "--once")
-    sweep_row = DBTaskResult.objects.get(task_path="opspor.referrals.tasks.sweep")
+    sweep_row = DBTaskResult.objects.get(task_path="opspor.casework.tasks.sweep_run")
     assert sweep_row.status == "SUCCESSFUL"
     assert sweep_row.return_value == {"handed_over": 0, "escalated": 0, "overdue_notified": 1}
     assert [m.to for m in mail.outbox] == [[UNIT_EMAIL]]
@@ -401,7 +400,7 @@ def test_sigterm_stops_the_worker_after_the_task_in_hand(world: World, settings:
         watchdog.cancel()
     assert time.monotonic() - started < 10
     # The e-mail in hand was finished and recorded, not cut off.
-    notification = Notification.objects.get(referral=referral)
+    notification = Notification.objects.about(referral).get()
     assert notification.delivery == Notification.Delivery.SENT
     assert len(mail.outbox) == 1
     assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
@@ -419,7 +418,7 @@ def test_sigint_stops_an_idle_worker_promptly() -> None:
         timer.join()
     assert time.monotonic() - started < 5
     # It swept while it ran: at start, and every 0.2 s.
-    sweeps = DBTaskResult.objects.filter(task_path="opspor.referrals.tasks.sweep")
+    sweeps = DBTaskResult.objects.filter(task_path="opspor.casework.tasks.sweep_run")
     assert sweeps.count() >= 2
     assert set(sweeps.values_list("status", flat=True)) == {"SUCCESSFUL"}
 

@@ -8,12 +8,12 @@ from decimal import Decimal
 
 import pytest
 
-from opspor.referrals.clock import COPENHAGEN, DEFAULT_CALENDAR
-from opspor.referrals.models import Notification, Referral
+from opspor.casework.clock import COPENHAGEN, DEFAULT_CALENDAR
+from opspor.casework.models import Notification
+from opspor.referrals.deadlines import escalation_deadline, first_contact_deadline
+from opspor.referrals.models import Referral
 from opspor.referrals.services import (
     WorkflowError,
-    escalation_deadline,
-    first_contact_deadline,
     referral_accept,
     referral_book_appointment,
     referral_create_draft,
@@ -84,7 +84,7 @@ def test_a_rejection_sets_who_contacts_the_patient_and_notifies_the_practice(
     assert referral.patient_contact_due_at == DEFAULT_CALENDAR.add_working_days(
         referral.decided_at, 1
     )
-    notification = Notification.objects.get(referral=referral)
+    notification = Notification.objects.about(referral).get()
     assert notification.kind == NotificationKind.REJECTION
     assert notification.practice == referral.practice
     assert notification.unit is None
@@ -174,7 +174,7 @@ def test_a_return_with_advice_names_who_tells_the_patient(world: World) -> None:
     assert referral.patient_contact_due_at == DEFAULT_CALENDAR.add_working_days(
         referral.decided_at, 1
     )
-    notification = Notification.objects.get(referral=referral)
+    notification = Notification.objects.about(referral).get()
     assert notification.kind == NotificationKind.RETURNED_WITH_ADVICE
 
 

@@ -15,17 +15,16 @@ from django.db.models import Model
 from django.test import Client
 from django.utils import timezone
 
+from opspor.casework.clock import DEFAULT_CALENDAR
+from opspor.casework.models import IdempotencyRecord, Notification
 from opspor.engine.alternatives import load_catalogue
 from opspor.records.demo import COPENHAGEN, PRACTICE_ON_CALL_PHONE
 from opspor.records.models import DiagnosticUnit, Patient, Practice
 from opspor.referrals import demo
-from opspor.referrals.clock import DEFAULT_CALENDAR
 from opspor.referrals.models import (
     AdviceEvent,
     AdviceRequest,
-    IdempotencyRecord,
     Message,
-    Notification,
     Referral,
     ReferralEvent,
     UnitSettings,
@@ -124,7 +123,7 @@ def test_a_rejection_waits_for_acknowledgement_with_a_plan_from_the_catalogue(
         assert rejection.reason_text and rejection.escalation_due_at is not None
         assert rejection.patient_contact_by is not None
         assert rejection.patient_contact_due_at is not None
-        notice = Notification.objects.get(referral=rejection, kind=NotificationKind.REJECTION)
+        notice = Notification.objects.about(rejection).get(kind=NotificationKind.REJECTION)
         assert notice.practice == rejection.practice and notice.read_at is None
     # One is past its escalation deadline, one was made just before the demo's moment.
     assert waiting.filter(acknowledgement_overdue(ANCHOR)).exists()

@@ -19,15 +19,16 @@ from django.test import Client
 from django.urls import reverse
 
 from opspor.accounts.models import AccessLogEntry, Role, User
+from opspor.casework.clock import COPENHAGEN
+from opspor.casework.models import Notification
+from opspor.casework.sweep import sweep
 from opspor.records.models import Clinician, Patient, Practice
-from opspor.referrals.clock import COPENHAGEN
-from opspor.referrals.models import Notification, Referral, ReferralEvent
+from opspor.referrals.models import Referral, ReferralEvent
 from opspor.referrals.services import (
     referral_acknowledge_rejection,
     referral_create_draft,
     referral_reject,
     referral_send,
-    sweep,
 )
 from opspor.referrals.workflow import NotificationKind, ReferralState
 from tests import factories
@@ -146,7 +147,7 @@ def test_a_friday_afternoon_rejection_escalates_that_afternoon_not_on_monday() -
     referral = reject(case, referral, cph(11, 27, 14, 30))
 
     # At once, on Friday: the practice's notification in the app, and its e-mail.
-    told = Notification.objects.get(referral=referral)
+    told = Notification.objects.about(referral).get()
     assert (told.kind, told.practice, told.recipient) == (
         NotificationKind.REJECTION,
         case.practice,
@@ -174,7 +175,7 @@ def test_a_friday_afternoon_rejection_escalates_that_afternoon_not_on_monday() -
     assert referral.patient_contact_by == case.second
     assert referral.state == ReferralState.REJECTED
     assert referral.acknowledged_at is None
-    escalation = Notification.objects.get(referral=referral, kind=NotificationKind.ESCALATION)
+    escalation = Notification.objects.about(referral).get(kind=NotificationKind.ESCALATION)
     assert (escalation.practice, escalation.recipient) == (case.practice, case.second)
     assert escalation.email_to == SECOND_EMAIL
     assert local(escalation.delivered_at) == cph(11, 27, 15, 31)
@@ -200,11 +201,11 @@ def test_a_friday_afternoon_rejection_escalates_that_afternoon_not_on_monday() -
 
     # Nothing of it waited until Monday: every notification was written and e-mailed on
     # Friday; a sweep on Monday morning adds nothing.
-    for notification in Notification.objects.filter(referral=referral):
+    for notification in Notification.objects.about(referral):
         assert local(notification.created_at).date() == friday
         assert local(notification.delivered_at).date() == friday
     sweep_at(cph(11, 30, 8, 5))
-    assert Notification.objects.filter(referral=referral).count() == 2
+    assert Notification.objects.about(referral).count() == 2
     assert ReferralEvent.objects.filter(referral=referral, action="escalate").count() == 1
     assert len(mail.outbox) == 2
 
@@ -283,7 +284,7 @@ def test_the_sweep_escalates_once_however_often_it_runs() -> None:
     with time_machine.travel(cph(11, 27, 15, 31), tick=False):
         first = sweep(cph(11, 27, 15, 31))
         again = sweep(cph(11, 27, 15, 32))
-    assert (first.escalated, again.escalated) == (1, 0)
+    assert (first["escalated"], again["escalated"]) == (1, 0)
     referral.refresh_from_db()
     assert local(referral.escalated_at) == cph(11, 27, 15, 31)
     assert Notification.objects.filter(kind=NotificationKind.ESCALATION).count() == 1

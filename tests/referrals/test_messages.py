@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from opspor.referrals.models import Message, Notification, Referral, ReferralEvent
+from opspor.casework.models import Notification
+from opspor.casework.notifications import notifications_mark_read
+from opspor.referrals.models import Message, Referral, ReferralEvent
 from opspor.referrals.selectors import first_contact_overdue
 from opspor.referrals.services import (
     MAX_MESSAGE_LENGTH,
     WorkflowError,
     message_post,
-    notifications_mark_read,
     referral_record_first_contact,
     thread_mark_read,
 )
@@ -46,14 +47,14 @@ def test_each_side_writes_and_the_other_side_is_notified(world: World) -> None:
     assert from_unit.author_side == "unit"
     to_practice = Notification.objects.exclude(pk=to_unit.pk).get()
     assert (to_practice.practice, to_practice.unit) == (referral.practice, None)
-    assert to_practice.referral == referral
+    assert to_practice.subject == referral
 
 
 def test_an_advice_request_has_a_thread_of_its_own(world: World) -> None:
     advice = advice_in(world, AdviceState.SENT)
     message = message_post(thread=advice, by=world.doctor, body="Which blood tests are taken?")
     assert (message.advice_request, message.referral) == (advice, None)
-    assert Notification.objects.get().advice_request == advice
+    assert Notification.objects.get().subject == advice
 
 
 def test_the_unit_cannot_write_on_a_draft_and_the_gp_must_send_it_first(world: World) -> None:

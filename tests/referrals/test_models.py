@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, transaction
 
-from opspor.referrals.models import IdempotencyRecord, Referral
+from opspor.casework.models import IdempotencyRecord
+from opspor.referrals.models import Referral
 from opspor.referrals.workflow import (
     ADVICE_TRANSITIONS,
     PATHWAYS,

@@ -12,10 +12,10 @@ import pytest
 from django.db import connection
 
 from opspor.accounts.models import Role, User
+from opspor.casework.clock import DEFAULT_CALENDAR
 from opspor.engine.filter_package import DEFAULT_PACKAGE, load_filter_packages
 from opspor.engine.vocab import load_vocabulary
 from opspor.records.models import ClinicalFinding, LabResult, Patient
-from opspor.referrals.clock import DEFAULT_CALENDAR
 from opspor.referrals.models import (
     AdviceEvent,
     AdviceRequest,
@@ -352,7 +352,9 @@ def test_send_with_the_same_key_sends_once(world: World) -> None:
     other = referral_in(world, ReferralState.DRAFT)
     with pytest.raises(WorkflowError) as reused:
         referral_send(referral=other, by=world.gp, incomplete_reason="x", idempotency_key="s-1")
-    assert reused.value.code == "conflict"
+    assert reused.value.code == "key_reused"
+    other.refresh_from_db()
+    assert other.state == ReferralState.DRAFT
 
 
 def test_advice_send_with_the_same_key_creates_one_request(world: World) -> None:
@@ -455,16 +457,16 @@ def test_an_incomplete_referral_is_sent_with_a_reason_and_the_unit_sees_what_is_
 
 
 def test_an_answered_advice_request_becomes_a_referral_without_retyping(world: World) -> None:
-    summary = {"signals": ["weight_loss"], "criteria_met": ["dpf"]}
     advice = advice_request_send(
-        by=world.gp, patient=world.patient, question="Weight loss: refer?", patient_summary=summary
+        by=world.gp, patient=world.patient, question="Weight loss: refer?", gp_findings="Lost 6 kg"
     )
     advice_request_answer(advice=advice, by=world.doctor, answer="Yes, refer to DPF.")
     referral = referral_create_draft(by=world.other_gp, from_advice=advice, pathway="dpf")
     assert referral.patient == world.patient
     assert referral.unit == advice.unit
     assert referral.clinical_question == "Weight loss: refer?"
-    assert referral.findings == summary
+    assert referral.gp_findings == "Lost 6 kg"
+    assert referral.findings["ruleset"] == advice.patient_summary["ruleset"]
     assert referral.from_advice == advice
     advice.refresh_from_db()
     assert advice.state == AdviceState.CLOSED

@@ -17,13 +17,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from opspor.accounts.models import AccessLogEntry, Role, User
+from opspor.casework.models import Notification
 from opspor.records.models import Patient, Practice
 from opspor.referrals import services
 from opspor.referrals.models import (
     AdviceEvent,
     AdviceRequest,
     Message,
-    Notification,
     Referral,
     ReferralEvent,
 )
@@ -108,7 +108,7 @@ def _snapshot(referral: Referral) -> tuple[str, int, int, int]:
         referral.state,
         ReferralEvent.objects.filter(referral=referral).count(),
         Message.objects.filter(referral=referral).count(),
-        Notification.objects.filter(referral=referral).count(),
+        Notification.objects.about(referral).count(),
     )
 
 
@@ -399,7 +399,7 @@ def test_a_rejection_with_a_plan_notifies_the_practice(sides: Sides) -> None:
     assert response.status_code == 302
     referral.refresh_from_db()
     assert referral.state == ReferralState.REJECTED
-    assert Notification.objects.filter(referral=referral, practice=sides.practice).exists()
+    assert Notification.objects.about(referral).filter(practice=sides.practice).exists()
     page = _html(_client(sides.gp).get(reverse("records:practice_patients")))
     assert "1 ulæst notifikation" in page
 

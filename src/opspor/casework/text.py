@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from opspor.casework.errors import WorkflowError
+
 # A clinical question, a reason, a plan, an answer, a message: about four pages of text.
 MAX_TEXT_LENGTH = 10_000
 # A name, a phone number, a clinic: one line.
@@ -28,4 +30,19 @@ def visible(text: str) -> str:
 
 def has_words(text: str | None) -> bool:
     """Whether `text` holds anything a reader can see."""
-    return bool(text) and bool(visible(text))
+    return bool(text and visible(text))
+
+
+def require_text(value: str | None, *, what: str, limit: int = MAX_TEXT_LENGTH) -> str:
+    """`value` without its outer whitespace, or a refusal when nothing visible is written
+    or it is longer than `limit` characters."""
+    text = (value or "").strip()
+    if not has_words(text):
+        raise WorkflowError("invalid", f"{what} cannot be empty.")
+    return check_length(text, what=what, limit=limit)
+
+
+def check_length(value: str, *, what: str, limit: int = MAX_TEXT_LENGTH) -> str:
+    if len(value) > limit:
+        raise WorkflowError("invalid", f"{what} has at most {limit:,} characters.")
+    return value

@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
+from opspor.accounts.models import User
 from opspor.engine.context import PatientContext
 from opspor.records.models import (
     ClinicalFinding,
@@ -36,6 +37,21 @@ _RELATIONS = {r.value for r in FamilyHistory.Relation}
 
 def clinician_key(clinician_id: int | None) -> str | None:
     return None if clinician_id is None else f"clinician-{clinician_id}"
+
+
+def patient_context_for(
+    patient: Patient, *, as_of: date, viewer: User | None = None
+) -> PatientContext:
+    """The engine's view of `patient` on `as_of`, as seen by `viewer`.
+
+    The one way the apps build a context from the record: continuity and "you have not
+    seen this patient before" are judged for the clinician looking at it (`viewer`), and
+    for nobody in particular when Opspor computes a snapshot for a referral.
+    """
+    clinician = getattr(viewer, "clinician", None) if viewer is not None else None
+    return build_patient_context(
+        patient, as_of=as_of, current_clinician_id=clinician.pk if clinician else None
+    )
 
 
 def build_patient_context(

@@ -389,16 +389,10 @@ def patient_context(
     *, user: User, patient_id: int, as_of: date | None = None
 ) -> tuple[Patient, PatientContext]:
     """The patient and their record as the engine's input, with the read logged."""
-    from opspor.records.context import build_patient_context
+    from opspor.records.context import patient_context_for
 
     patient = patient_get(user=user, patient_id=patient_id, what="overview")
-    clinician = getattr(user, "clinician", None)
-    context = build_patient_context(
-        patient,
-        as_of=as_of or timezone.localdate(),
-        current_clinician_id=clinician.pk if clinician is not None else None,
-    )
-    return patient, context
+    return patient, patient_context_for(patient, as_of=as_of or timezone.localdate(), viewer=user)
 
 
 @dataclass(frozen=True)

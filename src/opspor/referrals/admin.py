@@ -5,7 +5,8 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from opspor.referrals.models import AdviceEvent, ReferralEvent, UnitSettings, WorkflowEvent
+from opspor.casework.models import CaseEvent
+from opspor.referrals.models import AdviceEvent, ReferralEvent, UnitSettings
 
 
 @admin.register(UnitSettings)
@@ -25,7 +26,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     # An empty actor is the background worker (an escalation): say so instead of "-".
     @admin.display(description="actor")
-    def actor_label(self, event: WorkflowEvent) -> str:
+    def actor_label(self, event: CaseEvent) -> str:
         return event.actor_label
 
 

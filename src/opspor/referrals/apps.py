@@ -6,3 +6,16 @@ class ReferralsConfig(AppConfig):
     name = "opspor.referrals"
     label = "referrals"
     verbose_name = _("Referrals and advice")
+
+    def ready(self) -> None:
+        from opspor.casework.notifications import register_kinds
+        from opspor.casework.sweep import register_step
+        from opspor.referrals.services import (
+            cases_notify_overdue,
+            referrals_escalate_unacknowledged,
+        )
+        from opspor.referrals.workflow import NotificationKind
+
+        register_kinds(NotificationKind)
+        register_step("escalated", referrals_escalate_unacknowledged)
+        register_step("overdue_notified", cases_notify_overdue)

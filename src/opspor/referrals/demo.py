@@ -32,6 +32,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from opspor.accounts.models import Role, User
+from opspor.casework.clock import DEFAULT_CALENDAR
+from opspor.casework.deadlines import DEFAULT_DEADLINE_DAYS
+from opspor.casework.models import IdempotencyRecord, Notification
+from opspor.casework.notifications import notifications_mark_read
 from opspor.records.demo import (
     COPENHAGEN,
     DEMO_GPS,
@@ -42,15 +46,7 @@ from opspor.records.demo import (
 )
 from opspor.records.models import Clinician, DiagnosticUnit, Patient, Practice
 from opspor.referrals import services
-from opspor.referrals.clock import DEFAULT_CALENDAR
-from opspor.referrals.models import (
-    DEFAULT_DEADLINE_DAYS,
-    AdviceRequest,
-    IdempotencyRecord,
-    Notification,
-    Referral,
-    UnitSettings,
-)
+from opspor.referrals.models import AdviceRequest, Referral, UnitSettings
 from opspor.referrals.workflow import FRAILTY_AGE, ReferralOrigin
 
 KEY_PREFIX = "opspor-demo:"
@@ -281,12 +277,12 @@ class _Builder:
     def read(self, thread: Referral | AdviceRequest, by: User, moment: datetime) -> None:
         self.step(moment, lambda now: services.thread_mark_read(now=now, thread=thread, by=by))
 
-    def read_notifications(self, by: User, moment: datetime, **about: Any) -> None:
-        ids = list(Notification.objects.filter(read_at=None, **about).values_list("pk", flat=True))
-        self.step(
-            moment,
-            lambda now: services.notifications_mark_read(now=now, by=by, notification_ids=ids),
-        )
+    def read_notifications(
+        self, by: User, moment: datetime, about: Referral | AdviceRequest
+    ) -> None:
+        unread = Notification.objects.about(about).filter(read_at=None)
+        ids = list(unread.values_list("pk", flat=True))
+        self.step(moment, lambda now: notifications_mark_read(now=now, by=by, notification_ids=ids))
 
 
 def _sides(as_of: date) -> dict[str, _Side]:
@@ -683,7 +679,7 @@ def _referral_cases(b: _Builder) -> None:
         at.days_ago(5, 11, 0),
         lambda now: services.referral_acknowledge_rejection(now=now, referral=seen, by=lund.gp),
     )
-    b.read_notifications(lund.gp, at.days_ago(5, 11, 0), referral=seen)
+    b.read_notifications(lund.gp, at.days_ago(5, 11, 0), about=seen)
 
     # Returned with advice instead of a decision.
     returned = b.sent(
@@ -811,7 +807,7 @@ def _advice_cases(b: _Builder) -> None:
         "Ja, som første undersøgelse, når CT ikke kan tages; en normal scanning udelukker ikke "
         "kræft, så følg op ved fortsatte symptomer.",
     )
-    b.read_notifications(berg.gp, at.days_ago(3, 9, 0), advice_request=closed)
+    b.read_notifications(berg.gp, at.days_ago(3, 9, 0), about=closed)
     b.step(
         at.days_ago(3, 9, 0),
         lambda now: services.advice_request_close(

@@ -16,9 +16,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from opspor.casework.clock import COPENHAGEN
+from opspor.casework.text import MAX_TEXT_LENGTH as MAX_MESSAGE_LENGTH
 from opspor.engine.alternatives import load_catalogue
-from opspor.referrals.clock import COPENHAGEN
-from opspor.referrals.services import MAX_MESSAGE_LENGTH
 from opspor.referrals.workflow import PATHWAYS, ReferralOrigin, RejectionReason
 
 TEXT_MAX = 10_000

@@ -11,24 +11,23 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from opspor.casework.deadlines import DEFAULT_DEADLINE_DAYS
+from opspor.casework.models import CaseEvent, Notification
 from opspor.records.models import Clinician, DiagnosticUnit, Patient, Practice
 from opspor.referrals.workflow import (
     AdviceState,
-    NotificationKind,
     ReferralOrigin,
     ReferralState,
     RejectionReason,
 )
-
-DEFAULT_DEADLINE_DAYS = Decimal("1.0")
-# How the audit trail names an action taken by the background worker, not by a person.
-SYSTEM_ACTOR = _("Opspor (automatic)")
 
 
 class UnitSettings(models.Model):
@@ -78,7 +77,12 @@ class AdviceRequest(models.Model):
     )
     question = models.TextField()
     patient_summary = models.JSONField(
-        default=dict, blank=True, help_text=_("The engine's findings, attached when available")
+        default=dict,
+        blank=True,
+        help_text=_("Opspor's findings, computed from the record when the request was sent"),
+    )
+    gp_findings = models.TextField(
+        blank=True, help_text=_("The GP's own findings, as the GP or the GP's system sent them")
     )
     state = models.CharField(max_length=20, choices=AdviceState.choices, default=AdviceState.SENT)
     sent_at = models.DateTimeField()
@@ -93,6 +97,9 @@ class AdviceRequest(models.Model):
     )
     answered_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    notifications = GenericRelation(
+        Notification, content_type_field="subject_type", object_id_field="subject_id"
+    )
 
     class Meta:
         ordering = ["answer_due_at"]
@@ -113,6 +120,9 @@ class AdviceRequest(models.Model):
     def __str__(self) -> str:
         return f"Advice request #{self.pk} ({self.state})"
 
+    def get_absolute_url(self) -> str:
+        return reverse("referrals:advice_detail", args=[self.pk])
+
 
 class Referral(models.Model):
     """A GP's referral (*henvisning*) to a diagnostic unit, and the unit's triage of it."""
@@ -126,7 +136,12 @@ class Referral(models.Model):
     pathway = models.SlugField(max_length=40, help_text=_("Pathway code, e.g. dpf"))
     clinical_question = models.TextField(blank=True)
     findings = models.JSONField(
-        default=dict, blank=True, help_text=_("Snapshot of the engine's findings at creation")
+        default=dict,
+        blank=True,
+        help_text=_("Opspor's findings, computed from the record when created and when sent"),
+    )
+    gp_findings = models.TextField(
+        blank=True, help_text=_("The GP's own findings, as the GP or the GP's system sent them")
     )
     from_advice = models.ForeignKey(
         AdviceRequest,
@@ -217,6 +232,9 @@ class Referral(models.Model):
     appointment_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    notifications = GenericRelation(
+        Notification, content_type_field="subject_type", object_id_field="subject_id"
+    )
 
     class Meta:
         ordering = ["triage_due_at", "pk"]
@@ -256,73 +274,28 @@ class Referral(models.Model):
     def __str__(self) -> str:
         return f"Referral #{self.pk} ({self.state})"
 
+    def get_absolute_url(self) -> str:
+        return reverse("referrals:detail", args=[self.pk])
+
     @property
     def is_unacknowledged_rejection(self) -> bool:
         return self.state == ReferralState.REJECTED and self.acknowledged_at is None
 
 
-class WorkflowEvent(models.Model):
-    """One transition: who, when, from which state to which, and why."""
-
-    # Empty when Opspor itself acted: the background worker escalating a rejection nobody
-    # acknowledged. No person did that, and a made-up "system" account would look like one
-    # in the user list and could be given a password or a role by mistake.
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    at = models.DateTimeField()
-    action = models.CharField(max_length=30)
-    from_state = models.CharField(max_length=24, blank=True)
-    to_state = models.CharField(max_length=24)
-    reason = models.TextField(blank=True)
-
-    class Meta:
-        abstract = True
-        ordering = ["at", "pk"]
-
-    @property
-    def actor_label(self) -> str:
-        """Who acted, for the audit views: the user, or Opspor itself."""
-        return str(self.actor) if self.actor_id is not None else str(SYSTEM_ACTOR)
-
-
-class ReferralEvent(WorkflowEvent):
+class ReferralEvent(CaseEvent):
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="events")
 
     def __str__(self) -> str:
         return f"referral #{self.referral_id}: {self.from_state or '-'} → {self.to_state}"
 
 
-class AdviceEvent(WorkflowEvent):
+class AdviceEvent(CaseEvent):
     advice_request = models.ForeignKey(
         AdviceRequest, on_delete=models.PROTECT, related_name="events"
     )
 
     def __str__(self) -> str:
         return f"advice #{self.advice_request_id}: {self.from_state or '-'} → {self.to_state}"
-
-
-class IdempotencyRecord(models.Model):
-    """The first result of a create or send, so a repeat with the same key returns it."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idempotency_records"
-    )
-    key = models.CharField(max_length=200)
-    action = models.CharField(max_length=40)
-    object_type = models.CharField(max_length=40)
-    object_id = models.PositiveBigIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["user", "key", "action"], name="idempotency_key_once_per_user_action"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.action} {self.object_type} #{self.object_id}"
 
 
 class Message(models.Model):
@@ -363,75 +336,3 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"Message #{self.pk}"
-
-
-class Notification(models.Model):
-    """Something a practice or a unit must see: in the app, and by e-mail.
-
-    The row is written in the same transaction as the change it reports, so it cannot be
-    lost; the e-mail is delivered by a background task and retried until it is sent. The
-    e-mail never carries patient data, only a pointer to the case in the app.
-    """
-
-    class Delivery(models.TextChoices):
-        PENDING = "pending", _("Waiting to be sent")
-        SENT = "sent", _("Sent")
-        NO_ADDRESS = "no_address", _("No e-mail address on file")
-
-    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
-    practice = models.ForeignKey(
-        Practice, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
-    )
-    unit = models.ForeignKey(
-        DiagnosticUnit,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="notifications",
-    )
-    # A named recipient within the practice or unit (e.g. the second contact), if any.
-    recipient = models.ForeignKey(
-        Clinician, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
-    )
-    referral = models.ForeignKey(
-        Referral, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
-    )
-    advice_request = models.ForeignKey(
-        AdviceRequest,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="notifications",
-    )
-    created_at = models.DateTimeField()
-    read_at = models.DateTimeField(null=True, blank=True)
-    read_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    email_to = models.EmailField(blank=True)
-    delivery = models.CharField(max_length=12, choices=Delivery.choices, default=Delivery.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=200, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        indexes = [
-            models.Index(fields=["delivery", "next_attempt_at"]),
-            models.Index(fields=["practice", "read_at"]),
-            models.Index(fields=["unit", "read_at"]),
-        ]
-        constraints = [
-            models.CheckConstraint(
-                name="notification_goes_to_practice_or_unit",
-                condition=Q(practice__isnull=False, unit__isnull=True)
-                | Q(practice__isnull=True, unit__isnull=False),
-            ),
-            models.CheckConstraint(
-                name="notification_kind_is_known", condition=Q(kind__in=NotificationKind.values)
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"Notification #{self.pk} ({self.kind}, {self.delivery})"

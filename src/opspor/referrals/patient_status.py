@@ -17,10 +17,10 @@ from django.utils import timezone
 
 from opspor.accounts.models import Role, User
 from opspor.accounts.services import record_read_log
+from opspor.casework.clock import DEFAULT_CALENDAR
 from opspor.records.models import Clinician, Patient
-from opspor.referrals.clock import DEFAULT_CALENDAR
+from opspor.referrals.deadlines import PATIENT_CONTACT_WORKING_DAYS
 from opspor.referrals.models import Referral
-from opspor.referrals.services import PATIENT_CONTACT_WORKING_DAYS
 from opspor.referrals.workflow import ReferralState
 
 R = ReferralState

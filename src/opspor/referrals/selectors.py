@@ -16,17 +16,13 @@ from django.utils import timezone
 
 from opspor.accounts.models import Role, User
 from opspor.accounts.services import record_read_log
+from opspor.casework.clock import DEFAULT_CALENDAR
+from opspor.engine.assess import assess
 from opspor.engine.assessment import Assessment
+from opspor.records.context import patient_context_for
 from opspor.records.models import Patient
 from opspor.records.selectors import patient_get, practice_of, unit_of
-from opspor.referrals.clock import DEFAULT_CALENDAR
-from opspor.referrals.models import (
-    AdviceRequest,
-    IdempotencyRecord,
-    Message,
-    Notification,
-    Referral,
-)
+from opspor.referrals.models import AdviceRequest, Message, Referral
 from opspor.referrals.workflow import AdviceState, ReferralState
 
 # What makes an item overdue, one condition per deadline (design section 5). Each is a
@@ -447,44 +443,6 @@ def referrals_from_advice(advice: AdviceRequest) -> list[Referral]:
     return list(advice.referrals.order_by("pk"))
 
 
-def notifications_for(user: User) -> QuerySet[Notification]:
-    """The notifications of the user's practice or unit, newest first; none for others."""
-    if not user.is_authenticated or not user.is_active:
-        return Notification.objects.none()
-    practice, unit = practice_of(user), unit_of(user)
-    if practice is not None:
-        mine = Notification.objects.filter(practice=practice)
-    elif unit is not None:
-        mine = Notification.objects.filter(unit=unit)
-    else:
-        return Notification.objects.none()
-    return mine.select_related("referral__patient", "advice_request__patient", "recipient")
-
-
-def unread_notification_count(user: User) -> int:
-    return notifications_for(user).filter(read_at=None).count()
-
-
-def unread_notification_ids(
-    user: User, *, referral: Referral | None = None, advice: AdviceRequest | None = None
-) -> list[int]:
-    """The unread notifications about one case, so opening it can mark them read."""
-    mine = notifications_for(user).filter(read_at=None)
-    if referral is not None:
-        mine = mine.filter(referral=referral)
-    if advice is not None:
-        mine = mine.filter(advice_request=advice)
-    return list(mine.values_list("pk", flat=True))
-
-
-def idempotent_result(*, user: User, key: str, action: str) -> int | None:
-    """The id a form submission with `key` already produced, if any (a double click)."""
-    if not key:
-        return None
-    record = IdempotencyRecord.objects.filter(user=user, key=key, action=action).first()
-    return record.object_id if record is not None else None
-
-
 @dataclass(frozen=True)
 class PatientAssessment:
     patient: Patient
@@ -499,60 +457,13 @@ def patient_assessment(
 
     The read is logged by `patient_get`; 404 for a patient outside the user's reach.
     """
-    from opspor.engine.assess import assess
-    from opspor.records.context import build_patient_context
-
     patient = patient_get(user=user, patient_id=patient_id, what=what)
-    clinician = getattr(user, "clinician", None)
-    context = build_patient_context(
-        patient,
-        as_of=timezone.localdate(),
-        current_clinician_id=clinician.pk if clinician is not None else None,
-    )
+    context = patient_context_for(patient, as_of=timezone.localdate(), viewer=user)
     return PatientAssessment(
         patient=patient,
         assessment=assess(context, ruleset=ruleset),
         age=patient.age_on(context.as_of),
     )
-
-
-# The findings a referral or an advice request carries to the unit: what the engine
-# found, in both languages it writes, without the lighter alternatives it suggests to the
-# GP (the unit chooses its own plan) and without a continuity figure that is not low.
-SUMMARY_SKIPPED_KINDS = frozenset({"alternative"})
-
-
-def findings_summary(assessment: Assessment) -> dict[str, Any]:
-    """A JSON snapshot of the engine's findings, stored on the advice request or referral."""
-    items: list[dict[str, Any]] = []
-    seen_symptoms: set[str] = set()
-    for finding in assessment.findings:
-        if finding.kind in SUMMARY_SKIPPED_KINDS:
-            continue
-        if finding.kind == "continuity" and not finding.low_continuity:
-            continue
-        if finding.kind == "new_symptom":
-            # The engine reports a symptom once per recorded episode; once is enough here.
-            if finding.symptom in seen_symptoms:
-                continue
-            seen_symptoms.add(finding.symptom)
-        item: dict[str, Any] = {
-            "kind": finding.kind,
-            "text": {"da": finding.explanation.da, "en": finding.explanation.en},
-        }
-        if finding.kind == "guideline_criterion":
-            item |= {
-                "rule_id": finding.rule_id,
-                "cancer_site": finding.cancer_site,
-                "recommendation": finding.recommendation,
-                "source": f"{finding.source.title}, {finding.source.recommendation_number}",
-            }
-        items.append(item)
-    return {
-        "ruleset": assessment.ruleset,
-        "as_of": assessment.as_of.isoformat(),
-        "findings": items,
-    }
 
 
 __all__ += [
@@ -564,9 +475,6 @@ __all__ += [
     "PracticeCounts",
     "advice_case",
     "clock_of",
-    "findings_summary",
-    "idempotent_result",
-    "notifications_for",
     "patient_assessment",
     "practice_advice_requests",
     "practice_counts",
@@ -576,6 +484,4 @@ __all__ += [
     "unacknowledged_rejections",
     "unit_inbox",
     "unit_inbox_counts",
-    "unread_notification_count",
-    "unread_notification_ids",
 ]

@@ -14,22 +14,30 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from opspor.accounts.guards import require_role
 from opspor.accounts.models import Role, User
+from opspor.casework.errors import WorkflowError, screen_text, status_of
+from opspor.casework.idempotency import recalled_id
+from opspor.casework.notifications import (
+    notifications_for,
+    notifications_mark_read,
+    unread_notification_ids,
+)
 from opspor.engine.rules.loader import DEFAULT_RULESET, RULESETS
 from opspor.records.models import Patient
 from opspor.records.selectors import patient_get, unit_of
 from opspor.referrals import selectors, services
+from opspor.referrals.findings import findings_summary
 from opspor.referrals.forms import (
     AdviceRequestForm,
     AnswerForm,
@@ -43,9 +51,11 @@ from opspor.referrals.forms import (
     new_token,
 )
 from opspor.referrals.models import AdviceRequest, Referral
-from opspor.referrals.services import WorkflowError
 from opspor.referrals.workflow import (
     FRAILTY_AGE,
+    FRAILTY_FIELDS,
+    FRAILTY_TEXT_FIELDS,
+    PATHWAY_OF_SITE,
     AdviceState,
     ReferralOrigin,
     ReferralState,
@@ -53,47 +63,17 @@ from opspor.referrals.workflow import (
 
 PAGE_SIZE = selectors.SCREEN_PAGE_SIZE
 
-# What a refusal means to the person at the screen, and its HTTP status. The services'
-# own messages are written for the API's developers; these are for the clinician.
-ERRORS: dict[str, tuple[Any, int]] = {
-    "forbidden": (_("You may not do this on this case."), 403),
-    "not_allowed": (_("This cannot be done in the case's present state."), 409),
-    "conflict": (
-        _("Someone else changed the case first. The page shows it as it is now; decide again."),
-        409,
-    ),
-    "incomplete": (
-        _("The referral is incomplete. Complete what is missing, or write why it is sent anyway."),
-        422,
-    ),
-    "missing_plan": (
-        _(
-            "A rejection needs an alternative plan: choose one from the catalogue or write "
-            "one. Nothing was changed."
-        ),
-        422,
-    ),
-    "invalid": (_("Something in the form was not accepted. Check it and try again."), 422),
-}
-
-
-def _user_with_role(request: HttpRequest, *roles: Role) -> User:
-    user = request.user
-    if not isinstance(user, User) or user.role not in roles:
-        raise PermissionDenied(roles)
-    return user
-
 
 def _gp(request: HttpRequest) -> User:
-    return _user_with_role(request, Role.GP)
+    return require_role(request.user, Role.GP)
 
 
 def _doctor(request: HttpRequest) -> User:
-    return _user_with_role(request, Role.UNIT_DOCTOR)
+    return require_role(request.user, Role.UNIT_DOCTOR)
 
 
 def _clinician(request: HttpRequest) -> User:
-    return _user_with_role(request, Role.GP, Role.UNIT_DOCTOR)
+    return require_role(request.user, Role.GP, Role.UNIT_DOCTOR)
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -102,14 +82,6 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 def _page(rows: Any, number: str | None) -> Page[Any]:
     return Paginator(rows, PAGE_SIZE).get_page(number)
-
-
-def _error_text(error: WorkflowError) -> str:
-    return str(ERRORS.get(error.code, ERRORS["invalid"])[0])
-
-
-def _error_status(error: WorkflowError) -> int:
-    return ERRORS.get(error.code, ERRORS["invalid"])[1]
 
 
 def _ruleset(request: HttpRequest) -> str:
@@ -168,19 +140,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 def _suggested_pathway(summary: dict[str, Any]) -> str:
     """The pathway of the most pressing criterion met, or the diagnostic pathway."""
-    sites = {
-        "lung": "lung",
-        "mesothelioma": "lung",
-        "colorectal": "colorectal",
-        "anal": "colorectal",
-        "breast": "breast",
-        "pancreatic": "pancreas",
-        "kidney": "kidney",
-        "bladder": "kidney",
-    }
     for item in summary.get("findings", []):
-        if item.get("kind") == "guideline_criterion" and item.get("cancer_site") in sites:
-            return sites[item["cancer_site"]]
+        if item.get("kind") == "guideline_criterion" and item.get("cancer_site") in PATHWAY_OF_SITE:
+            return PATHWAY_OF_SITE[item["cancer_site"]]
     return "dpf"
 
 
@@ -204,49 +166,11 @@ def _missing_now(patient: Patient, data: dict[str, Any]) -> list[dict[str, Any]]
         pathway=data.get("pathway") or "dpf",
         informed_about_kraeft=bool(data.get("informed_about_kraeft")),
         marked_frail=bool(data.get("marked_frail")),
-        **{name: data.get(name) for name in ReferralForm.FRAILTY_FIELDS},
+        **{name: data.get(name) for name in FRAILTY_FIELDS},
     )
-    for name in ("patient_wish", "relatives_role"):
+    for name in FRAILTY_TEXT_FIELDS:
         setattr(unsaved, name, getattr(unsaved, name) or "")
     return services.referral_missing_items(unsaved, on=timezone.localdate())
-
-
-def _create_and_maybe_send(
-    user: User,
-    form: ReferralForm,
-    *,
-    patient: Patient,
-    summary: dict[str, Any] | None,
-    advice: AdviceRequest | None,
-    send: bool,
-) -> Referral:
-    """Create the draft and, when asked, send it, as one unit of work.
-
-    One transaction around both: a send that the completeness check refuses leaves no
-    half-made draft behind, and the form comes back as it was typed. The form's key makes
-    both steps idempotent, so a double click creates and sends one referral.
-    """
-    key = form.cleaned_data["token"]
-    data = form.cleaned_data
-    with transaction.atomic():
-        referral = services.referral_create_draft(
-            by=user,
-            pathway=data["pathway"],
-            patient=None if advice is not None else patient,
-            from_advice=advice,
-            clinical_question=data["clinical_question"],
-            findings=summary,
-            idempotency_key=key,
-            **form.draft_fields(),
-        )
-        if send:
-            services.referral_send(
-                referral=referral,
-                by=user,
-                incomplete_reason=data["incomplete_reason"],
-                idempotency_key=key,
-            )
-    return referral
 
 
 def _referral_form(
@@ -267,24 +191,26 @@ def _referral_form(
         if form.is_valid():
             missing = _missing_now(patient, form.cleaned_data)
             if action in {"draft", "send"}:
+                data = form.cleaned_data
                 try:
-                    referral = _create_and_maybe_send(
-                        user,
-                        form,
-                        patient=patient,
-                        # From an advice request the service takes over its summary.
-                        summary=None if advice is not None else summary,
-                        advice=advice,
+                    referral = services.referral_create_and_send(
+                        by=user,
                         send=action == "send",
+                        pathway=data["pathway"],
+                        patient=None if advice is not None else patient,
+                        from_advice=advice,
+                        clinical_question=data["clinical_question"],
+                        ruleset=_ruleset(request),
+                        incomplete_reason=data["incomplete_reason"],
+                        idempotency_key=data["token"],
+                        **form.draft_fields(),
                     )
                 except WorkflowError as refusal:
-                    done = selectors.idempotent_result(
-                        user=user, key=form.cleaned_data["token"], action="referral_create_draft"
-                    )
+                    done = recalled_id(user=user, key=data["token"], action="referral_create_draft")
                     if refusal.code == "conflict" and done is not None:
                         # The same form's first submission got there first.
                         return redirect("referrals:detail", done)
-                    error, status = _error_text(refusal), _error_status(refusal)
+                    error, status = screen_text(refusal), status_of(refusal)
                     missing = refusal.missing or missing
                 else:
                     if referral.state == ReferralState.SENT:
@@ -339,7 +265,7 @@ def referral_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     found = selectors.patient_assessment(
         user=user, patient_id=patient_id, ruleset=_ruleset(request), what="referral form"
     )
-    summary = selectors.findings_summary(found.assessment)
+    summary = findings_summary(found.assessment)
     return _referral_form(request, user, patient=found.patient, summary=summary, advice=None)
 
 
@@ -364,7 +290,7 @@ def advice_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     found = selectors.patient_assessment(
         user=user, patient_id=patient_id, ruleset=_ruleset(request), what="advice request form"
     )
-    summary = selectors.findings_summary(found.assessment)
+    summary = findings_summary(found.assessment)
     patient = found.patient
     error, status = "", 200
     if request.method == "POST":
@@ -375,11 +301,11 @@ def advice_new(request: HttpRequest, patient_id: int) -> HttpResponse:
                     patient=patient,
                     by=user,
                     question=form.cleaned_data["question"],
-                    patient_summary=summary,
+                    ruleset=_ruleset(request),
                     idempotency_key=form.cleaned_data["token"],
                 )
             except WorkflowError as refusal:
-                error, status = _error_text(refusal), _error_status(refusal)
+                error, status = screen_text(refusal), status_of(refusal)
             else:
                 messages.success(request, gettext("The advice request has been sent."))
                 return redirect("referrals:advice_detail", advice.pk)
@@ -411,13 +337,9 @@ def _mark_seen(user: User, view: selectors.CaseView) -> None:
     the notifications about this case stop counting as unread."""
     row = view.row
     services.thread_mark_read(thread=row, by=user)
-    ids = selectors.unread_notification_ids(
-        user,
-        referral=row if isinstance(row, Referral) else None,
-        advice=row if isinstance(row, AdviceRequest) else None,
-    )
+    ids = unread_notification_ids(user, about=row)
     if ids:
-        services.notifications_mark_read(by=user, notification_ids=ids)
+        notifications_mark_read(by=user, notification_ids=ids)
 
 
 def _referral_page(
@@ -524,18 +446,18 @@ def _referral_action(
 ) -> HttpResponse:
     """Run one action from a dialog of the detail page; show a refusal in the dialog."""
     referral = selectors.referral_get(user=user, referral_id=referral_id)
-    seen = request.POST.get("seen", "")
-    if seen in ReferralState.values:
-        # The state the user decided on, as the page showed it: when it has changed since,
-        # the service reports a conflict (someone acted first), not a plain refusal. The
-        # service decides on the locked row either way.
-        referral.state = seen
     if form is not None and not form.is_valid():
         return _referral_page(
             request, user, referral_id, dialog=dialog, forms={dialog: form}, status=422
         )
+    # The state the user decided on, as the page showed it: when it has changed since, the
+    # service reports a conflict (someone acted first), not a plain refusal.
+    data = {
+        **(form.cleaned_data if form is not None else {}),
+        "seen_state": request.POST.get("seen", ""),
+    }
     try:
-        act(referral, form.cleaned_data if form is not None else {})
+        act(referral, data)
     except WorkflowError as refusal:
         if refusal.code == "forbidden":
             raise PermissionDenied(refusal.message) from None
@@ -547,8 +469,8 @@ def _referral_action(
             referral_id,
             dialog="" if stale else dialog,
             forms={dialog: form} if form is not None else None,
-            error=_error_text(refusal),
-            status=_error_status(refusal),
+            error=screen_text(refusal),
+            status=status_of(refusal),
             missing=refusal.missing or None,
         )
     messages.success(request, done)
@@ -566,7 +488,9 @@ def referral_send(request: HttpRequest, referral_id: int) -> HttpResponse:
             referral=referral,
             by=user,
             incomplete_reason=data["incomplete_reason"],
+            ruleset=_ruleset(request),
             idempotency_key=data["token"],
+            seen_state=data["seen_state"],
         )
 
     return _referral_action(
@@ -590,7 +514,9 @@ def referral_withdraw(request: HttpRequest, referral_id: int) -> HttpResponse:
         user=user,
         form=None,
         dialog="",
-        act=lambda referral, _data: services.referral_withdraw(referral=referral, by=user),
+        act=lambda referral, data: services.referral_withdraw(
+            referral=referral, by=user, seen_state=data["seen_state"]
+        ),
         done=gettext("The referral has been withdrawn."),
     )
 
@@ -605,8 +531,8 @@ def referral_acknowledge(request: HttpRequest, referral_id: int) -> HttpResponse
         user=user,
         form=None,
         dialog="",
-        act=lambda referral, _data: services.referral_acknowledge_rejection(
-            referral=referral, by=user
+        act=lambda referral, data: services.referral_acknowledge_rejection(
+            referral=referral, by=user, seen_state=data["seen_state"]
         ),
         done=gettext("The rejection is acknowledged."),
     )
@@ -626,7 +552,9 @@ def referral_accept(request: HttpRequest, referral_id: int) -> HttpResponse:
         user=user,
         form=None,
         dialog="accept",
-        act=lambda referral, _data: services.referral_accept(referral=referral, by=user),
+        act=lambda referral, data: services.referral_accept(
+            referral=referral, by=user, seen_state=data["seen_state"]
+        ),
         done=gettext("The referral is accepted. Contact the patient within 48 hours."),
     )
 
@@ -659,7 +587,10 @@ def referral_return(request: HttpRequest, referral_id: int) -> HttpResponse:
 
     def act(referral: Referral, data: dict[str, Any]) -> None:
         services.referral_return_with_advice(
-            referral=referral, by=user, advice_text=data["advice_text"]
+            referral=referral,
+            by=user,
+            advice_text=data["advice_text"],
+            seen_state=data["seen_state"],
         )
 
     return _referral_action(
@@ -680,7 +611,9 @@ def referral_first_contact(request: HttpRequest, referral_id: int) -> HttpRespon
     form = FirstContactForm(request.POST)
 
     def act(referral: Referral, data: dict[str, Any]) -> None:
-        services.referral_record_first_contact(referral=referral, by=user, note=data["note"])
+        services.referral_record_first_contact(
+            referral=referral, by=user, note=data["note"], seen_state=data["seen_state"]
+        )
 
     return _referral_action(
         request,
@@ -701,7 +634,10 @@ def referral_book(request: HttpRequest, referral_id: int) -> HttpResponse:
 
     def act(referral: Referral, data: dict[str, Any]) -> None:
         services.referral_book_appointment(
-            referral=referral, by=user, appointment_at=data["appointment_at"]
+            referral=referral,
+            by=user,
+            appointment_at=data["appointment_at"],
+            seen_state=data["seen_state"],
         )
 
     return _referral_action(
@@ -725,7 +661,9 @@ def referral_complete(request: HttpRequest, referral_id: int) -> HttpResponse:
         user=user,
         form=None,
         dialog="",
-        act=lambda referral, _data: services.referral_complete(referral=referral, by=user),
+        act=lambda referral, data: services.referral_complete(
+            referral=referral, by=user, seen_state=data["seen_state"]
+        ),
         done=gettext("The referral is completed."),
     )
 
@@ -782,8 +720,8 @@ def _advice_action(
             user,
             advice_id,
             forms={name: form} if form is not None else None,
-            error=_error_text(refusal),
-            status=_error_status(refusal),
+            error=screen_text(refusal),
+            status=status_of(refusal),
         )
     messages.success(request, done)
     return redirect(reverse("referrals:advice_detail", args=[advice_id]) + anchor)
@@ -855,8 +793,16 @@ def notifications(request: HttpRequest) -> HttpResponse:
     """The practice's or unit's notifications, newest first; opening the list marks the
     unread ones shown as read (they stay highlighted on this page as new)."""
     user = _clinician(request)
-    page = _page(selectors.notifications_for(user), request.GET.get("page"))
+    # Each case with its patient, in one query per kind of case.
+    about = GenericPrefetch(
+        "subject",
+        [
+            Referral.objects.select_related("patient"),
+            AdviceRequest.objects.select_related("patient"),
+        ],
+    )
+    page = _page(notifications_for(user).prefetch_related(about), request.GET.get("page"))
     unread = [n.pk for n in page if n.read_at is None]
     if unread:
-        services.notifications_mark_read(by=user, notification_ids=unread)
+        notifications_mark_read(by=user, notification_ids=unread)
     return render(request, "referrals/notifications.html", {"page": page, "new": set(unread)})

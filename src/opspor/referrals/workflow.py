@@ -8,14 +8,12 @@ workflow here without reading the services, and the tests walk every row of them
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from opspor.casework.runner import Transition, transitions
 from opspor.engine.filter_package import DEFAULT_PACKAGE
-
-Side = Literal["gp", "unit"]
 
 
 class ReferralState(models.TextChoices):
@@ -35,54 +33,31 @@ class AdviceState(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: frozenset[str]
-    target: str
-    side: Side  # "gp": a GP of the practice acts; "unit": a doctor of the unit acts
-
-
-def _t(action: str, sources: set[str], target: str, side: Side) -> Transition:
-    return Transition(action=action, sources=frozenset(sources), target=target, side=side)
-
-
 R = ReferralState
 # The GP places the order (FHIR ServiceRequest) and alone may revoke it; the unit owns the
 # triage (FHIR Task). Rejected and returned referrals end here: the GP answers them with
 # a new referral, so each decision stays attached to the letter it was made on.
-REFERRAL_TRANSITIONS: dict[str, Transition] = {
-    t.action: t
-    for t in (
-        _t("send", {R.DRAFT}, R.SENT, "gp"),
-        _t("accept", {R.SENT}, R.ACCEPTED, "unit"),
-        _t("reject", {R.SENT}, R.REJECTED, "unit"),
-        _t("return_with_advice", {R.SENT}, R.RETURNED_WITH_ADVICE, "unit"),
-        _t("book_appointment", {R.ACCEPTED}, R.APPOINTMENT_BOOKED, "unit"),
-        _t("complete", {R.APPOINTMENT_BOOKED}, R.COMPLETED, "unit"),
-        # Not a change of state: the unit has spoken to the patient (due 48 working hours
-        # after acceptance). Booking an appointment counts as a first contact too.
-        _t("record_first_contact", {R.ACCEPTED}, R.ACCEPTED, "unit"),
-        _t(
-            "withdraw",
-            {R.DRAFT, R.SENT, R.ACCEPTED, R.APPOINTMENT_BOOKED},
-            R.WITHDRAWN,
-            "gp",
-        ),
-        # Not a change of state: the rejection stays a rejection, now seen by the practice.
-        _t("acknowledge_rejection", {R.REJECTED}, R.REJECTED, "gp"),
-    )
-}
+REFERRAL_TRANSITIONS: dict[str, Transition] = transitions(
+    ("send", {R.DRAFT}, R.SENT, "gp"),
+    ("accept", {R.SENT}, R.ACCEPTED, "unit"),
+    ("reject", {R.SENT}, R.REJECTED, "unit"),
+    ("return_with_advice", {R.SENT}, R.RETURNED_WITH_ADVICE, "unit"),
+    ("book_appointment", {R.ACCEPTED}, R.APPOINTMENT_BOOKED, "unit"),
+    ("complete", {R.APPOINTMENT_BOOKED}, R.COMPLETED, "unit"),
+    # Not a change of state: the unit has spoken to the patient (due 48 working hours
+    # after acceptance). Booking an appointment counts as a first contact too.
+    ("record_first_contact", {R.ACCEPTED}, R.ACCEPTED, "unit"),
+    ("withdraw", {R.DRAFT, R.SENT, R.ACCEPTED, R.APPOINTMENT_BOOKED}, R.WITHDRAWN, "gp"),
+    # Not a change of state: the rejection stays a rejection, now seen by the practice.
+    ("acknowledge_rejection", {R.REJECTED}, R.REJECTED, "gp"),
+)
 
 A = AdviceState
-ADVICE_TRANSITIONS: dict[str, Transition] = {
-    t.action: t
-    for t in (
-        _t("answer", {A.SENT}, A.ANSWERED, "unit"),
-        # The GP closes a question once answered, or withdraws one no longer needed.
-        _t("close", {A.SENT, A.ANSWERED}, A.CLOSED, "gp"),
-    )
-}
+ADVICE_TRANSITIONS: dict[str, Transition] = transitions(
+    ("answer", {A.SENT}, A.ANSWERED, "unit"),
+    # The GP closes a question once answered, or withdraws one no longer needed.
+    ("close", {A.SENT, A.ANSWERED}, A.CLOSED, "gp"),
+)
 
 # The triage decisions: two doctors taking any two of these on one referral conflict.
 TRIAGE_ACTIONS = frozenset({"accept", "reject", "return_with_advice"})
@@ -134,6 +109,19 @@ PATHWAYS: dict[str, PathwayRequirements] = {
     "pancreas": PathwayRequirements(label="Pancreatic cancer"),
 }
 
+# The pathway a criterion's cancer site points to, for prefilling the GP's referral form;
+# a site without a pathway of its own here points to the diagnostic pathway.
+PATHWAY_OF_SITE: dict[str, str] = {
+    "lung": "lung",
+    "mesothelioma": "lung",
+    "colorectal": "colorectal",
+    "anal": "colorectal",
+    "breast": "breast",
+    "pancreatic": "pancreas",
+    "kidney": "kidney",
+    "bladder": "kidney",
+}
+
 # Study challenge 12: from this age, or when the GP marks the patient frail, the unit must
 # see what the patient wants and can tolerate before it plans an investigation.
 FRAILTY_AGE = 75
@@ -145,3 +133,5 @@ FRAILTY_FIELDS = (
     "tolerates_surgery",
     "tolerates_chemotherapy",
 )
+# The ones written in words (the rest are a scale and yes/no answers).
+FRAILTY_TEXT_FIELDS = ("patient_wish", "relatives_role")

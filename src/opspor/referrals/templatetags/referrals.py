@@ -14,12 +14,14 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from opspor.accounts.models import User
+from opspor.casework.clock import DEFAULT_CALENDAR
+from opspor.casework.models import Notification
+from opspor.casework.notifications import unread_notification_count
 from opspor.engine.alternatives import load_catalogue
 from opspor.records.templatetags.overview import clinical_language, in_language
 from opspor.referrals import selectors
-from opspor.referrals.clock import DEFAULT_CALENDAR
 from opspor.referrals.forms import FRAILTY_SCALE, pathway_label
-from opspor.referrals.models import AdviceRequest, Notification, Referral
+from opspor.referrals.models import AdviceRequest, Referral
 from opspor.referrals.workflow import (
     AdviceState,
     NotificationKind,
@@ -339,15 +341,15 @@ def unread_notifications(context: template.Context) -> int:
     user = getattr(request, "user", None)
     if not isinstance(user, User):
         return 0
-    return selectors.unread_notification_count(user)
+    return unread_notification_count(user)
 
 
 @register.filter
-def notification_target(notification: Notification) -> str:
-    from django.urls import reverse
-
-    if notification.referral_id:
-        return reverse("referrals:detail", args=[notification.referral_id])
-    if notification.advice_request_id:
-        return reverse("referrals:advice_detail", args=[notification.advice_request_id])
+def notification_case(notification: Notification) -> str:
+    """The case a notification is about, as the list names it: its kind and patient."""
+    subject = notification.subject
+    if isinstance(subject, Referral):
+        return f"{gettext('Referral')}: {subject.patient.name}"
+    if isinstance(subject, AdviceRequest):
+        return f"{gettext('Advice request')}: {subject.patient.name}"
     return ""

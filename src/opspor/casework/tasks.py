@@ -1,7 +1,7 @@
 """The periodic sweep as a background task.
 
 It runs through Django's Tasks framework on the database queue (settings.TASKS), worked
-off by `opspor worker`, as does the e-mail delivery task (`delivery.deliver_notification`,
+off by `opspor worker`, as does the e-mail delivery task (`delivery.notification_deliver`,
 kept beside the code it runs so that writing a notification does not import the sweep).
 """
 
@@ -11,16 +11,16 @@ import logging
 
 from django.tasks import task
 
-from opspor.referrals import services
+from opspor.casework.sweep import sweep
 
 logger = logging.getLogger(__name__)
 
 
 @task()
-def sweep() -> dict[str, int]:
-    """Re-hand pending e-mails, escalate unacknowledged rejections, tell units what is
-    overdue; `opspor worker` enqueues this every `--sweep-interval` seconds."""
-    counts = services.sweep().as_dict()
+def sweep_run() -> dict[str, int]:
+    """Every registered sweep step once; `opspor worker` enqueues this every
+    `--sweep-interval` seconds."""
+    counts = sweep()
     if any(counts.values()):
         # Counts only: which rows they were is in the notifications and the audit trail.
         logger.info("sweep: %s", ", ".join(f"{k} {v}" for k, v in counts.items()))

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from opspor.referrals.models import Notification
+from opspor.casework.models import Notification
 
 logger = logging.getLogger(__name__)
 
@@ -32,20 +32,16 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def _subject(notification: Notification) -> str:
-    return f"Opspor: {notification.get_kind_display()}"
+    return f"Opspor: {notification.kind_label}"
 
 
 def _body(notification: Notification) -> str:
-    if notification.referral_id:
-        path = reverse("referrals:detail", args=[notification.referral_id])
-    elif notification.advice_request_id:
-        path = reverse("referrals:advice_detail", args=[notification.advice_request_id])
-    else:
-        path = reverse("home")
+    subject = notification.subject
+    path = subject.get_absolute_url() if subject is not None else reverse("home")
     base = getattr(settings, "OPSPOR_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
     return "\n\n".join(
         [
-            f"{notification.get_kind_display()}.",
+            f"{notification.kind_label}.",
             _("Log in to Opspor to see it: %(url)s") % {"url": f"{base}{path}"},
             _("This e-mail carries no patient data."),
         ]
@@ -111,7 +107,7 @@ def deliver(notification_id: int) -> str:
 
 
 @task()
-def deliver_notification(notification_id: int) -> str:
+def notification_deliver(notification_id: int) -> str:
     """The background task for `deliver`: it takes an id, never a model instance or patient
     data, because its arguments are stored in the task queue's table."""
     return deliver(notification_id)

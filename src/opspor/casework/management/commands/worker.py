@@ -2,7 +2,7 @@
 
 One process does two things in turn: it runs every task waiting in the database queue
 (notification e-mails, and whatever else is enqueued), and every `--sweep-interval`
-seconds it enqueues the sweep (`tasks.sweep`), which hands pending e-mails over again,
+seconds it enqueues the sweep (`tasks.sweep_run`), which hands pending e-mails over again,
 escalates rejections nobody acknowledged in time and tells the units what is overdue.
 SIGTERM or SIGINT stops it after the task in hand; a second signal stops it at once (the
 task in hand is then marked failed, and whatever it was sending stays pending and is
@@ -28,7 +28,7 @@ from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from opspor.referrals import tasks
+from opspor.casework import tasks
 
 logger = logging.getLogger("opspor.worker")
 
@@ -67,7 +67,7 @@ class BackgroundWorker:
             self._queue_worker.running = False
 
     def enqueue_sweep(self) -> None:
-        tasks.sweep.using(backend=self.backend_name).enqueue()
+        tasks.sweep_run.using(backend=self.backend_name).enqueue()
 
     def drain(self) -> None:
         """Run every task that is due, one after the other, then return."""

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from opspor.referrals.clock import (
+from opspor.casework.clock import (
     COPENHAGEN,
     DEFAULT_CALENDAR,
     ClockError,

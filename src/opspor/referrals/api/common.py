@@ -1,0 +1,178 @@
+"""What every referral endpoint shares: who may call it, running an action, the refusals
+it documents, and reading a case back after a change.
+
+A refusal is never handled here: a role that never uses the endpoint raises `RoleRefused`
+and a service's refusal raises `WorkflowError`; the API maps both once (`opspor.api`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import Header, Status
+
+from opspor.accounts.guards import require_role
+from opspor.accounts.models import Role, User
+from opspor.accounts.services import record_read_log
+from opspor.api_errors import (
+    BadRequestOut,
+    ErrorOut,
+    NotFoundOut,
+    UnauthorizedOut,
+    Unprocessable,
+)
+from opspor.records.models import DiagnosticUnit
+from opspor.referrals import selectors, services
+from opspor.referrals.api.presenters import advice_out, referral_out
+from opspor.referrals.api.schemas import AdviceRequestOut, ReferralOut
+from opspor.referrals.models import AdviceRequest, Message, Referral
+from opspor.referrals.workflow import ReferralState
+
+GP_ONLY = frozenset({Role.GP})
+UNIT_ONLY = frozenset({Role.UNIT_DOCTOR})
+CLINICIANS = GP_ONLY | UNIT_ONLY
+
+IDEMPOTENCY_HELP = (
+    "A repeat with the same key returns the first result and creates nothing; the same key "
+    "with a different request (another case or body) is refused with 422 (`key_reused`)."
+)
+IdempotencyKey = Header("", alias="Idempotency-Key", max_length=200)
+
+# The access log's name for a read of one case through the API (the screens log the same
+# reads as "referral" and "advice request" on the web channel).
+READ_REFERRAL = "referral"
+READ_ADVICE = "advice request"
+
+
+def caller(request: HttpRequest, roles: Collection[str]) -> User:
+    """The authenticated caller, when their role may use the endpoint."""
+    return require_role(request.user, *roles)
+
+
+def act[T](
+    request: HttpRequest,
+    roles: Collection[str],
+    action: Callable[[User], T],
+    *,
+    shape: Callable[[T], Any] = lambda out: out,
+    status: int = 200,
+) -> Status[Any]:
+    """Run one action for the caller and answer with its result."""
+    return Status(status, shape(action(caller(request, roles))))
+
+
+def responses(ok: int, out: Any) -> dict[int, Any]:
+    return {
+        ok: out,
+        400: BadRequestOut,
+        401: UnauthorizedOut,
+        403: ErrorOut,
+        404: NotFoundOut,
+        409: ErrorOut,
+        422: Unprocessable,
+    }
+
+
+REFERRAL = responses(200, ReferralOut)
+ADVICE = responses(200, AdviceRequestOut)
+
+
+def referral_of(user: User, referral_id: int) -> Referral:
+    return selectors.referral_get(user=user, referral_id=referral_id)
+
+
+def advice_of(user: User, advice_id: int) -> AdviceRequest:
+    return selectors.advice_request_get(user=user, advice_id=advice_id)
+
+
+def unit_or_none(unit_id: int | None) -> DiagnosticUnit | None:
+    return get_object_or_404(DiagnosticUnit, pk=unit_id) if unit_id is not None else None
+
+
+def referral_rows(user: User) -> QuerySet[Referral]:
+    rows = selectors.with_overdue(selectors.referrals_visible_to(user), timezone.now())
+    return rows.select_related("patient_contact_by")
+
+
+def advice_rows(user: User) -> QuerySet[AdviceRequest]:
+    return selectors.with_overdue(selectors.advice_requests_visible_to(user), timezone.now())
+
+
+def log_read(user: User, row: Referral | AdviceRequest, what: str) -> None:
+    record_read_log(user=user, patient=row.patient, what=what, channel="api")
+
+
+def referral_detail_out(user: User, referral_id: int, *, read: bool) -> ReferralOut:
+    """One referral as the caller may see it, read back after any change.
+
+    `read` is a read of the case (GET), logged like the screens log it. A draft's missing
+    items are worked out from the patient's record now, which is a read of the record as
+    well: it is logged whenever it happens, also in the answer to creating the draft.
+    """
+    try:
+        referral = referral_rows(user).get(pk=referral_id)
+    except Referral.DoesNotExist:
+        raise Http404("No such referral") from None
+    if referral.state == ReferralState.DRAFT:
+        missing = services.referral_missing_items(referral, on=timezone.localdate())
+    else:
+        missing = completeness_of(referral)
+    if read or referral.state == ReferralState.DRAFT:
+        log_read(user, referral, READ_REFERRAL)
+    return referral_out(referral, missing=missing)
+
+
+def advice_detail_out(user: User, advice_id: int, *, read: bool) -> AdviceRequestOut:
+    try:
+        advice = advice_rows(user).get(pk=advice_id)
+    except AdviceRequest.DoesNotExist:
+        raise Http404("No such advice request") from None
+    if read:
+        log_read(user, advice, READ_ADVICE)
+    return advice_out(advice)
+
+
+def thread_messages(thread: Referral | AdviceRequest) -> list[Message]:
+    # The authors and readers come joined, so a long thread is one query.
+    return list(
+        thread.messages.select_related("author__clinician", "read_by").order_by("sent_at", "pk")
+    )
+
+
+def referral_action(
+    request: HttpRequest,
+    roles: Collection[str],
+    referral_id: int,
+    change: Callable[[Referral, User], object],
+) -> Status[Any]:
+    """Change one referral with a service and answer with it as it is now."""
+
+    def action(user: User) -> ReferralOut:
+        change(referral_of(user, referral_id), user)
+        return referral_detail_out(user, referral_id, read=False)
+
+    return act(request, roles, action)
+
+
+def advice_action(
+    request: HttpRequest,
+    roles: Collection[str],
+    advice_id: int,
+    change: Callable[[AdviceRequest, User], object],
+) -> Status[Any]:
+    def action(user: User) -> AdviceRequestOut:
+        change(advice_of(user, advice_id), user)
+        return advice_detail_out(user, advice_id, read=False)
+
+    return act(request, roles, action)
+
+
+def completeness_of(referral: Referral) -> list[dict[str, Any]]:
+    """What the check found missing at sending, as stored; a malformed value as nothing."""
+    stored = referral.completeness
+    return [item for item in stored if isinstance(item, dict)] if isinstance(stored, list) else []
