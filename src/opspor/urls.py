@@ -5,6 +5,8 @@ from opspor.api import api
 
 urlpatterns = [
     path("", include("opspor.accounts.urls")),
+    # The patient's own pages sit under the record's URLs, as /patients/me/.
+    path("patients/me/", include("opspor.portal.urls")),
     path("patients/", include("opspor.records.urls")),
     path("", include("opspor.referrals.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
