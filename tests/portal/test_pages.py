@@ -36,6 +36,11 @@ def practices() -> Practices:
     return make_practices()
 
 
+def test_the_patients_pages_keep_their_addresses_under_patients() -> None:
+    assert reverse("portal:my_record") == "/patients/me/"
+    assert reverse("portal:my_contacts") == "/patients/me/contacts/"
+
+
 def test_patient_sees_their_own_record_and_the_read_is_logged(practices: Practices) -> None:
     account = factories.user(Role.PATIENT)
     patient = firefighter(practices.own, practices.gp)

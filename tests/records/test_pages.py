@@ -266,6 +266,10 @@ def test_record_page_costs_a_bounded_number_of_queries(
 # The diagnostic unit's page
 
 
+def test_the_unit_and_region_pages_keep_their_top_level_addresses() -> None:
+    assert (reverse("unit"), reverse("region")) == ("/unit/", "/region/")
+
+
 def test_unit_doctor_sees_their_unit_and_its_practice_directory(practices: Practices) -> None:
     unit = factories.unit(
         name="Diagnostisk Enhed Herlev",
