@@ -12,8 +12,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 
+from opspor import htmx
 from opspor.accounts.models import Role, User
 from opspor.engine.assess import assess
 from opspor.engine.rules.loader import DEFAULT_RULESET, RULESETS
@@ -28,24 +28,6 @@ def _user_with_role(request: HttpRequest, role: Role) -> User:
     if not isinstance(user, User) or user.role != role:
         raise PermissionDenied(role)
     return user
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    # htmx restoring a page missing from its history cache wants the whole page.
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
-
-
-def _render(
-    request: HttpRequest, full: str, fragment: str, context: dict[str, object]
-) -> HttpResponse:
-    """The whole page, or only the fragment htmx asked for to swap into it."""
-    response = render(request, fragment if _is_htmx(request) else full, context)
-    # The same URL answers with two different bodies; caches must keep them apart.
-    patch_vary_headers(response, ["HX-Request"])
-    return response
 
 
 @login_required
@@ -65,7 +47,7 @@ def practice_patients(request: HttpRequest) -> HttpResponse:
         "stories_only": stories_only,
         "practice": selectors.practice_of(user),
     }
-    return _render(
+    return htmx.render(
         request, "records/practice_patients.html", "records/_patient_table.html", context
     )
 
