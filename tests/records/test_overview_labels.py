@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+from django.utils import translation
+
 from opspor.engine.rules.loader import RULESETS, load_ruleset
+from opspor.engine.signals.vulnerability import FLAG_LABELS, FLAGS
 from opspor.records.templatetags import overview
 
 
@@ -23,3 +27,10 @@ def test_every_cancer_site_of_the_rules_has_a_label() -> None:
 
 def test_every_ruleset_has_a_name() -> None:
     assert set(RULESETS) <= set(overview._RULESETS)
+
+
+@pytest.mark.parametrize("language", ["da", "en", "ar", "tr"])
+def test_every_vulnerability_flag_is_shown_in_the_engines_words(language: str) -> None:
+    with translation.override(language):
+        shown = {flag: overview.flag_label(flag) for flag in FLAGS}
+    assert shown == {flag: FLAG_LABELS[flag][language] for flag in FLAGS}
