@@ -6,6 +6,7 @@ import pytest
 from django.utils import translation
 
 from opspor.engine.rules.loader import RULESETS, load_ruleset
+from opspor.engine.rules.schema import RECOMMENDATIONS, SIGNALS
 from opspor.engine.signals.vulnerability import FLAG_LABELS, FLAGS
 from opspor.records.templatetags import overview
 
@@ -34,3 +35,12 @@ def test_every_vulnerability_flag_is_shown_in_the_engines_words(language: str) -
     with translation.override(language):
         shown = {flag: overview.flag_label(flag) for flag in FLAGS}
     assert shown == {flag: FLAG_LABELS[flag][language] for flag in FLAGS}
+
+
+def test_every_recommendation_the_rules_can_make_has_a_label_an_urgency_and_a_badge() -> None:
+    for table in (overview._RECOMMENDATIONS, overview._URGENCY, overview._BADGES):
+        assert set(table) == set(RECOMMENDATIONS)
+
+
+def test_every_signal_a_rule_can_use_has_a_name() -> None:
+    assert set(overview._SIGNAL_NAMES) == set(SIGNALS)
