@@ -5,6 +5,9 @@ from opspor.api import api
 
 urlpatterns = [
     path("", include("opspor.accounts.urls")),
+    path("", include("opspor.records.urls_start")),
+    # The patient's own pages sit under the record's URLs, as /patients/me/.
+    path("patients/me/", include("opspor.portal.urls")),
     path("patients/", include("opspor.records.urls")),
     path("", include("opspor.referrals.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
@@ -16,19 +15,11 @@ from pytest_django.fixtures import DjangoAssertNumQueries
 from opspor.accounts.models import AccessLogEntry, Role, User
 from opspor.engine.vocab import load_vocabulary
 from opspor.records.models import (
-    CancerDiagnosis,
-    ClinicalFinding,
-    Clinician,
-    Condition,
-    FamilyHistory,
-    LabResult,
-    Medication,
-    OccupationalExposure,
     Patient,
-    Practice,
     Symptom,
 )
 from tests import factories
+from tests.records.worlds import Practices, firefighter, make_practices
 
 pytestmark = pytest.mark.django_db
 
@@ -50,79 +41,9 @@ def _html(response: HttpResponseBase) -> str:
     return response.content.decode()
 
 
-@dataclass
-class Practices:
-    gp: Clinician
-    user: User
-    own: Practice
-    other: Practice
-    mine: Patient
-    theirs: Patient
-
-
 @pytest.fixture
 def practices() -> Practices:
-    gp = factories.gp()
-    assert gp.practice is not None
-    assert gp.user is not None
-    other = factories.practice()
-    mine = factories.patient(gp.practice, name="Karen Holm")
-    theirs = factories.patient(other, name="Svend Ibsen")
-    return Practices(gp=gp, user=gp.user, own=gp.practice, other=other, mine=mine, theirs=theirs)
-
-
-def _firefighter(practice: Practice, own_gp: Clinician) -> Patient:
-    """A patient whose record has a row of every kind, some of it older than two years."""
-    today = timezone.localdate()
-    patient = factories.patient(
-        practice,
-        name="Michael Frandsen",
-        birth_date=date(1980, 3, 4),
-        sex="male",
-        own_gp=own_gp,
-        occupation="former_firefighter",
-        smoking="former",
-        preferred_language="tr",
-        interpreter_needed=True,
-        lives_alone=True,
-        story="firefighter-cough",
-    )
-    recent = factories.contact(
-        patient, on=today - timedelta(days=10), clinician=own_gp, reason_codes=["R05"]
-    )
-    factories.contact(patient, on=today - timedelta(days=40), kind="phone", reason_codes=["A04"])
-    factories.contact(patient, on=today - timedelta(days=365 * 3), note="Rygsmerter efter løft")
-    Symptom.objects.create(
-        patient=patient,
-        contact=recent,
-        code="cough",
-        onset=today - timedelta(days=60),
-        recorded_on=today - timedelta(days=10),
-        persistent=True,
-        patient_words="Jeg hoster og tænker på røgen",
-    )
-    LabResult.objects.create(
-        patient=patient,
-        code="crp",
-        value=34.0,
-        unit="mg/L",
-        reference_high=8.0,
-        taken_on=today - timedelta(days=9),
-    )
-    Condition.objects.create(patient=patient, code="K86", system="icpc2", label="Hypertension")
-    Condition.objects.create(
-        patient=patient, code="J45", system="icd10", label="Astma", chronic=True
-    )
-    Medication.objects.create(
-        patient=patient, atc="R03AK06", name="Seretide", start=date(2015, 1, 1)
-    )
-    ClinicalFinding.objects.create(
-        patient=patient, code="chest_xray_suggests_lung_cancer", found_on=today
-    )
-    CancerDiagnosis.objects.create(patient=patient, diagnosed_on=today, site="kidney", icd10="C64")
-    OccupationalExposure.objects.create(patient=patient, code="firefighting_smoke", years=18)
-    FamilyHistory.objects.create(patient=patient, relation="father", cancer_site="lung")
-    return patient
+    return make_practices()
 
 
 # The GP's patient list
@@ -220,7 +141,7 @@ def test_patient_list_costs_a_bounded_number_of_queries(
 
 
 def test_record_page_shows_the_record(practices: Practices) -> None:
-    patient = _firefighter(practices.own, practices.gp)
+    patient = firefighter(practices.own, practices.gp)
     response = _client(practices.user).get(reverse("records:patient_detail", args=[patient.pk]))
     html = _html(response)
     assert response.status_code == 200
@@ -264,12 +185,14 @@ def test_record_page_shows_the_record(practices: Practices) -> None:
 
 
 def test_record_page_shows_recent_contacts_and_offers_the_older(practices: Practices) -> None:
-    patient = _firefighter(practices.own, practices.gp)
+    patient = firefighter(practices.own, practices.gp)
     client = _client(practices.user)
     url = reverse("records:patient_detail", args=[patient.pk])
     html = _html(client.get(url))
     assert "Rygsmerter efter løft" not in html
     assert "Vis alle kontakter (1 ældre)" in html
+    assert f'href="{url}?contacts=all#contacts-heading"' in html
+    assert f'hx-get="{reverse("records:patient_contacts", args=[patient.pk])}"' in html
     everything = _html(client.get(url, {"contacts": "all"}))
     assert "Rygsmerter efter løft" in everything
     fragment = client.get(reverse("records:patient_contacts", args=[patient.pk]))
@@ -293,7 +216,7 @@ def test_record_page_falls_back_to_the_code_for_an_unknown_vocabulary_code(
 
 
 def test_record_page_in_arabic_is_right_to_left_with_arabic_labels(practices: Practices) -> None:
-    patient = _firefighter(practices.own, practices.gp)
+    patient = firefighter(practices.own, practices.gp)
     client = _client(practices.user)
     client.cookies["django_language"] = "ar"
     html = _html(client.get(reverse("records:patient_detail", args=[patient.pk])))
@@ -330,7 +253,7 @@ def test_record_page_is_forbidden_for_other_roles_and_nothing_is_logged(
 def test_record_page_costs_a_bounded_number_of_queries(
     practices: Practices, django_assert_max_num_queries: DjangoAssertNumQueries
 ) -> None:
-    patient = _firefighter(practices.own, practices.gp)
+    patient = firefighter(practices.own, practices.gp)
     today = timezone.localdate()
     for days in range(1, 60):
         factories.contact(patient, on=today - timedelta(days=days * 7), clinician=practices.gp)
@@ -340,40 +263,11 @@ def test_record_page_costs_a_bounded_number_of_queries(
     assert response.status_code == 200
 
 
-# The patient's own record
-
-
-def test_patient_sees_their_own_record_and_the_read_is_logged(practices: Practices) -> None:
-    account = factories.user(Role.PATIENT)
-    patient = _firefighter(practices.own, practices.gp)
-    patient.user = account
-    patient.save()
-    response = _client(account).get(reverse("records:my_record"))
-    html = _html(response)
-    assert response.status_code == 200
-    assert "Michael Frandsen" in html
-    assert _label("cough") in html
-    assert "Karen Holm" not in html
-    entry = AccessLogEntry.objects.get()
-    assert (entry.user, entry.patient, entry.what) == (account, patient, "own record")
-    older = _client(account).get(reverse("records:my_contacts"))
-    assert "Rygsmerter efter løft" in _html(older)
-
-
-def test_patient_without_a_record_is_told_so(practices: Practices) -> None:
-    response = _client(factories.user(Role.PATIENT)).get(reverse("records:my_record"))
-    assert response.status_code == 404
-    assert "ikke knyttet til en patientjournal" in _html(response)
-
-
-@pytest.mark.parametrize("role", [Role.GP, Role.UNIT_DOCTOR, Role.ANALYST, Role.ADMIN])
-def test_my_record_is_forbidden_for_other_roles(role: str, practices: Practices) -> None:
-    response = _client(factories.user(role)).get(reverse("records:my_record"))
-    assert response.status_code == 403
-    assert AccessLogEntry.objects.count() == 0
-
-
 # The diagnostic unit's page
+
+
+def test_the_unit_and_region_pages_keep_their_top_level_addresses() -> None:
+    assert (reverse("unit"), reverse("region")) == ("/unit/", "/region/")
 
 
 def test_unit_doctor_sees_their_unit_and_its_practice_directory(practices: Practices) -> None:

@@ -125,7 +125,7 @@ def patient_page(case: Case, at: datetime, language: str | None = None) -> str:
         client.cookies["django_language"] = language
     with time_machine.travel(at, tick=False):
         client.force_login(case.patient_account)
-        response = client.get(reverse("records:my_record"))
+        response = client.get(reverse("portal:my_record"))
     assert response.status_code == 200
     return response.content.decode()
 

@@ -9,7 +9,7 @@ from opspor.accounts.models import Role, User
 
 START_PAGES = {
     Role.GP: "records:practice_patients",
-    Role.PATIENT: "records:my_record",
+    Role.PATIENT: "portal:my_record",
     Role.UNIT_DOCTOR: "referrals:unit_inbox",
     Role.ANALYST: "region",
     Role.ADMIN: "admin:index",

@@ -23,24 +23,9 @@ from opspor.engine.signals.continuity import continuity
 from opspor.engine.signals.medication_rise import medication_rise
 from opspor.engine.signals.new_symptom import new_symptoms
 from opspor.engine.signals.pattern_break import pattern_break
-from opspor.engine.signals.vulnerability import vulnerability_flags
+from opspor.engine.signals.vulnerability import flags_sentence, vulnerability_flags
 from opspor.engine.sites import site_name
 from opspor.engine.vocab import load_vocabulary
-
-_FLAG_TEXT = {
-    "male_living_alone": ("mand, der bor alene", "a man living alone"),
-    "language_barrier": (
-        "sprogbarriere eller behov for tolk",
-        "language barrier or interpreter needed",
-    ),
-    "psychiatric_diagnosis": ("psykiatrisk diagnose", "psychiatric diagnosis"),
-    "substance_abuse": ("misbrug", "substance abuse"),
-    "multimorbidity": ("flere kroniske sygdomme", "several chronic conditions"),
-    "long_absence": (
-        "ingen kontakt i over tre år før nu",
-        "no contact for over three years before now",
-    ),
-}
 
 
 def _finding(kind: str, **fields: Any) -> dict[str, Any]:
@@ -177,10 +162,7 @@ def assess(
                 "vulnerability",
                 flags=flags,
                 because=[{"input": "flag", "code": f} for f in flags],
-                explanation={
-                    "da": "Sårbarhed: " + ", ".join(_FLAG_TEXT[f][0] for f in flags) + ".",
-                    "en": "Vulnerability: " + ", ".join(_FLAG_TEXT[f][1] for f in flags) + ".",
-                },
+                explanation={"da": flags_sentence(flags, "da"), "en": flags_sentence(flags, "en")},
             )
         )
 

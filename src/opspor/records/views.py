@@ -11,13 +11,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.cache import patch_vary_headers
+from django.urls import reverse
 
+from opspor import htmx
 from opspor.accounts.models import Role, User
 from opspor.engine.assess import assess
 from opspor.engine.rules.loader import DEFAULT_RULESET, RULESETS
 from opspor.records import selectors
-from opspor.referrals.patient_status import NextStep, my_referral_steps
 
 PATIENTS_PER_PAGE = 50
 SEARCH_MAX_LENGTH = 100
@@ -28,24 +28,6 @@ def _user_with_role(request: HttpRequest, role: Role) -> User:
     if not isinstance(user, User) or user.role != role:
         raise PermissionDenied(role)
     return user
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    # htmx restoring a page missing from its history cache wants the whole page.
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
-
-
-def _render(
-    request: HttpRequest, full: str, fragment: str, context: dict[str, object]
-) -> HttpResponse:
-    """The whole page, or only the fragment htmx asked for to swap into it."""
-    response = render(request, fragment if _is_htmx(request) else full, context)
-    # The same URL answers with two different bodies; caches must keep them apart.
-    patch_vary_headers(response, ["HX-Request"])
-    return response
 
 
 @login_required
@@ -65,21 +47,8 @@ def practice_patients(request: HttpRequest) -> HttpResponse:
         "stories_only": stories_only,
         "practice": selectors.practice_of(user),
     }
-    return _render(
+    return htmx.render(
         request, "records/practice_patients.html", "records/_patient_table.html", context
-    )
-
-
-def _record_response(
-    request: HttpRequest,
-    page: selectors.RecordPage,
-    own: bool,
-    referral_steps: list[NextStep] | None = None,
-) -> HttpResponse:
-    return render(
-        request,
-        "records/patient_detail.html",
-        {"page": page, "own": own, "referral_steps": referral_steps or []},
     )
 
 
@@ -89,7 +58,16 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     page = selectors.record_page(
         user=user, patient_id=patient_id, all_contacts=request.GET.get("contacts") == "all"
     )
-    return _record_response(request, page, own=False)
+    return render(
+        request,
+        "records/patient_detail.html",
+        {
+            "page": page,
+            "own": False,
+            "record_url": reverse("records:patient_detail", args=[patient_id]),
+            "all_contacts_url": reverse("records:patient_contacts", args=[patient_id]),
+        },
+    )
 
 
 @login_required
@@ -121,44 +99,15 @@ def patient_overview(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 
 @login_required
-def my_record(request: HttpRequest) -> HttpResponse:
-    user = _user_with_role(request, Role.PATIENT)
-    patient = getattr(user, "patient", None)
-    if patient is None:
-        return render(request, "records/no_record.html", status=404)
-    page = selectors.record_page(
-        user=user,
-        patient_id=patient.pk,
-        what="own record",
-        all_contacts=request.GET.get("contacts") == "all",
-    )
-    # What happens next with each referral: who will contact the patient, and by when.
-    steps = my_referral_steps(user=user, patient=page.record.patient)
-    return _record_response(request, page, own=True, referral_steps=steps)
-
-
-def _contacts_response(request: HttpRequest, user: User, patient_id: int) -> HttpResponse:
+def patient_contacts(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """The whole contact history, loaded into the record page on request."""
+    user = _user_with_role(request, Role.GP)
     patient, contacts = selectors.patient_contacts(user=user, patient_id=patient_id)
     return render(
         request,
         "records/_contacts.html",
         {"patient": patient, "contacts": contacts, "older_contacts": 0},
     )
-
-
-@login_required
-def patient_contacts(request: HttpRequest, patient_id: int) -> HttpResponse:
-    """The whole contact history, loaded into the record page on request."""
-    return _contacts_response(request, _user_with_role(request, Role.GP), patient_id)
-
-
-@login_required
-def my_contacts(request: HttpRequest) -> HttpResponse:
-    user = _user_with_role(request, Role.PATIENT)
-    patient = getattr(user, "patient", None)
-    if patient is None:
-        return render(request, "records/no_record.html", status=404)
-    return _contacts_response(request, user, patient.pk)
 
 
 @login_required

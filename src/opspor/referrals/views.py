@@ -77,7 +77,9 @@ def _clinician(request: HttpRequest) -> User:
 
 
 def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
+    from opspor.htmx import is_htmx
+
+    return is_htmx(request)
 
 
 def _page(rows: Any, number: str | None) -> Page[Any]:

@@ -18,6 +18,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from opspor.engine.signals.vulnerability import flag_label as engine_flag_label
 from opspor.records.models import Contact, Sex, Smoking
 from opspor.records.templatetags.clinical import cancer_site as _cancer_site_label
 from opspor.records.templatetags.clinical import lab_value, vocab_label
@@ -36,15 +37,6 @@ _SIGNAL_TITLES = {
     "pattern_break": _("Pattern break"),
     "continuity": _("Continuity"),
     "new_symptom": _("New symptom"),
-}
-
-_FLAGS = {
-    "male_living_alone": _("Man living alone"),
-    "language_barrier": _("Language barrier or interpreter needed"),
-    "psychiatric_diagnosis": _("Psychiatric diagnosis"),
-    "substance_abuse": _("Substance abuse"),
-    "multimorbidity": _("Several chronic conditions"),
-    "long_absence": _("No contact for over three years"),
 }
 
 _RECOMMENDATIONS = {
@@ -158,8 +150,8 @@ def site_label(site: str) -> str:
 
 @register.filter
 def flag_label(code: str) -> str:
-    label = _FLAGS.get(code)
-    return str(label) if label is not None else code.replace("_", " ")
+    """A vulnerability flag in the page's language, in the engine's own words for it."""
+    return engine_flag_label(code, _language())
 
 
 @register.filter

@@ -1,6 +1,6 @@
 """What a patient sees of their own referrals: what happens next, who acts, and by when.
 
-A read for the patient's own page (records: `my_record`). Design row 13 and study finding
+A read for the patient's own page (portal: `my_record`). Design row 13 and study finding
 10: after a rejection, the patient must not be left waiting without knowing who will call
 them; after an acceptance, they see by when the unit will call. The page says nothing
 about what a decision means clinically, only who contacts the patient and when.

@@ -14,9 +14,9 @@ from django.urls import reverse
 
 from opspor.accounts.models import AccessLogEntry, Role, User
 from opspor.casework.clock import COPENHAGEN
+from opspor.portal.patient_status import Step, my_referral_steps
 from opspor.records.models import Clinician, Patient
 from opspor.referrals.models import Referral
-from opspor.referrals.patient_status import Step, my_referral_steps
 from opspor.referrals.workflow import ReferralState
 from tests import factories
 
@@ -75,7 +75,7 @@ def page(account: User, language: str | None = None) -> str:
         client.cookies["django_language"] = language
     with time_machine.travel(NOW, tick=False):
         client.force_login(account)
-        response = client.get(reverse("records:my_record"))
+        response = client.get(reverse("portal:my_record"))
     assert response.status_code == 200
     html = response.content.decode()
     assert "ikke kræft" not in html.lower() and "not cancer" not in html.lower()

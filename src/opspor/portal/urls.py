@@ -1,0 +1,9 @@
+from django.urls import path
+
+from opspor.portal import views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.my_record, name="my_record"),
+    path("contacts/", views.my_contacts, name="my_contacts"),
+]
