@@ -15,10 +15,10 @@ from django.db.models import Model
 from django.test import Client
 from django.utils import timezone
 
+from opspor.demo import cases
+from opspor.demo.region import COPENHAGEN, PRACTICE_ON_CALL_PHONE
 from opspor.engine.alternatives import load_catalogue
-from opspor.records.demo import COPENHAGEN, PRACTICE_ON_CALL_PHONE
 from opspor.records.models import DiagnosticUnit, Patient, Practice
-from opspor.referrals import demo
 from opspor.referrals.clock import DEFAULT_CALENDAR
 from opspor.referrals.models import (
     AdviceEvent,
@@ -48,7 +48,7 @@ pytestmark = pytest.mark.django_db
 
 # A Wednesday; the demo is seen as at 15:30 that day.
 AS_OF = date(2025, 6, 25)
-ANCHOR = datetime.combine(AS_OF, demo.AS_OF_TIME, tzinfo=COPENHAGEN)
+ANCHOR = datetime.combine(AS_OF, cases.AS_OF_TIME, tzinfo=COPENHAGEN)
 
 MODELS: tuple[type[Model], ...] = (
     Referral,
@@ -135,14 +135,14 @@ def test_a_rejection_waits_for_acknowledgement_with_a_plan_from_the_catalogue(
 
 def test_the_patient_of_the_fresh_rejection_can_log_in_and_see_who_calls() -> None:
     seed(as_of=None)  # today: the page shows recent decisions
-    patient = Patient.objects.get(user__username=demo.REJECTED_PATIENT_USERNAME)
+    patient = Patient.objects.get(user__username=cases.REJECTED_PATIENT_USERNAME)
     rejection = Referral.objects.get(
         patient=patient, state=ReferralState.REJECTED, acknowledged_at=None
     )
     assert rejection.patient_contact_by is not None
     client = Client(headers={"accept-language": "da"})
     assert client.login(
-        username=demo.REJECTED_PATIENT_USERNAME, password=settings.OPSPOR_DEMO_PASSWORD
+        username=cases.REJECTED_PATIENT_USERNAME, password=settings.OPSPOR_DEMO_PASSWORD
     )
     page = client.get("/patients/me/").content.decode()
     assert rejection.patient_contact_by.name in page
@@ -199,7 +199,7 @@ def test_seeding_again_makes_nothing_twice(seeded: str) -> None:
     again = seed()
     assert "Already seeded" in again and "already there" in again
     assert counts() == before
-    assert demo.demo_cases_ensure(as_of=AS_OF).status == "already_seeded"
+    assert cases.demo_cases_ensure(as_of=AS_OF).status == "already_seeded"
     assert counts() == before
 
 
@@ -217,20 +217,20 @@ def test_seeded_today_the_demo_is_current() -> None:
 def test_the_timeline_counts_working_days_and_keeps_recent_steps_in_working_time() -> None:
     # Easter 2026: Maundy Thursday (2 April) to Easter Monday (6 April) are closed, so the
     # working day before Tuesday 7 April is Wednesday 1 April.
-    timeline = demo.Timeline(anchor=datetime(2026, 4, 7, 12, 0, tzinfo=COPENHAGEN))
+    timeline = cases.Timeline(anchor=datetime(2026, 4, 7, 12, 0, tzinfo=COPENHAGEN))
     assert timeline.days_ago(1, 9).date() == date(2026, 4, 1)
     assert timeline.days_ago(2, 9).date() == date(2026, 3, 31)
     # At noon on a working day, "recent" is just before the anchor.
     assert timeline.recent(5) == datetime(2026, 4, 7, 11, 55, tzinfo=COPENHAGEN)
     # At night on a Saturday, it is just before Friday's closing.
-    night = demo.Timeline(anchor=datetime(2026, 3, 14, 1, 0, tzinfo=COPENHAGEN))
+    night = cases.Timeline(anchor=datetime(2026, 3, 14, 1, 0, tzinfo=COPENHAGEN))
     assert night.recent(5) == datetime(2026, 3, 13, 15, 55, tzinfo=COPENHAGEN)
     # A past as-of date is seen at a fixed afternoon time; today's at the moment itself.
     now = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
-    assert demo.Timeline.for_as_of(date(2026, 3, 10), now).anchor == datetime.combine(
+    assert cases.Timeline.for_as_of(date(2026, 3, 10), now).anchor == datetime.combine(
         date(2026, 3, 10), time(15, 30), tzinfo=COPENHAGEN
     )
-    assert demo.Timeline.for_as_of(date(2026, 3, 11), now).anchor == now
+    assert cases.Timeline.for_as_of(date(2026, 3, 11), now).anchor == now
 
 
 def test_a_region_seeded_before_gets_its_contacts_once() -> None:
@@ -240,7 +240,7 @@ def test_a_region_seeded_before_gets_its_contacts_once() -> None:
     solo = factories.practice(diagnostic_unit=unit, on_call_phone="+45 01 00 00 00")
     only = factories.gp(solo)
 
-    assert demo.contacts_ensure() == 3  # two practices and the unit's settings
+    assert cases.contacts_ensure() == 3  # two practices and the unit's settings
     practice.refresh_from_db()
     solo.refresh_from_db()
     assert (practice.second_contact, practice.on_call_phone) == (second, PRACTICE_ON_CALL_PHONE)
@@ -249,7 +249,7 @@ def test_a_region_seeded_before_gets_its_contacts_once() -> None:
     assert UnitSettings.objects.get(unit=unit).triage_working_days == 1
     # Recorded as a change of the practice, and made once.
     change = practice.history.latest()
-    assert (change.history_type, change.history_change_reason) == ("~", demo.CHANGE_REASON)
+    assert (change.history_type, change.history_change_reason) == ("~", cases.CHANGE_REASON)
     before = counts()
-    assert demo.contacts_ensure() == 0
+    assert cases.contacts_ensure() == 0
     assert counts() == before

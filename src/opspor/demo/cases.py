@@ -32,7 +32,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from opspor.accounts.models import Role, User
-from opspor.records.demo import (
+from opspor.demo.region import (
     COPENHAGEN,
     DEMO_GPS,
     PRACTICE_ON_CALL_PHONE,
@@ -72,7 +72,7 @@ def contacts_ensure() -> int:
     """Every practice of the demo region has a second contact and an on-call number, and
     every diagnostic unit its settings; returns how many rows were changed or made.
 
-    The seed creates practices with both (`records.seeding`); a region seeded before they
+    The seed creates practices with both (`demo.seeding`); a region seeded before they
     existed gets them here, as a recorded change of the practice. Rows that have them keep
     theirs, so a repeat changes nothing.
     """

@@ -8,8 +8,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from opspor.records import demo, seeding
-from opspor.referrals.demo import demo_cases_ensure
+from opspor.demo import seeding
+from opspor.demo.cases import demo_cases_ensure
+from opspor.demo.region import DemoError
+from opspor.demo.stories import StoryFileError
 
 
 def _int(value: object, name: str) -> int:
@@ -105,7 +107,7 @@ class Command(BaseCommand):
                 as_of_given=raw_as_of is not None,
                 progress=options["progress"],
             )
-        except (seeding.SeedRefused, demo.DemoError, demo.StoryFileError) as error:
+        except (seeding.SeedRefused, DemoError, StoryFileError) as error:
             raise CommandError(str(error)) from None
         self._report(result)
         # The demo's referrals and advice requests, on top of the region: made once, and a
