@@ -1,11 +1,13 @@
 """Demo referrals and advice requests: every state of both workflows, for `opspor seed`.
 
-The cases are made through the services, step by step, as the demo GPs and unit doctors
-would have made them, so their audit events, deadlines, notifications and read receipts
-are the services' own. Each step happens at a moment relative to the seed's as-of date
-(working days before it, or minutes before it), so the demo is current whenever it is
-seeded: one referral is overdue for triage, one waits for a first contact past its
-deadline, one rejection has not been acknowledged, and so on.
+The cases are data (``cases.yaml``): for each, the demo GP, the kind of patient, and the
+steps with their texts. This module reads the file and makes the cases through the referral
+services, step by step, as the demo GPs and unit doctors would have made them, so their
+audit events, deadlines, notifications and read receipts are the services' own. Each step
+happens at a moment relative to the seed's as-of date (working days before it, or minutes
+before it), so the demo is current whenever it is seeded: one referral is overdue for
+triage, one waits for a first contact past its deadline, one rejection has not been
+acknowledged, and so on.
 
 Every service takes the moment it acts at (`now`, the current time when left out); the
 demo passes each step's moment, so every timestamp and deadline of the step is the one the
@@ -21,15 +23,30 @@ prefix, and a database that holds one is left as it is.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
+import yaml
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainValidator,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from opspor.accounts.models import Role, User
 from opspor.demo.region import (
@@ -37,11 +54,9 @@ from opspor.demo.region import (
     DEMO_GPS,
     PRACTICE_ON_CALL_PHONE,
     REGION_CODE,
-    fictional_phone,
     second_contact,
 )
 from opspor.records.models import Clinician, DiagnosticUnit, Patient, Practice
-from opspor.referrals import services
 from opspor.referrals.clock import DEFAULT_CALENDAR
 from opspor.referrals.models import (
     DEFAULT_DEADLINE_DAYS,
@@ -51,8 +66,29 @@ from opspor.referrals.models import (
     Referral,
     UnitSettings,
 )
-from opspor.referrals.workflow import FRAILTY_AGE, ReferralOrigin
+from opspor.referrals.services import (
+    WorkflowError,
+    advice_request_answer,
+    advice_request_close,
+    advice_request_send,
+    message_post,
+    notifications_mark_read,
+    referral_accept,
+    referral_acknowledge_rejection,
+    referral_book_appointment,
+    referral_complete,
+    referral_create_draft,
+    referral_missing_items,
+    referral_record_first_contact,
+    referral_reject,
+    referral_return_with_advice,
+    referral_send,
+    referral_withdraw,
+    thread_mark_read,
+)
+from opspor.referrals.workflow import FRAILTY_AGE, PATHWAYS, ReferralOrigin, RejectionReason
 
+CASES_FILE = Path(__file__).with_name("cases.yaml")
 KEY_PREFIX = "opspor-demo:"
 CHANGE_REASON = "opspor demo contacts"
 # Without an explicit time on the as-of date, the demo is seen as at this local time.
@@ -61,8 +97,11 @@ AS_OF_TIME = time(15, 30)
 YOUNGEST, OLDEST = 40, FRAILTY_AGE - 1
 ADULT = 18
 
-SPECIALIST_NAME = "Klinik for øre-, næse- og halssygdomme Nord"
-SPECIALIST_PHONE = fictional_phone(3, 1)
+# The patient of the fresh rejection gets a login, so the demo shows the patient's side of
+# a rejection: who will contact them and by when (the story patients' stories stop before
+# any referral, so none of them can show it).
+REJECTED_PATIENT_USERNAME = "patient.afvist"
+LOGIN_CHANGE_REASON = "opspor demo: login for the patient of a rejected referral"
 
 
 # --- contacts ----------------------------------------------------------------------------
@@ -156,7 +195,309 @@ class Timeline:
         return datetime.combine(day, time(hour, minute), tzinfo=COPENHAGEN)
 
 
-# --- the cases -------------------------------------------------------------------------------
+# --- the case file ---------------------------------------------------------------------------
+
+
+class CaseFileError(Exception):
+    """The case file is malformed, or one of its steps was refused (nothing was made)."""
+
+
+_MINUTES_AGO = re.compile(r"(?P<count>\d+) minutes? ago")
+_DAYS_AGO = re.compile(r"(?P<count>\d+) working days? ago at (?P<hour>\d\d):(?P<minute>\d\d)")
+_DAYS_AHEAD = re.compile(r"in (?P<count>\d+) days? at (?P<hour>\d\d):(?P<minute>\d\d)")
+_MOMENT_EXAMPLES = "'25 minutes ago', '3 working days ago at 10:05' or 'in 5 days at 09:30'"
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A step's moment as the case file writes it, relative to the demo's "now"."""
+
+    kind: Literal["minutes_ago", "working_days_ago", "days_ahead"]
+    count: int
+    hour: int = 0
+    minute: int = 0
+
+    @classmethod
+    def parse(cls, text: object) -> Moment:
+        if isinstance(text, Moment):
+            return text
+        words = " ".join(text.split()) if isinstance(text, str) else ""
+        if match := _MINUTES_AGO.fullmatch(words):
+            return cls("minutes_ago", int(match["count"]))
+        kind: Literal["working_days_ago", "days_ahead"] = "working_days_ago"
+        match = _DAYS_AGO.fullmatch(words)
+        if match is None:
+            kind, match = "days_ahead", _DAYS_AHEAD.fullmatch(words)
+        if match is None:
+            raise ValueError(f"{text!r} is not a moment such as {_MOMENT_EXAMPLES}")
+        count, hour, minute = int(match["count"]), int(match["hour"]), int(match["minute"])
+        if hour > 23 or minute > 59:
+            raise ValueError(f"{text!r}: {hour:02d}:{minute:02d} is not a time of day")
+        if kind == "working_days_ago" and count < 1:
+            raise ValueError(f"{text!r}: working days ago are counted from 1")
+        return cls(kind, count, hour, minute)
+
+    def on(self, timeline: Timeline) -> datetime:
+        if self.kind == "minutes_ago":
+            return timeline.recent(self.count)
+        if self.kind == "working_days_ago":
+            return timeline.days_ago(self.count, self.hour, self.minute)
+        return timeline.in_days(self.count, self.hour, self.minute)
+
+
+When = Annotated[Moment, PlainValidator(Moment.parse)]
+Actor = Literal["gp", "doctor"]
+
+
+class _Strict(BaseModel):
+    # A misspelt key in the case file must be an error, not silently dropped.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Step(_Strict):
+    at: When
+
+
+class Create(_Step):
+    """The GP writes a draft referral, for the case's patient or from an answered advice
+    request (a case earlier in the file), which gives the patient, unit and question."""
+
+    do: Literal["create"]
+    pathway: str
+    clinical_question: str = ""
+    informed_about_kraeft: bool = True
+    origin: ReferralOrigin | None = None
+    origin_name: str = ""
+    origin_phone: str = ""
+    from_advice: str | None = None
+
+    @field_validator("pathway")
+    @classmethod
+    def _pathway(cls, pathway: str) -> str:
+        if pathway not in PATHWAYS:
+            raise ValueError(f"unknown pathway {pathway!r}; one of {', '.join(PATHWAYS)}")
+        return pathway
+
+    @field_validator("origin_phone")
+    @classmethod
+    def _undiallable(cls, phone: str) -> str:
+        # The demo must never send anyone to a real line (see region.fictional_phone).
+        if phone and not phone.startswith("+45 0"):
+            raise ValueError(f"{phone!r} could be a real number; demo numbers start '+45 0'")
+        return phone
+
+
+class Send(_Step):
+    do: Literal["send"]
+    incomplete_reason: str = ""
+
+
+class Accept(_Step):
+    do: Literal["accept"]
+
+
+class RecordFirstContact(_Step):
+    do: Literal["record_first_contact"]
+    note: str = ""
+
+
+class BookAppointment(_Step):
+    do: Literal["book_appointment"]
+    appointment: When
+
+
+class Complete(_Step):
+    do: Literal["complete"]
+    reason: str = ""
+
+
+class Withdraw(_Step):
+    do: Literal["withdraw"]
+    reason: str = ""
+
+
+class Reject(_Step):
+    do: Literal["reject"]
+    reason_category: RejectionReason
+    reason_text: str
+    alternative_plan_code: str = ""
+    alternative_plan_text: str = ""
+
+
+class AcknowledgeRejection(_Step):
+    do: Literal["acknowledge_rejection"]
+
+
+class ReturnWithAdvice(_Step):
+    do: Literal["return_with_advice"]
+    advice_text: str
+
+
+class GivePatientLogin(_Strict):
+    """Not a service: the demo gives the referral's patient a login of their own."""
+
+    do: Literal["give_patient_login"]
+
+
+class Ask(_Step):
+    do: Literal["ask"]
+    question: str
+
+
+class Answer(_Step):
+    do: Literal["answer"]
+    answer: str
+
+
+class Close(_Step):
+    do: Literal["close"]
+    reason: str = ""
+
+
+class PostMessage(_Step):
+    do: Literal["message"]
+    by: Actor
+    body: str
+
+
+class Read(_Step):
+    """The reader opens the case's thread: the other side's messages get a receipt."""
+
+    do: Literal["read"]
+    by: Actor
+
+
+class ReadNotifications(_Step):
+    """The reader marks the unread notifications about this case as read."""
+
+    do: Literal["read_notifications"]
+    by: Actor
+
+
+_ThreadStep = PostMessage | Read | ReadNotifications
+ReferralStep = Annotated[
+    Create
+    | Send
+    | Accept
+    | RecordFirstContact
+    | BookAppointment
+    | Complete
+    | Withdraw
+    | Reject
+    | AcknowledgeRejection
+    | ReturnWithAdvice
+    | GivePatientLogin
+    | _ThreadStep,
+    Field(discriminator="do"),
+]
+AdviceStep = Annotated[Ask | Answer | Close | _ThreadStep, Field(discriminator="do")]
+_DEMO_GP_USERNAMES = tuple(gp.username for gp in DEMO_GPS)
+CaseName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")]
+
+
+class _Case(_Strict):
+    gp: str
+
+    @field_validator("gp")
+    @classmethod
+    def _demo_gp(cls, gp: str) -> str:
+        if gp not in _DEMO_GP_USERNAMES:
+            raise ValueError(f"{gp!r} is not a demo GP; one of {', '.join(_DEMO_GP_USERNAMES)}")
+        return gp
+
+
+class ReferralCase(_Case):
+    referral: CaseName
+    # "lacking tests": a patient whose record lacks some of the pathway's pre-referral tests.
+    patient: Literal["next", "lacking tests"] = "next"
+    steps: Annotated[list[ReferralStep], Field(min_length=1)]
+
+    @property
+    def name(self) -> str:
+        return self.referral
+
+    @model_validator(mode="after")
+    def _starts_with_create(self) -> ReferralCase:
+        creates = [i for i, step in enumerate(self.steps) if isinstance(step, Create)]
+        if creates != [0]:
+            raise ValueError("a referral case starts with `create`, and has only that one")
+        return self
+
+
+class AdviceCase(_Case):
+    advice: CaseName
+    steps: Annotated[list[AdviceStep], Field(min_length=1)]
+
+    @property
+    def name(self) -> str:
+        return self.advice
+
+    @model_validator(mode="after")
+    def _starts_with_ask(self) -> AdviceCase:
+        asks = [i for i, step in enumerate(self.steps) if isinstance(step, Ask)]
+        if asks != [0]:
+            raise ValueError("an advice case starts with `ask`, and has only that one")
+        return self
+
+
+def _case_kind(raw: Any) -> str | None:
+    if isinstance(raw, dict):
+        return "referral" if "referral" in raw else "advice" if "advice" in raw else None
+    return None
+
+
+Case = Annotated[
+    Annotated[ReferralCase, Tag("referral")] | Annotated[AdviceCase, Tag("advice")],
+    Discriminator(
+        _case_kind,
+        custom_error_type="case_kind",
+        custom_error_message="a case names its `referral` or its `advice` request",
+    ),
+]
+
+
+class CaseFile(_Strict):
+    # Named texts that the cases share through YAML anchors (&name ... *name).
+    texts: dict[str, str] = {}
+    cases: list[Case]
+
+    @model_validator(mode="after")
+    def _names(self) -> CaseFile:
+        seen: dict[str, ReferralCase | AdviceCase] = {}
+        for case in self.cases:
+            if case.name in seen:
+                raise ValueError(f"two cases are named {case.name!r}")
+            for step in case.steps:
+                source = step.from_advice if isinstance(step, Create) else None
+                if source is not None and not isinstance(seen.get(source), AdviceCase):
+                    raise ValueError(
+                        f"{case.name}: `from_advice: {source}` names no advice case before it"
+                    )
+            seen[case.name] = case
+        return self
+
+
+def load_cases(path: Path | None = None) -> list[ReferralCase | AdviceCase]:
+    """The demo cases, validated: every action known, every moment readable."""
+    if path is None:
+        return list(_default_cases())
+    return _read_cases(path)
+
+
+@cache
+def _default_cases() -> tuple[ReferralCase | AdviceCase, ...]:
+    return tuple(_read_cases(CASES_FILE))
+
+
+def _read_cases(path: Path) -> list[ReferralCase | AdviceCase]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return list(CaseFile.model_validate(raw).cases)
+    except (OSError, yaml.YAMLError, ValidationError) as error:
+        raise CaseFileError(f"{path.name}: {error}") from error
+
+
+# --- making the cases ------------------------------------------------------------------------
 
 
 @dataclass
@@ -206,13 +547,18 @@ class _Side:
     def patient(self, fits: Callable[[Patient], bool] | None = None) -> Patient:
         return self.patients.take(fits)
 
+    def user(self, actor: Actor) -> User:
+        return self.gp if actor == "gp" else self.doctor
+
 
 @dataclass
-class _Builder:
+class _Runner:
+    """Makes the cases in the file's order, each step as of its moment."""
+
     sides: dict[str, _Side]
     at: Timeline
     as_of: date
-    made: dict[str, Any] = field(default_factory=dict)
+    made: dict[str, Referral | AdviceRequest] = field(default_factory=dict)
 
     def side(self, username: str) -> _Side:
         # A small region may lack a demo GP's practice; another demo GP takes the case.
@@ -222,71 +568,166 @@ class _Builder:
     def key(name: str) -> str:
         return f"{KEY_PREFIX}{name}"
 
-    @staticmethod
-    def step(moment: datetime, action: Callable[[datetime], Any]) -> Any:
-        """Run one service call as of `moment` (the services take their `now`)."""
-        return action(moment)
+    def referral(self, name: str) -> Referral:
+        row = self.made[name]
+        assert isinstance(row, Referral)
+        return row
 
-    # -- referrals --
+    def advice(self, name: str) -> AdviceRequest:
+        row = self.made[name]
+        assert isinstance(row, AdviceRequest)
+        return row
 
-    def draft(
+    def run(self, case: ReferralCase | AdviceCase) -> None:
+        side = self.side(case.gp)
+        messages = 0
+        for number, step in enumerate(case.steps, start=1):
+            if isinstance(step, PostMessage):
+                messages += 1
+            try:
+                self._perform(case, side, step, message_key=f"{case.name}-{messages}")
+            except WorkflowError as error:
+                raise CaseFileError(f"{case.name}, step {number} ({step.do}): {error}") from error
+
+    def _perform(
         self,
-        name: str,
+        case: ReferralCase | AdviceCase,
         side: _Side,
-        moment: datetime,
+        step: ReferralStep | AdviceStep,
         *,
-        patient: Patient | None = None,
-        **fields: Any,
-    ) -> Referral:
-        fields.setdefault("informed_about_kraeft", True)
-        referral: Referral = self.step(
-            moment,
-            lambda now: services.referral_create_draft(
-                now=now,
-                by=side.gp,
-                patient=patient or side.patient(),
-                idempotency_key=self.key(name),
-                **fields,
-            ),
-        )
-        self.made[name] = referral
-        return referral
-
-    def send(self, referral: Referral, side: _Side, moment: datetime, reason: str = "") -> None:
-        self.step(
-            moment,
-            lambda now: services.referral_send(
-                referral=referral, by=side.gp, incomplete_reason=reason, now=now
-            ),
-        )
-
-    def sent(
-        self, name: str, side: _Side, created: datetime, sent: datetime, **fields: Any
-    ) -> Referral:
-        reason = fields.pop("incomplete_reason", "")
-        referral = self.draft(name, side, created, **fields)
-        self.send(referral, side, sent, reason)
-        return referral
-
-    def message(
-        self, name: str, thread: Referral | AdviceRequest, by: User, moment: datetime, body: str
+        message_key: str,
     ) -> None:
-        self.step(
-            moment,
-            lambda now: services.message_post(
-                now=now, thread=thread, by=by, body=body, idempotency_key=self.key(name)
-            ),
+        if isinstance(step, GivePatientLogin):
+            _patient_login(self.referral(case.name).patient)
+            return
+        now = step.at.on(self.at)
+        if isinstance(step, Create) and isinstance(case, ReferralCase):
+            self.made[case.name] = self._create(case, side, step, now)
+            return
+        if isinstance(step, Ask):
+            self.made[case.name] = advice_request_send(
+                now=now,
+                patient=side.patient(),
+                by=side.gp,
+                question=step.question,
+                idempotency_key=self.key(case.name),
+            )
+            return
+        thread = self.made[case.name]
+        match step:
+            case PostMessage():
+                message_post(
+                    now=now,
+                    thread=thread,
+                    by=side.user(step.by),
+                    body=step.body,
+                    idempotency_key=self.key(message_key),
+                )
+            case Read():
+                thread_mark_read(now=now, thread=thread, by=side.user(step.by))
+            case ReadNotifications():
+                about = (
+                    Q(referral=thread) if isinstance(thread, Referral) else Q(advice_request=thread)
+                )
+                unread = Notification.objects.filter(about, read_at=None)
+                notifications_mark_read(
+                    now=now,
+                    by=side.user(step.by),
+                    notification_ids=list(unread.values_list("pk", flat=True)),
+                )
+            case Answer():
+                advice_request_answer(
+                    now=now, advice=self.advice(case.name), by=side.doctor, answer=step.answer
+                )
+            case Close():
+                advice_request_close(
+                    now=now, advice=self.advice(case.name), by=side.gp, reason=step.reason
+                )
+            case _:
+                self._referral_step(self.referral(case.name), side, step, now)
+
+    def _create(self, case: ReferralCase, side: _Side, step: Create, now: datetime) -> Referral:
+        details: dict[str, Any] = {"informed_about_kraeft": step.informed_about_kraeft}
+        if step.origin is not None:
+            details |= {
+                "origin": step.origin.value,
+                "origin_name": step.origin_name,
+                "origin_phone": step.origin_phone,
+            }
+        patient: Patient | None = None
+        if step.from_advice is None and case.patient == "lacking tests":
+            patient, details["informed_about_kraeft"] = self._patient_lacking_tests(
+                side, step.pathway
+            )
+        elif step.from_advice is None:
+            patient = side.patient()
+        return referral_create_draft(
+            now=now,
+            by=side.gp,
+            patient=patient,
+            from_advice=self.advice(step.from_advice) if step.from_advice else None,
+            pathway=step.pathway,
+            clinical_question=step.clinical_question,
+            idempotency_key=self.key(case.name),
+            **details,
         )
 
-    def read(self, thread: Referral | AdviceRequest, by: User, moment: datetime) -> None:
-        self.step(moment, lambda now: services.thread_mark_read(now=now, thread=thread, by=by))
+    def _patient_lacking_tests(self, side: _Side, pathway: str) -> tuple[Patient, bool]:
+        """A patient whose record lacks some of the pathway's tests, so the referral is
+        sent incomplete with a reason; when every patient has them all, the *kræft*
+        conversation is left out instead (the second value: whether the patient was
+        informed), which is always reported as missing."""
 
-    def read_notifications(self, by: User, moment: datetime, **about: Any) -> None:
-        ids = list(Notification.objects.filter(read_at=None, **about).values_list("pk", flat=True))
-        self.step(
-            moment,
-            lambda now: services.notifications_mark_read(now=now, by=by, notification_ids=ids),
-        )
+        def lacks_tests(patient: Patient) -> bool:
+            draft = Referral(patient=patient, pathway=pathway, informed_about_kraeft=True)
+            return bool(referral_missing_items(draft, on=self.as_of))
+
+        patient = side.patient(lacks_tests)
+        return patient, lacks_tests(patient)
+
+    def _referral_step(
+        self, referral: Referral, side: _Side, step: ReferralStep | AdviceStep, now: datetime
+    ) -> None:
+        match step:
+            case Send():
+                referral_send(
+                    now=now, referral=referral, by=side.gp, incomplete_reason=step.incomplete_reason
+                )
+            case Accept():
+                referral_accept(now=now, referral=referral, by=side.doctor)
+            case RecordFirstContact():
+                referral_record_first_contact(
+                    now=now, referral=referral, by=side.doctor, note=step.note
+                )
+            case BookAppointment():
+                referral_book_appointment(
+                    now=now,
+                    referral=referral,
+                    by=side.doctor,
+                    appointment_at=step.appointment.on(self.at),
+                )
+            case Complete():
+                referral_complete(now=now, referral=referral, by=side.doctor, reason=step.reason)
+            case Withdraw():
+                referral_withdraw(now=now, referral=referral, by=side.gp, reason=step.reason)
+            case Reject():
+                referral_reject(
+                    now=now,
+                    referral=referral,
+                    by=side.doctor,
+                    reason_category=step.reason_category.value,
+                    reason_text=step.reason_text,
+                    alternative_plan_code=step.alternative_plan_code,
+                    alternative_plan_text=step.alternative_plan_text,
+                )
+            case AcknowledgeRejection():
+                referral_acknowledge_rejection(now=now, referral=referral, by=side.gp)
+            case ReturnWithAdvice():
+                referral_return_with_advice(
+                    now=now, referral=referral, by=side.doctor, advice_text=step.advice_text
+                )
+            case _:
+                raise AssertionError(f"{step.do} is handled before")
 
 
 def _sides(as_of: date) -> dict[str, _Side]:
@@ -349,36 +790,6 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-def demo_cases_ensure(*, as_of: date, now: datetime | None = None) -> DemoCases:
-    """Make the demo's referrals and advice requests once (see the module doc)."""
-    with transaction.atomic():
-        changed = contacts_ensure()
-        if IdempotencyRecord.objects.filter(key__startswith=KEY_PREFIX).exists():
-            return DemoCases(status="already_seeded", contacts_changed=changed)
-        sides = _sides(as_of)
-        if not sides:
-            return DemoCases(status="no_demo_users", contacts_changed=changed)
-        builder = _Builder(
-            sides=sides, at=Timeline.for_as_of(as_of, now or timezone.now()), as_of=as_of
-        )
-        _referral_cases(builder)
-        _advice_cases(builder)
-        made = builder.made.values()
-        return DemoCases(
-            status="seeded",
-            referrals=sum(isinstance(row, Referral) for row in made),
-            advice_requests=sum(isinstance(row, AdviceRequest) for row in made),
-            contacts_changed=changed,
-        )
-
-
-# The patient of the fresh rejection gets a login, so the demo shows the patient's side of
-# a rejection: who will contact them and by when (the story patients' stories stop before
-# any referral, so none of them can show it).
-REJECTED_PATIENT_USERNAME = "patient.afvist"
-LOGIN_CHANGE_REASON = "opspor demo: login for the patient of a rejected referral"
-
-
 def _patient_login(patient: Patient) -> None:
     if (
         patient.user_id is not None
@@ -397,458 +808,41 @@ def _patient_login(patient: Patient) -> None:
     patient.save(update_fields=["user"])
 
 
-# The clinical texts are written for the demo: Danish, as a GP and a unit doctor would
-# write them, with no age or sex, so they fit whichever generated patient they land on.
-HAEMATURIA = "Synligt blod i urinen to gange inden for tre uger, uden smerter eller feber."
-COUGH = "Hoste i over seks uger og let vægttab; røntgen af thorax viste en uafklaret fortætning."
-BOWEL = "Ændret afføringsmønster gennem to måneder og en positiv FIT-test."
-PANCREAS = "Nyopstået diabetes, vægttab og let forhøjede levertal."
-NON_SPECIFIC = "Træthed, vægttab på 6 kg og nattesved gennem to måneder uden oplagt forklaring."
-
-
-def _incomplete_patient(builder: _Builder, side: _Side) -> tuple[Patient, bool]:
-    """A patient whose record lacks some of the diagnostic pathway's tests, so the
-    referral is sent incomplete with a reason; when every patient has them all, the
-    *kræft* conversation is left out instead, which is always reported as missing."""
-
-    def lacks_tests(patient: Patient) -> bool:
-        draft = Referral(patient=patient, pathway="dpf", informed_about_kraeft=True)
-        return bool(services.referral_missing_items(draft, on=builder.as_of))
-
-    patient = side.patient(lacks_tests)
-    return patient, lacks_tests(patient)
-
-
-def _referral_cases(b: _Builder) -> None:
-    at = b.at
-    hansen, berg = b.side("laege.hansen"), b.side("laege.berg")
-    holm, lund = b.side("laege.holm"), b.side("laege.lund")
-
-    # A draft the GP has not sent yet.
-    b.draft("draft", hansen, at.recent(25), pathway="kidney", clinical_question=HAEMATURIA)
-
-    # Sent: one just now, one overdue for triage, one sent incomplete with a reason.
-    b.sent("sent", berg, at.recent(30), at.recent(20), pathway="lung", clinical_question=COUGH)
-    late = b.sent(
-        "sent-overdue",
-        holm,
-        at.days_ago(3, 10, 0),
-        at.days_ago(3, 10, 5),
-        pathway="colorectal",
-        clinical_question=BOWEL,
-    )
-    b.message(
-        "sent-overdue-1",
-        late,
-        holm.gp,
-        at.days_ago(1, 9, 0),
-        "Har I nået at se henvisningen? Patienten har ringet to gange og er bekymret.",
-    )
-    patient, informed = _incomplete_patient(b, lund)
-    b.sent(
-        "sent-incomplete",
-        lund,
-        at.recent(29),
-        at.recent(27),
-        patient=patient,
-        pathway="dpf",
-        clinical_question=NON_SPECIFIC,
-        informed_about_kraeft=informed,
-        incomplete_reason=(
-            "De manglende blodprøver tages ved første besøg; patienten kunne ikke nå "
-            "laboratoriet i denne uge."
-        ),
-    )
-
-    # Accepted: the first contact still within its time, one past it, one made.
-    waiting = b.sent(
-        "accepted",
-        berg,
-        at.days_ago(1, 9, 0),
-        at.days_ago(1, 9, 5),
-        pathway="pancreas",
-        clinical_question=PANCREAS,
-    )
-    b.step(
-        at.recent(5),
-        lambda now: services.referral_accept(now=now, referral=waiting, by=berg.doctor),
-    )
-    overdue = b.sent(
-        "accepted-contact-overdue",
-        hansen,
-        at.days_ago(5, 9, 0),
-        at.days_ago(5, 9, 10),
-        pathway="kidney",
-        clinical_question=HAEMATURIA,
-    )
-    b.step(
-        at.days_ago(4, 10, 0),
-        lambda now: services.referral_accept(now=now, referral=overdue, by=hansen.doctor),
-    )
-    b.message(
-        "accepted-contact-overdue-1",
-        overdue,
-        hansen.gp,
-        at.days_ago(1, 8, 30),
-        "Patienten fortæller ikke at være blevet kontaktet endnu. Kan I give en status?",
-    )
-    contacted = b.sent(
-        "accepted-contacted",
-        holm,
-        at.days_ago(4, 9, 0),
-        at.days_ago(4, 9, 5),
-        pathway="lung",
-        clinical_question=COUGH,
-    )
-    b.step(
-        at.days_ago(3, 10, 0),
-        lambda now: services.referral_accept(now=now, referral=contacted, by=holm.doctor),
-    )
-    b.step(
-        at.days_ago(3, 13, 0),
-        lambda now: services.referral_record_first_contact(
-            now=now,
-            referral=contacted,
-            by=holm.doctor,
-            note="Telefonsamtale med patienten; tid følger.",
-        ),
-    )
-
-    # An appointment booked, with a thread both sides have read.
-    booked = b.sent(
-        "appointment-booked",
-        lund,
-        at.days_ago(6, 9, 0),
-        at.days_ago(6, 9, 5),
-        pathway="colorectal",
-        clinical_question=BOWEL,
-    )
-    b.step(
-        at.days_ago(5, 10, 0),
-        lambda now: services.referral_accept(now=now, referral=booked, by=lund.doctor),
-    )
-    appointment = at.in_days(5, 9, 30)
-    b.step(
-        at.days_ago(4, 11, 0),
-        lambda now: services.referral_book_appointment(
-            now=now, referral=booked, by=lund.doctor, appointment_at=appointment
-        ),
-    )
-    b.message(
-        "appointment-booked-1",
-        booked,
-        lund.doctor,
-        at.days_ago(4, 11, 5),
-        "Patienten har fået tid til samtale og CT; indkaldelsen er sendt.",
-    )
-    b.read(booked, lund.gp, at.days_ago(4, 14, 0))
-    b.message(
-        "appointment-booked-2",
-        booked,
-        lund.gp,
-        at.days_ago(4, 14, 5),
-        "Tak. Jeg har talt med patienten, som kommer.",
-    )
-    b.read(booked, lund.doctor, at.days_ago(3, 9, 0))
-
-    # Completed: accepted, booked and investigated weeks ago.
-    done = b.sent(
-        "completed",
-        hansen,
-        at.days_ago(20, 9, 0),
-        at.days_ago(20, 9, 10),
-        pathway="pancreas",
-        clinical_question=PANCREAS,
-    )
-    b.step(
-        at.days_ago(19, 10, 0),
-        lambda now: services.referral_accept(now=now, referral=done, by=hansen.doctor),
-    )
-    visit = at.days_ago(12, 9, 0)
-    b.step(
-        at.days_ago(19, 11, 0),
-        lambda now: services.referral_book_appointment(
-            now=now, referral=done, by=hansen.doctor, appointment_at=visit
-        ),
-    )
-    b.step(
-        at.days_ago(10, 14, 0),
-        lambda now: services.referral_complete(
-            now=now,
-            referral=done,
-            by=hansen.doctor,
-            reason="Udredningen er afsluttet; epikrise sendt.",
-        ),
-    )
-
-    # Withdrawn by the GP.
-    withdrawn = b.sent(
-        "withdrawn",
-        berg,
-        at.days_ago(3, 9, 0),
-        at.days_ago(3, 9, 5),
-        pathway="kidney",
-        clinical_question=HAEMATURIA,
-    )
-    b.step(
-        at.days_ago(2, 10, 0),
-        lambda now: services.referral_withdraw(
-            now=now,
-            referral=withdrawn,
-            by=berg.gp,
-            reason="Patienten ønsker at vente; ny vurdering aftalt i praksis.",
-        ),
-    )
-
-    # Rejected: just now and not yet acknowledged; earlier, past its escalation deadline;
-    # and one the practice has acknowledged.
-    fresh = b.sent(
-        "rejected-unacknowledged",
-        hansen,
-        at.days_ago(1, 10, 0),
-        at.days_ago(1, 10, 5),
-        pathway="lung",
-        clinical_question=COUGH,
-    )
-    b.step(
-        at.recent(3),
-        lambda now: services.referral_reject(
-            now=now,
-            referral=fresh,
-            by=hansen.doctor,
-            reason_category="investigations_first",
-            reason_text=(
-                "Fortætningen bør først afklares med en CT af thorax og abdomen; det går "
-                "hurtigere end det samlede forløb."
-            ),
-            alternative_plan_code="direct_ct_thorax_abdomen",
-            alternative_plan_text=(
-                "CT af thorax og abdomen ved direkte henvisning; henvis igen ved fund eller "
-                "ved fortsatte symptomer."
-            ),
-        ),
-    )
-    _patient_login(fresh.patient)
-    b.message(
-        "rejected-unacknowledged-1",
-        fresh,
-        hansen.doctor,
-        at.recent(2),
-        "Ring gerne på vores direkte nummer, hvis I vil drøfte planen.",
-    )
-    escalating = b.sent(
-        "rejected-escalation-due",
-        holm,
-        at.days_ago(3, 9, 0),
-        at.days_ago(3, 9, 5),
-        pathway="dpf",
-        clinical_question=NON_SPECIFIC,
-        incomplete_reason="Patienten er bortrejst; blodprøverne tages ved hjemkomsten.",
-    )
-    b.step(
-        at.days_ago(2, 11, 0),
-        lambda now: services.referral_reject(
-            now=now,
-            referral=escalating,
-            by=holm.doctor,
-            reason_category="criteria_not_met",
-            reason_text="Kriterierne for det samlede forløb er ikke opfyldt ud fra henvisningen.",
-            alternative_plan_code="repeat_blood_tests",
-            alternative_plan_text=(
-                "Gentag blodprøverne efter en aftalt periode, og henvis igen ved fortsat "
-                "træthed, vægttab eller nye fund."
-            ),
-        ),
-    )
-    seen = b.sent(
-        "rejected-acknowledged",
-        lund,
-        at.days_ago(6, 10, 0),
-        at.days_ago(6, 10, 5),
-        pathway="kidney",
-        clinical_question=BOWEL,
-    )
-    b.step(
-        at.days_ago(5, 10, 0),
-        lambda now: services.referral_reject(
-            now=now,
-            referral=seen,
-            by=lund.doctor,
-            reason_category="other_pathway",
-            reason_text="Symptomerne peger på tyk- og endetarm; et andet pakkeforløb passer bedre.",
-            alternative_plan_text="Henvis i pakkeforløbet for kræft i tyk- og endetarm.",
-        ),
-    )
-    b.step(
-        at.days_ago(5, 11, 0),
-        lambda now: services.referral_acknowledge_rejection(now=now, referral=seen, by=lund.gp),
-    )
-    b.read_notifications(lund.gp, at.days_ago(5, 11, 0), referral=seen)
-
-    # Returned with advice instead of a decision.
-    returned = b.sent(
-        "returned-with-advice",
-        berg,
-        at.days_ago(2, 9, 0),
-        at.days_ago(2, 9, 5),
-        pathway="colorectal",
-        clinical_question="Jernmangelanæmi uden kendt blødning.",
-    )
-    b.step(
-        at.days_ago(1, 10, 0),
-        lambda now: services.referral_return_with_advice(
-            now=now,
-            referral=returned,
-            by=berg.doctor,
-            advice_text=(
-                "Tag først en FIT-test. Er den positiv, henvis direkte til koloskopi; er den "
-                "negativ og anæmien vedvarer, henvis igen."
-            ),
-        ),
-    )
-
-    # Written by a practising specialist: the unit still reaches the patient's own GP.
-    specialist = b.sent(
-        "from-specialist",
-        holm,
-        at.days_ago(2, 9, 0),
-        at.days_ago(2, 9, 10),
-        pathway="lung",
-        clinical_question="Vedvarende hæshed i over tre uger; fortætning set ved skopi.",
-        origin=ReferralOrigin.PRACTISING_SPECIALIST,
-        origin_name=SPECIALIST_NAME,
-        origin_phone=SPECIALIST_PHONE,
-    )
-    b.step(
-        at.days_ago(1, 9, 30),
-        lambda now: services.referral_accept(now=now, referral=specialist, by=holm.doctor),
-    )
-    b.message(
-        "from-specialist-1",
-        specialist,
-        holm.doctor,
-        at.days_ago(1, 9, 35),
-        "Henvisningen kom fra speciallægen. Vi har accepteret og kontakter patienten; egen "
-        "læge orienteres hermed.",
-    )
-    b.read(specialist, holm.gp, at.days_ago(1, 12, 0))
-
-
-def _advice_cases(b: _Builder) -> None:
-    at = b.at
-    hansen, berg = b.side("laege.hansen"), b.side("laege.berg")
-    holm, lund = b.side("laege.holm"), b.side("laege.lund")
-
-    def ask(name: str, side: _Side, moment: datetime, question: str) -> AdviceRequest:
-        advice: AdviceRequest = b.step(
-            moment,
-            lambda now: services.advice_request_send(
-                now=now,
-                patient=side.patient(),
-                by=side.gp,
-                question=question,
-                idempotency_key=b.key(name),
-            ),
+def demo_cases_ensure(
+    *,
+    as_of: date,
+    now: datetime | None = None,
+    cases: list[ReferralCase | AdviceCase] | None = None,
+) -> DemoCases:
+    """Make the demo's referrals and advice requests once (see the module doc): those of
+    the case file, or ``cases``. A refused step refuses them all (``CaseFileError``)."""
+    cases = load_cases() if cases is None else cases
+    with transaction.atomic():
+        changed = contacts_ensure()
+        if IdempotencyRecord.objects.filter(key__startswith=KEY_PREFIX).exists():
+            return DemoCases(status="already_seeded", contacts_changed=changed)
+        sides = _sides(as_of)
+        if not sides:
+            return DemoCases(status="no_demo_users", contacts_changed=changed)
+        runner = _Runner(
+            sides=sides, at=Timeline.for_as_of(as_of, now or timezone.now()), as_of=as_of
         )
-        b.made[name] = advice
-        return advice
-
-    def answer(advice: AdviceRequest, side: _Side, moment: datetime, text: str) -> None:
-        b.step(
-            moment,
-            lambda now: services.advice_request_answer(
-                now=now, advice=advice, by=side.doctor, answer=text
-            ),
+        for case in cases:
+            runner.run(case)
+        made = runner.made.values()
+        return DemoCases(
+            status="seeded",
+            referrals=sum(isinstance(row, Referral) for row in made),
+            advice_requests=sum(isinstance(row, AdviceRequest) for row in made),
+            contacts_changed=changed,
         )
 
-    ask(
-        "advice-sent",
-        hansen,
-        at.recent(15),
-        "Vægttab på 5 kg over tre måneder og træthed; blodprøverne er normale. Anbefaler I "
-        "henvisning til det samlede forløb, eller er en enkelt undersøgelse nok?",
-    )
-    ask(
-        "advice-overdue",
-        lund,
-        at.days_ago(3, 11, 0),
-        "Let forhøjet calcium ved to målinger og tørst. Skal vi henvise nu, eller tager vi "
-        "først PTH?",
-    )
 
-    answered = ask(
-        "advice-answered",
-        holm,
-        at.days_ago(2, 10, 0),
-        "Træthed og nattesved gennem seks uger; CRP let forhøjet. Hvad vil I foreslå?",
-    )
-    b.message(
-        "advice-answered-1",
-        answered,
-        holm.gp,
-        at.days_ago(2, 10, 5),
-        "Patienten er meget bekymret; ring gerne, hvis I har spørgsmål.",
-    )
-    b.read(answered, holm.doctor, at.days_ago(1, 8, 55))
-    answer(
-        answered,
-        holm,
-        at.days_ago(1, 9, 0),
-        "En CT af thorax og abdomen er et rimeligt første skridt; henvis til det samlede "
-        "forløb, hvis den viser noget, eller hvis symptomerne fortsætter.",
-    )
-
-    closed = ask(
-        "advice-closed",
-        berg,
-        at.days_ago(5, 9, 0),
-        "Kan en ultralydsscanning af abdomen erstatte CT ved smerter i øvre abdomen?",
-    )
-    answer(
-        closed,
-        berg,
-        at.days_ago(4, 13, 0),
-        "Ja, som første undersøgelse, når CT ikke kan tages; en normal scanning udelukker ikke "
-        "kræft, så følg op ved fortsatte symptomer.",
-    )
-    b.read_notifications(berg.gp, at.days_ago(3, 9, 0), advice_request=closed)
-    b.step(
-        at.days_ago(3, 9, 0),
-        lambda now: services.advice_request_close(
-            now=now, advice=closed, by=berg.gp, reason="Svaret er læst; vi følger planen."
-        ),
-    )
-
-    # Answered, then turned into a referral without retyping (which closes the request).
-    converted = ask(
-        "advice-converted",
-        hansen,
-        at.days_ago(4, 9, 0),
-        "Uforklaret vægttab og træthed trods normale basisprøver. Er det samlede forløb det rette?",
-    )
-    answer(
-        converted,
-        hansen,
-        at.days_ago(3, 10, 0),
-        "Ja, henvis til det samlede forløb, og tag gerne levertal med.",
-    )
-    referral: Referral = b.step(
-        at.days_ago(2, 9, 0),
-        lambda now: services.referral_create_draft(
-            now=now,
-            by=hansen.gp,
-            from_advice=converted,
-            pathway="dpf",
-            informed_about_kraeft=True,
-            idempotency_key=b.key("referral-from-advice"),
-        ),
-    )
-    b.made["referral-from-advice"] = referral
-    b.send(referral, hansen, at.days_ago(2, 9, 10), "Levertallene tages ved første besøg.")
-    b.step(
-        at.days_ago(1, 10, 0),
-        lambda now: services.referral_accept(now=now, referral=referral, by=hansen.doctor),
-    )
-
-
-__all__ = ["DemoCases", "Timeline", "contacts_ensure", "demo_cases_ensure"]
+__all__ = [
+    "CaseFileError",
+    "DemoCases",
+    "Timeline",
+    "contacts_ensure",
+    "demo_cases_ensure",
+    "load_cases",
+]
