@@ -11,7 +11,7 @@ from django.utils import timezone
 from opspor.demo import seeding
 from opspor.demo.cases import CaseFileError, demo_cases_ensure, load_cases
 from opspor.demo.region import DemoError
-from opspor.demo.stories import StoryFileError, load_stories
+from opspor.demo.stories import StoryFileError
 
 
 def _int(value: object, name: str) -> int:
@@ -98,9 +98,8 @@ class Command(BaseCommand):
                     f"got {practices:,}."
                 )
         try:
-            # The demo's data files are read first, so a broken one stops before anything
-            # is written.
-            load_stories()
+            # Read first, like the stories: a broken case file stops before anything is
+            # written.
             cases = load_cases()
             result = seeding.region_seed(
                 patients=patients,
