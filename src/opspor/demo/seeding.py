@@ -3,7 +3,7 @@
 The generator (``opspor.synth``) gives pseudonymised tables; here they become a record:
 fictional names, synthetic CPR numbers, contact times within opening hours, ICPC-2 reason
 codes, and the "created" history of every clinical row. The story patients and the demo
-users are added on top (``demo.py``).
+users are added on top (``stories.py``, ``region.py``).
 
 Seeding is all or nothing (one transaction) and idempotent: every historical row it writes
 carries the seed's arguments as its change reason, which is how a later run recognises an
@@ -28,8 +28,16 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 from tqdm import tqdm
 
+from opspor.demo import region
+from opspor.demo.stories import (
+    Story,
+    icpc2_for,
+    load_stories,
+    story_patients_build,
+    story_rows_build,
+    story_rows_insert,
+)
 from opspor.engine.vocab import load_vocabulary
-from opspor.records import demo
 from opspor.records.models import (
     CancerDiagnosis,
     ClinicalFinding,
@@ -236,7 +244,7 @@ def region_seed(
     if previous is not None:
         return _already_seeded(previous, arguments, as_of_given=as_of_given)
 
-    story_list = demo.load_stories() if stories else []
+    story_list = load_stories() if stories else []
     tables = generate_region_tables(patients, seed, as_of, n_practices=arguments.practices)
     with transaction.atomic():
         # Checked again here: a seed that finished meanwhile is found; two running at the very
@@ -471,13 +479,13 @@ class _Loader:
         self.when = timezone.now()
         self.rows = _HistoryInserter(reason=self.reason, when=self.when, progress=progress)
         self.vocab = load_vocabulary()
-        self.region, self.units = demo.demo_region_ensure()
+        self.region, self.units = region.demo_region_ensure()
         self.practice_pk: dict[int, int] = {}
         self.clinician_pk: dict[int, int] = {}
         self.patient_pk: dict[int, int] = {}
         self.demo_practices: list[Practice] = []
         self.staff: dict[int, list[Clinician]] = defaultdict(list)  # by practice pk
-        self.users = demo.DemoUsers()
+        self.users = region.DemoUsers()
         self.cprs: list[str] = []
         # (generated patient id, day) -> database id of the first contact that day
         self.contact_on: dict[tuple[int, int], int] = {}
@@ -496,7 +504,7 @@ class _Loader:
 
     # -- the region --
 
-    def load(self, *, stories: Sequence[demo.Story], password: str) -> demo.DemoUsers:
+    def load(self, *, stories: Sequence[Story], password: str) -> region.DemoUsers:
         self._check_collisions()
         self._practices_and_clinicians(stories=stories, password=password)
         self._patients()
@@ -538,16 +546,16 @@ class _Loader:
                     "seed an empty database."
                 )
 
-    def _practices_and_clinicians(self, *, stories: Sequence[demo.Story], password: str) -> None:
+    def _practices_and_clinicians(self, *, stories: Sequence[Story], password: str) -> None:
         pr = self.t["practices"].to_pydict()
         cl = self.t["clinicians"].to_pydict()
-        order = demo.demo_practice_order(
+        order = region.demo_practice_order(
             list(zip(pr["practice_id"], pr["n_gps"], pr["diagnostic_unit"], strict=True))
         )
         names = dict(zip(pr["practice_id"], pr["name"], strict=True))
         clinician_names = list(cl["name"])
-        chosen_gps: list[tuple[demo.DemoGP, int]] = []  # with the row of the clinician
-        for spec in demo.DEMO_GPS:
+        chosen_gps: list[tuple[region.DemoGP, int]] = []  # with the row of the clinician
+        for spec in region.DEMO_GPS:
             if spec.slot >= len(order):
                 continue
             pid = order[spec.slot]
@@ -572,9 +580,9 @@ class _Loader:
                 kind=kind,
                 region=self.region,
                 municipality=municipality,
-                phone=demo.fictional_phone(1, pid),
-                direct_phone=demo.fictional_phone(2, pid),
-                on_call_phone=demo.PRACTICE_ON_CALL_PHONE,
+                phone=region.fictional_phone(1, pid),
+                direct_phone=region.fictional_phone(2, pid),
+                on_call_phone=region.PRACTICE_ON_CALL_PHONE,
                 diagnostic_unit=self.units[unit],
             )
             for pid, kind, municipality, unit in zip(
@@ -592,7 +600,7 @@ class _Loader:
         by_pk = {p.pk: p for p in made}
         self.demo_practices = [by_pk[self.practice_pk[pid]] for pid in order]
 
-        self.users = demo.demo_users_create(
+        self.users = region.demo_users_create(
             gps=[spec for spec, _ in chosen_gps], stories=stories, password=password
         )
         user_of_row = {row: self.users.by_username[spec.username] for spec, row in chosen_gps}
@@ -608,9 +616,9 @@ class _Loader:
         self.clinician_pk = {cid: c.pk for cid, c in zip(cl["clinician_id"], made_c, strict=True)}
         for c in made_c:
             self.staff[c.practice_id].append(c)
-        self._orm_insert(demo.unit_doctors_build(units=self.units, users=self.users))
+        self._orm_insert(region.unit_doctors_build(units=self.units, users=self.users))
         for practice in made:
-            practice.second_contact = demo.second_contact(self.staff[practice.pk])
+            practice.second_contact = region.second_contact(self.staff[practice.pk])
         Practice.objects.bulk_update(made, ["second_contact"], batch_size=BATCH)
         Practice.history.bulk_history_create(
             made, batch_size=BATCH, default_change_reason=self.reason, default_date=self.when
@@ -669,7 +677,7 @@ class _Loader:
         ):
             key = (code, sexes[pid])
             if key not in icpc:
-                icpc[key] = demo.icpc2_for(code, sexes[pid])
+                icpc[key] = icpc2_for(code, sexes[pid])
             listed = codes[(pid, day)]
             listed += [c for c in icpc[key] if c not in listed]
         c = self.t["conditions"]
@@ -692,10 +700,10 @@ class _Loader:
         kinds = c["kind"].to_pylist()
         days = _days(c["contact_date"])
         rng = np.random.default_rng((self.args.seed, 0x7143))
-        minutes = demo.opening_minutes(
+        minutes = region.opening_minutes(
             np.asarray(kinds, dtype=object), rng.random(n), rng.random(n)
         )
-        offsets = {int(d): demo.utc_offset_minutes(_date(d)) for d in np.unique(days)}
+        offsets = {int(d): region.utc_offset_minutes(_date(d)) for d in np.unique(days)}
         offset = np.fromiter((offsets[int(d)] for d in days), dtype=np.int64, count=n)
         # A contact on the as-of date cannot lie later than the moment of seeding.
         now = int(self.when.timestamp())
@@ -849,14 +857,14 @@ class _Loader:
 
     # -- the stories --
 
-    def _stories(self, stories: Sequence[demo.Story]) -> None:
+    def _stories(self, stories: Sequence[Story]) -> None:
         if not stories:
             return
         gps = {
             pk: [c for c in staff if c.role == Clinician.Role.GP]
             for pk, staff in self.staff.items()
         }
-        patients = demo.story_patients_build(
+        patients = story_patients_build(
             stories=stories,
             as_of=self.args.as_of,
             practices=self.demo_practices,
@@ -864,13 +872,13 @@ class _Loader:
             users=self.users,
         )
         made: list[Patient] = self._orm_insert(patients)
-        rows = demo.story_rows_build(
+        rows = story_rows_build(
             stories=stories,
             patients=made,
             as_of=self.args.as_of,
             clinicians_by_practice=self.staff,
         )
-        demo.story_rows_insert(rows=rows, change_reason=self.reason, when=self.when)
+        story_rows_insert(rows=rows, change_reason=self.reason, when=self.when)
 
 
 def _provider_number(practice_id: int) -> str:

@@ -8,8 +8,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from opspor.records import demo, seeding
-from opspor.referrals.demo import demo_cases_ensure
+from opspor.demo import seeding
+from opspor.demo.cases import CaseFileError, demo_cases_ensure, load_cases
+from opspor.demo.region import DemoError
+from opspor.demo.stories import StoryFileError
 
 
 def _int(value: object, name: str) -> int:
@@ -96,6 +98,9 @@ class Command(BaseCommand):
                     f"got {practices:,}."
                 )
         try:
+            # Read first, like the stories: a broken case file stops before anything is
+            # written.
+            cases = load_cases()
             result = seeding.region_seed(
                 patients=patients,
                 seed=seed,
@@ -105,12 +110,16 @@ class Command(BaseCommand):
                 as_of_given=raw_as_of is not None,
                 progress=options["progress"],
             )
-        except (seeding.SeedRefused, demo.DemoError, demo.StoryFileError) as error:
+        except (seeding.SeedRefused, DemoError, StoryFileError, CaseFileError) as error:
             raise CommandError(str(error)) from None
         self._report(result)
         # The demo's referrals and advice requests, on top of the region: made once, and a
         # repeat (also one that finds the region already seeded) finds them there.
-        self.stdout.write(demo_cases_ensure(as_of=result.arguments.as_of).summary())
+        try:
+            made = demo_cases_ensure(as_of=result.arguments.as_of, cases=cases)
+        except CaseFileError as error:
+            raise CommandError(f"No demo cases made: {error}") from None
+        self.stdout.write(made.summary())
 
     def _report(self, result: seeding.SeedResult) -> None:
         marker = result.arguments.marker()

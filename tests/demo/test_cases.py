@@ -3,24 +3,28 @@ moments relative to the seed's as-of date, and made only once."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time
 from io import StringIO
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models import Model
 from django.test import Client
 from django.utils import timezone
 
 from opspor.casework.clock import DEFAULT_CALENDAR
 from opspor.casework.models import IdempotencyRecord, Notification
+from opspor.demo import cases
+from opspor.demo.cases import AdviceCase, CaseFileError, Moment, ReferralCase, load_cases
+from opspor.demo.management.commands import seed as seed_command
+from opspor.demo.region import COPENHAGEN, PRACTICE_ON_CALL_PHONE
 from opspor.engine.alternatives import load_catalogue
-from opspor.records.demo import COPENHAGEN, PRACTICE_ON_CALL_PHONE
 from opspor.records.models import DiagnosticUnit, Patient, Practice
-from opspor.referrals import demo
 from opspor.referrals.models import (
     AdviceEvent,
     AdviceRequest,
@@ -47,7 +51,7 @@ pytestmark = pytest.mark.django_db
 
 # A Wednesday; the demo is seen as at 15:30 that day.
 AS_OF = date(2025, 6, 25)
-ANCHOR = datetime.combine(AS_OF, demo.AS_OF_TIME, tzinfo=COPENHAGEN)
+ANCHOR = datetime.combine(AS_OF, cases.AS_OF_TIME, tzinfo=COPENHAGEN)
 
 MODELS: tuple[type[Model], ...] = (
     Referral,
@@ -134,14 +138,14 @@ def test_a_rejection_waits_for_acknowledgement_with_a_plan_from_the_catalogue(
 
 def test_the_patient_of_the_fresh_rejection_can_log_in_and_see_who_calls() -> None:
     seed(as_of=None)  # today: the page shows recent decisions
-    patient = Patient.objects.get(user__username=demo.REJECTED_PATIENT_USERNAME)
+    patient = Patient.objects.get(user__username=cases.REJECTED_PATIENT_USERNAME)
     rejection = Referral.objects.get(
         patient=patient, state=ReferralState.REJECTED, acknowledged_at=None
     )
     assert rejection.patient_contact_by is not None
     client = Client(headers={"accept-language": "da"})
     assert client.login(
-        username=demo.REJECTED_PATIENT_USERNAME, password=settings.OPSPOR_DEMO_PASSWORD
+        username=cases.REJECTED_PATIENT_USERNAME, password=settings.OPSPOR_DEMO_PASSWORD
     )
     page = client.get("/patients/me/").content.decode()
     assert rejection.patient_contact_by.name in page
@@ -198,7 +202,7 @@ def test_seeding_again_makes_nothing_twice(seeded: str) -> None:
     again = seed()
     assert "Already seeded" in again and "already there" in again
     assert counts() == before
-    assert demo.demo_cases_ensure(as_of=AS_OF).status == "already_seeded"
+    assert cases.demo_cases_ensure(as_of=AS_OF).status == "already_seeded"
     assert counts() == before
 
 
@@ -216,20 +220,20 @@ def test_seeded_today_the_demo_is_current() -> None:
 def test_the_timeline_counts_working_days_and_keeps_recent_steps_in_working_time() -> None:
     # Easter 2026: Maundy Thursday (2 April) to Easter Monday (6 April) are closed, so the
     # working day before Tuesday 7 April is Wednesday 1 April.
-    timeline = demo.Timeline(anchor=datetime(2026, 4, 7, 12, 0, tzinfo=COPENHAGEN))
+    timeline = cases.Timeline(anchor=datetime(2026, 4, 7, 12, 0, tzinfo=COPENHAGEN))
     assert timeline.days_ago(1, 9).date() == date(2026, 4, 1)
     assert timeline.days_ago(2, 9).date() == date(2026, 3, 31)
     # At noon on a working day, "recent" is just before the anchor.
     assert timeline.recent(5) == datetime(2026, 4, 7, 11, 55, tzinfo=COPENHAGEN)
     # At night on a Saturday, it is just before Friday's closing.
-    night = demo.Timeline(anchor=datetime(2026, 3, 14, 1, 0, tzinfo=COPENHAGEN))
+    night = cases.Timeline(anchor=datetime(2026, 3, 14, 1, 0, tzinfo=COPENHAGEN))
     assert night.recent(5) == datetime(2026, 3, 13, 15, 55, tzinfo=COPENHAGEN)
     # A past as-of date is seen at a fixed afternoon time; today's at the moment itself.
     now = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
-    assert demo.Timeline.for_as_of(date(2026, 3, 10), now).anchor == datetime.combine(
+    assert cases.Timeline.for_as_of(date(2026, 3, 10), now).anchor == datetime.combine(
         date(2026, 3, 10), time(15, 30), tzinfo=COPENHAGEN
     )
-    assert demo.Timeline.for_as_of(date(2026, 3, 11), now).anchor == now
+    assert cases.Timeline.for_as_of(date(2026, 3, 11), now).anchor == now
 
 
 def test_a_region_seeded_before_gets_its_contacts_once() -> None:
@@ -239,7 +243,7 @@ def test_a_region_seeded_before_gets_its_contacts_once() -> None:
     solo = factories.practice(diagnostic_unit=unit, on_call_phone="+45 01 00 00 00")
     only = factories.gp(solo)
 
-    assert demo.contacts_ensure() == 3  # two practices and the unit's settings
+    assert cases.contacts_ensure() == 3  # two practices and the unit's settings
     practice.refresh_from_db()
     solo.refresh_from_db()
     assert (practice.second_contact, practice.on_call_phone) == (second, PRACTICE_ON_CALL_PHONE)
@@ -248,7 +252,139 @@ def test_a_region_seeded_before_gets_its_contacts_once() -> None:
     assert UnitSettings.objects.get(unit=unit).triage_working_days == 1
     # Recorded as a change of the practice, and made once.
     change = practice.history.latest()
-    assert (change.history_type, change.history_change_reason) == ("~", demo.CHANGE_REASON)
+    assert (change.history_type, change.history_change_reason) == ("~", cases.CHANGE_REASON)
     before = counts()
-    assert demo.contacts_ensure() == 0
+    assert cases.contacts_ensure() == 0
     assert counts() == before
+
+
+# --- the case file ---------------------------------------------------------------------------
+
+
+def test_the_case_file_holds_the_cases_the_demo_makes(seeded: str) -> None:
+    listed = load_cases()
+    referrals = [c.name for c in listed if isinstance(c, ReferralCase)]
+    advice = [c.name for c in listed if isinstance(c, AdviceCase)]
+    assert (len(referrals), len(advice)) == (16, 5)
+    assert "Demo cases: 16 referrals and 5 advice requests in every state." in seeded
+    made = set(IdempotencyRecord.objects.values_list("key", flat=True))
+    assert {cases.KEY_PREFIX + name for name in referrals + advice} <= made
+    # Each message of a case has its own key, numbered within the case.
+    assert cases.KEY_PREFIX + "appointment-booked-2" in made
+    assert Message.objects.count() == 7
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("25 minutes ago", datetime(2026, 4, 7, 11, 35, tzinfo=COPENHAGEN)),
+        ("1 minute ago", datetime(2026, 4, 7, 11, 59, tzinfo=COPENHAGEN)),
+        ("1 working day ago at 09:00", datetime(2026, 4, 1, 9, 0, tzinfo=COPENHAGEN)),
+        ("2  working days ago at 14:05", datetime(2026, 3, 31, 14, 5, tzinfo=COPENHAGEN)),
+        ("in 5 days at 09:30", datetime(2026, 4, 13, 9, 30, tzinfo=COPENHAGEN)),
+    ],
+)
+def test_a_moment_is_read_from_its_words(text: str, expected: datetime) -> None:
+    # Tuesday 7 April 2026 after Easter: the working day before it is Wednesday 1 April.
+    timeline = cases.Timeline(anchor=datetime(2026, 4, 7, 12, 0, tzinfo=COPENHAGEN))
+    assert Moment.parse(text).on(timeline) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("yesterday", "is not a moment such as"),
+        ("3 working days at 10:00", "is not a moment such as"),
+        ("in 3 working days ago at 10:00", "is not a moment such as"),
+        ("in 3 working days at 10:00", "is not a moment such as"),
+        ("2 working days ago at 9:00", "is not a moment such as"),
+        (5, "is not a moment such as"),
+        ("0 working days ago at 10:00", "counted from 1"),
+        ("2 working days ago at 24:00", "24:00 is not a time of day"),
+    ],
+)
+def test_a_moment_in_other_words_is_refused(text: object, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Moment.parse(text)
+
+
+GOOD_CASE = """\
+  - referral: one
+    gp: laege.hansen
+    steps:
+      - {do: create, at: 25 minutes ago, pathway: kidney, clinical_question: Blod i urinen.}
+      - {do: send, at: 20 minutes ago}
+"""
+
+
+def another(gp: str = "laege.berg", *steps: str, name: str = "two") -> str:
+    lines = [f"  - referral: {name}", f"    gp: {gp}", "    steps:"]
+    return "\n".join(lines + [f"      - {step}" for step in steps]) + "\n"
+
+
+SPECIALIST = (
+    "{do: create, at: 1 minute ago, pathway: lung, origin: practising_specialist, "
+    "origin_name: Klinik, origin_phone: +45 33 12 34 56}"
+)
+BAD_CASE_FILES: list[tuple[str, str]] = [
+    ("      - {do: approve, at: 5 minutes ago}\n", "approve"),
+    ("      - {do: accept, at: soon}\n", "'soon' is not a moment"),
+    ("      - {do: accept, at: 5 minutes ago, by: gp}\n", "Extra inputs are not permitted"),
+    ("      - {do: message, at: 5 minutes ago, by: nurse, body: Hej}\n", "nurse"),
+    ("      - {do: ask, at: 5 minutes ago, question: Hvorfor?}\n", "ask"),
+    ("      - {do: create, at: 5 minutes ago, pathway: kidney}\n", "only that one"),
+    (
+        another("laege.hansen", "{do: create, at: 1 minute ago, pathway: lung}", name="one"),
+        "two cases are named 'one'",
+    ),
+    (another("laege.ukendt", "{do: create, at: 1 minute ago, pathway: kidney}"), "not a demo GP"),
+    (another("laege.berg", "{do: create, at: 1 minute ago, pathway: liver}"), "pathway 'liver'"),
+    (
+        another("laege.berg", "{do: create, at: 1 minute ago, pathway: dpf, from_advice: one}"),
+        "`from_advice: one` names no advice case before it",
+    ),
+    (another("laege.berg", "{do: send, at: 1 minute ago}"), "starts with `create`"),
+    (another("laege.berg", SPECIALIST), "could be a real number"),
+    ("  - patient: two\n    gp: laege.berg\n    steps: []\n", "its `referral` or its `advice`"),
+]
+
+
+@pytest.mark.parametrize(("added", "message"), BAD_CASE_FILES)
+def test_a_malformed_case_file_is_refused_with_what_is_wrong(
+    tmp_path: Path, added: str, message: str
+) -> None:
+    path = tmp_path / "cases.yaml"
+    path.write_text("cases:\n" + GOOD_CASE, encoding="utf-8")
+    assert [c.name for c in load_cases(path)] == ["one"]
+    path.write_text("cases:\n" + GOOD_CASE + added, encoding="utf-8")
+    with pytest.raises(CaseFileError, match=re.escape(message)):
+        load_cases(path)
+
+
+def test_a_malformed_case_file_stops_the_seed_before_anything_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "cases.yaml"
+    path.write_text("cases:\n  - referral: one\n    gp: laege.hansen\n", encoding="utf-8")
+    monkeypatch.setattr(seed_command, "load_cases", lambda: load_cases(path))
+    with pytest.raises(CommandError, match=r"(?s)cases\.yaml: .*steps.*Field required"):
+        seed()
+    assert Practice.objects.count() == Patient.objects.count() == 0
+    assert {name: n for name, n in counts().items() if n} == {}
+
+
+def test_a_refused_step_makes_none_of_the_cases(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "cases.yaml"
+    # Once withdrawn, a referral cannot be accepted: the workflow refuses the fourth step.
+    steps = "      - {do: withdraw, at: 10 minutes ago}\n      - {do: accept, at: 5 minutes ago}\n"
+    path.write_text("cases:\n" + GOOD_CASE + steps, encoding="utf-8")
+    monkeypatch.setattr(seed_command, "load_cases", lambda: load_cases(path))
+    with pytest.raises(CommandError, match=r"No demo cases made: one, step 4 \(accept\): "):
+        seed()
+    # The region was seeded on its own; no case, contact or unit setting of the demo is there.
+    assert Patient.objects.exists()
+    assert {name: n for name, n in counts().items() if n} == {
+        "practice history": Practice.objects.count()
+    }

@@ -17,8 +17,15 @@ from django.utils import timezone
 from pytest_django import DjangoDbBlocker
 
 from opspor.accounts.models import Role
+from opspor.demo.region import DemoUsers
+from opspor.demo.stories import (
+    STORIES_FILE,
+    StoryFileError,
+    load_stories,
+    story_patients_build,
+    story_rows_build,
+)
 from opspor.engine.vocab import load_vocabulary
-from opspor.records import demo
 from opspor.records.models import Clinician, Contact, Patient, Practice
 
 pytestmark = pytest.mark.django_db
@@ -233,20 +240,20 @@ def test_the_worried_patient_comes_often_and_evenly_with_no_pattern_break() -> N
 
 def test_the_stories_are_dated_relative_to_the_as_of_date() -> None:
     # The same story seeded on another as-of date keeps its shape: build it in memory.
-    stories = [s for s in demo.load_stories() if s.key == "man_alone_returns"]
+    stories = [s for s in load_stories() if s.key == "man_alone_returns"]
     practice = Practice.objects.filter(patients__story="man_alone_returns").get()
     staff = list(practice.clinicians.order_by("pk"))
     gps = [c for c in staff if c.role == Clinician.Role.GP]
     for as_of in (date(2024, 3, 1), date(2026, 1, 15)):
-        patients = demo.story_patients_build(
+        patients = story_patients_build(
             stories=stories,
             as_of=as_of,
             practices=[practice],
             gps_by_practice={practice.pk: gps},
-            users=demo.DemoUsers(),
+            users=DemoUsers(),
         )
         assert patients[0].age_on(as_of) == 58
-        rows = demo.story_rows_build(
+        rows = story_rows_build(
             stories=stories,
             patients=patients,
             as_of=as_of,
@@ -257,15 +264,15 @@ def test_the_stories_are_dated_relative_to_the_as_of_date() -> None:
 
 
 def test_a_story_file_with_an_unknown_code_or_key_is_refused(tmp_path: Path) -> None:
-    text = demo.STORIES_FILE.read_text(encoding="utf-8")
+    text = STORIES_FILE.read_text(encoding="utf-8")
     unknown_code = tmp_path / "code.yaml"
     unknown_code.write_text(text.replace("code: cough", "code: coughing"), encoding="utf-8")
-    with pytest.raises(demo.StoryFileError, match="coughing"):
-        demo.load_stories(unknown_code)
+    with pytest.raises(StoryFileError, match="coughing"):
+        load_stories(unknown_code)
     misspelt = tmp_path / "key.yaml"
     misspelt.write_text(text.replace("lives_alone:", "lives_alon:"), encoding="utf-8")
-    with pytest.raises(demo.StoryFileError, match="lives_alon"):
-        demo.load_stories(misspelt)
+    with pytest.raises(StoryFileError, match="lives_alon"):
+        load_stories(misspelt)
 
 
 def test_labs_of_the_stories_carry_vocabulary_units_and_reference_intervals() -> None:

@@ -15,8 +15,9 @@ from django.test import Client
 from django.utils import timezone
 
 from opspor.accounts.models import Role, User
+from opspor.demo import cases, region, seeding
+from opspor.demo.stories import load_stories
 from opspor.engine.vocab import load_vocabulary
-from opspor.records import demo, seeding
 from opspor.records.models import (
     CancerDiagnosis,
     Clinician,
@@ -32,7 +33,6 @@ from opspor.records.models import (
     Region,
     Symptom,
 )
-from opspor.referrals import demo as referral_demo
 from opspor.synth import generate_region_tables
 from tests import factories
 
@@ -74,7 +74,7 @@ def test_seeding_twice_gives_the_same_counts_of_every_model() -> None:
     second_output = seed()
 
     assert counts() == first
-    assert first["Patient"] == N + len(demo.load_stories())
+    assert first["Patient"] == N + len(load_stories())
     assert "Seeded" in first_output
     assert "Already seeded" in second_output
 
@@ -110,7 +110,7 @@ def test_counts_match_the_generated_tables() -> None:
 
     expected = {
         Practice: tables["practices"].num_rows,
-        Clinician: tables["clinicians"].num_rows + len(demo.UNITS),  # the unit doctors
+        Clinician: tables["clinicians"].num_rows + len(region.UNITS),  # the unit doctors
         Patient: tables["patients"].num_rows,
         Contact: tables["contacts"].num_rows,
         Symptom: tables["symptoms"].num_rows,
@@ -133,13 +133,13 @@ def test_counts_match_the_generated_tables() -> None:
     # Without the stories the only patient user is the demo's rejected-referral patient;
     # every other role has its demo user.
     patients = User.objects.filter(role=Role.PATIENT).values_list("username", flat=True)
-    assert list(patients) == [referral_demo.REJECTED_PATIENT_USERNAME]
+    assert list(patients) == [cases.REJECTED_PATIENT_USERNAME]
     assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
 
 
 def test_the_stories_add_their_own_rows_to_the_region() -> None:
     seed()
-    stories = demo.load_stories()
+    stories = load_stories()
     assert Patient.objects.exclude(story="").count() == len(stories)
     assert Patient.objects.filter(story="").count() == N
 
@@ -156,15 +156,15 @@ def test_seeded_clinical_rows_have_their_created_history() -> None:
     for model in seeding.SEEDED_MODELS:
         # The one later change: the demo gives the patient of a rejected referral a login.
         history = model.history.exclude(  # type: ignore[attr-defined]
-            history_change_reason=referral_demo.LOGIN_CHANGE_REASON
+            history_change_reason=cases.LOGIN_CHANGE_REASON
         )
         assert history.count() == model._default_manager.count(), model.__name__
         assert set(history.values_list("history_type", flat=True)) == {"+"}
         assert set(history.values_list("history_change_reason", flat=True)) == {marker}
     login = Patient.history.get(  # type: ignore[attr-defined]
-        history_change_reason=referral_demo.LOGIN_CHANGE_REASON
+        history_change_reason=cases.LOGIN_CHANGE_REASON
     )
-    rejected = User.objects.get(username=referral_demo.REJECTED_PATIENT_USERNAME)
+    rejected = User.objects.get(username=cases.REJECTED_PATIENT_USERNAME)
     assert login.history_type == "~" and login.id == Patient.objects.get(user=rejected).pk
     contact = Contact.objects.exclude(reason_codes=[]).first()
     assert contact is not None
@@ -207,18 +207,18 @@ def test_every_role_has_a_demo_user_that_can_log_in() -> None:
 
 def test_demo_users_are_linked_to_their_clinician_or_record() -> None:
     seed()
-    for spec in demo.DEMO_GPS:
+    for spec in region.DEMO_GPS:
         user = User.objects.filter(username=spec.username).first()
         if user is None:  # a practice with fewer GPs than the spec asks for
             continue
         assert user.clinician.role == Clinician.Role.GP
         assert user.clinician.name == spec.name
     assert User.objects.filter(username="laege.hansen").exists()
-    for unit in demo.UNITS:
+    for unit in region.UNITS:
         doctor = User.objects.get(username=f"de.{unit.short}").clinician
         assert doctor.role == Clinician.Role.UNIT_DOCTOR
         assert doctor.unit is not None and doctor.unit.code == unit.code
-    for story in demo.load_stories():
+    for story in load_stories():
         user = User.objects.get(username=story.username)
         assert user.role == Role.PATIENT
         assert user.patient.story == story.key
@@ -314,7 +314,7 @@ def test_a_failure_half_way_leaves_nothing_behind(monkeypatch: pytest.MonkeyPatc
     def broken(**kwargs: Any) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(demo, "demo_users_create", broken)
+    monkeypatch.setattr(region, "demo_users_create", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         seed()
     assert_database_empty()

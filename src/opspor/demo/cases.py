@@ -1,0 +1,840 @@
+"""Demo referrals and advice requests: every state of both workflows, for `opspor seed`.
+
+The cases are data (``cases.yaml``): for each, the demo GP, the kind of patient, and the
+steps with their texts. This module reads the file and makes the cases through the referral
+services, step by step, as the demo GPs and unit doctors would have made them, so their
+audit events, deadlines, notifications and read receipts are the services' own. Each step
+happens at a moment relative to the seed's as-of date (working days before it, or minutes
+before it), so the demo is current whenever it is seeded: one referral is overdue for
+triage, one waits for a first contact past its deadline, one rejection has not been
+acknowledged, and so on.
+
+Every service takes the moment it acts at (`now`, the current time when left out); the
+demo passes each step's moment, so every timestamp and deadline of the step is the one the
+service computes, rather than one rewritten afterwards.
+
+Everything here is fictional: the patients are the seeded region's generated patients of
+the demo GPs' practices (never the story patients, whose records tell their own story),
+and the specialist clinic is made up, its phone number undiallable.
+
+Running it again adds nothing: the demo's creations carry idempotency keys with a fixed
+prefix, and a database that holds one is left as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainValidator,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from opspor.accounts.models import Role, User
+from opspor.casework.clock import DEFAULT_CALENDAR
+from opspor.casework.deadlines import DEFAULT_DEADLINE_DAYS
+from opspor.casework.errors import WorkflowError
+from opspor.casework.models import IdempotencyRecord, Notification
+from opspor.casework.notifications import notifications_mark_read
+from opspor.demo.region import (
+    COPENHAGEN,
+    DEMO_GPS,
+    PRACTICE_ON_CALL_PHONE,
+    REGION_CODE,
+    second_contact,
+)
+from opspor.records.models import Clinician, DiagnosticUnit, Patient, Practice
+from opspor.referrals.models import AdviceRequest, Referral, UnitSettings
+from opspor.referrals.services import (
+    advice_request_answer,
+    advice_request_close,
+    advice_request_send,
+    message_post,
+    referral_accept,
+    referral_acknowledge_rejection,
+    referral_book_appointment,
+    referral_complete,
+    referral_create_draft,
+    referral_missing_items,
+    referral_record_first_contact,
+    referral_reject,
+    referral_return_with_advice,
+    referral_send,
+    referral_withdraw,
+    thread_mark_read,
+)
+from opspor.referrals.workflow import FRAILTY_AGE, PATHWAYS, ReferralOrigin, RejectionReason
+
+CASES_FILE = Path(__file__).with_name("cases.yaml")
+KEY_PREFIX = "opspor-demo:"
+CHANGE_REASON = "opspor demo contacts"
+# Without an explicit time on the as-of date, the demo is seen as at this local time.
+AS_OF_TIME = time(15, 30)
+# Patients of these ages are picked, so no case needs the frailty section (75+).
+YOUNGEST, OLDEST = 40, FRAILTY_AGE - 1
+ADULT = 18
+
+# The patient of the fresh rejection gets a login, so the demo shows the patient's side of
+# a rejection: who will contact them and by when (the story patients' stories stop before
+# any referral, so none of them can show it).
+REJECTED_PATIENT_USERNAME = "patient.afvist"
+LOGIN_CHANGE_REASON = "opspor demo: login for the patient of a rejected referral"
+
+
+# --- contacts ----------------------------------------------------------------------------
+
+
+def contacts_ensure() -> int:
+    """Every practice of the demo region has a second contact and an on-call number, and
+    every diagnostic unit its settings; returns how many rows were changed or made.
+
+    The seed creates practices with both (`demo.seeding`); a region seeded before they
+    existed gets them here, as a recorded change of the practice. Rows that have them keep
+    theirs, so a repeat changes nothing.
+    """
+    changed = 0
+    gps_by_practice: dict[int, list[Clinician]] = {}
+    for clinician in Clinician.objects.filter(
+        role=Clinician.Role.GP, practice__region__code=REGION_CODE
+    ).order_by("pk"):
+        gps_by_practice.setdefault(clinician.practice_id or 0, []).append(clinician)
+    for practice in Practice.objects.filter(region__code=REGION_CODE).order_by("pk"):
+        update: list[str] = []
+        if practice.second_contact_id is None:
+            practice.second_contact = second_contact(gps_by_practice.get(practice.pk, []))
+            if practice.second_contact is not None:
+                update.append("second_contact")
+        if not practice.on_call_phone:
+            practice.on_call_phone = PRACTICE_ON_CALL_PHONE
+            update.append("on_call_phone")
+        if update:
+            practice._change_reason = CHANGE_REASON  # type: ignore[attr-defined]  # history
+            practice.save(update_fields=update)
+            changed += 1
+    for unit in DiagnosticUnit.objects.filter(region__code=REGION_CODE):
+        _, made = UnitSettings.objects.get_or_create(
+            unit=unit,
+            defaults={
+                "triage_working_days": DEFAULT_DEADLINE_DAYS,
+                "advice_working_days": DEFAULT_DEADLINE_DAYS,
+            },
+        )
+        changed += made
+    return changed
+
+
+# --- time ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Moments relative to the demo's "now": working days before it, or minutes before."""
+
+    anchor: datetime
+
+    @classmethod
+    def for_as_of(cls, as_of: date, now: datetime) -> Timeline:
+        if as_of >= timezone.localdate(now):
+            return cls(anchor=now)
+        return cls(anchor=datetime.combine(as_of, AS_OF_TIME, tzinfo=COPENHAGEN))
+
+    def days_ago(self, days: int, hour: int, minute: int = 0) -> datetime:
+        """`hour:minute` on the `days`-th working day before the anchor's date (days >= 1).
+
+        Times up to 15:00 keep every such moment before `recent`'s moments.
+        """
+        day = timezone.localtime(self.anchor).date()
+        for _ in range(days):
+            day -= timedelta(days=1)
+            while not DEFAULT_CALENDAR.is_working_day(day):
+                day -= timedelta(days=1)
+        return datetime.combine(day, time(hour, minute), tzinfo=COPENHAGEN)
+
+    def recent(self, minutes: int) -> datetime:
+        """`minutes` before the anchor, or before the last closing when it is closed time:
+        a step "just now" happens when the practice or the unit is at work."""
+        base = self.anchor
+        if not DEFAULT_CALENDAR.is_working_time(base):
+            day = timezone.localtime(base).date()
+            while True:
+                start = datetime.combine(day, time(0, 1), tzinfo=COPENHAGEN)
+                closes = DEFAULT_CALENDAR.closes_today(start)
+                if closes is not None and closes <= base:
+                    base = closes
+                    break
+                day -= timedelta(days=1)
+        return base - timedelta(minutes=minutes)
+
+    def in_days(self, days: int, hour: int, minute: int = 0) -> datetime:
+        day = timezone.localtime(self.anchor).date() + timedelta(days=days)
+        while not DEFAULT_CALENDAR.is_working_day(day):
+            day += timedelta(days=1)
+        return datetime.combine(day, time(hour, minute), tzinfo=COPENHAGEN)
+
+
+# --- the case file ---------------------------------------------------------------------------
+
+
+class CaseFileError(Exception):
+    """The case file is malformed, or one of its steps was refused (nothing was made)."""
+
+
+_MINUTES_AGO = re.compile(r"(?P<count>\d+) minutes? ago")
+_DAYS_AGO = re.compile(r"(?P<count>\d+) working days? ago at (?P<hour>\d\d):(?P<minute>\d\d)")
+_DAYS_AHEAD = re.compile(r"in (?P<count>\d+) days? at (?P<hour>\d\d):(?P<minute>\d\d)")
+_MOMENT_EXAMPLES = "'25 minutes ago', '3 working days ago at 10:05' or 'in 5 days at 09:30'"
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A step's moment as the case file writes it, relative to the demo's "now"."""
+
+    kind: Literal["minutes_ago", "working_days_ago", "days_ahead"]
+    count: int
+    hour: int = 0
+    minute: int = 0
+
+    @classmethod
+    def parse(cls, text: object) -> Moment:
+        if isinstance(text, Moment):
+            return text
+        words = " ".join(text.split()) if isinstance(text, str) else ""
+        if match := _MINUTES_AGO.fullmatch(words):
+            return cls("minutes_ago", int(match["count"]))
+        kind: Literal["working_days_ago", "days_ahead"] = "working_days_ago"
+        match = _DAYS_AGO.fullmatch(words)
+        if match is None:
+            kind, match = "days_ahead", _DAYS_AHEAD.fullmatch(words)
+        if match is None:
+            raise ValueError(f"{text!r} is not a moment such as {_MOMENT_EXAMPLES}")
+        count, hour, minute = int(match["count"]), int(match["hour"]), int(match["minute"])
+        if hour > 23 or minute > 59:
+            raise ValueError(f"{text!r}: {hour:02d}:{minute:02d} is not a time of day")
+        if kind == "working_days_ago" and count < 1:
+            raise ValueError(f"{text!r}: working days ago are counted from 1")
+        return cls(kind, count, hour, minute)
+
+    def on(self, timeline: Timeline) -> datetime:
+        if self.kind == "minutes_ago":
+            return timeline.recent(self.count)
+        if self.kind == "working_days_ago":
+            return timeline.days_ago(self.count, self.hour, self.minute)
+        return timeline.in_days(self.count, self.hour, self.minute)
+
+
+When = Annotated[Moment, PlainValidator(Moment.parse)]
+Actor = Literal["gp", "doctor"]
+
+
+class _Strict(BaseModel):
+    # A misspelt key in the case file must be an error, not silently dropped.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Step(_Strict):
+    at: When
+
+
+class Create(_Step):
+    """The GP writes a draft referral, for the case's patient or from an answered advice
+    request (a case earlier in the file), which gives the patient, unit and question."""
+
+    do: Literal["create"]
+    pathway: str
+    clinical_question: str = ""
+    informed_about_kraeft: bool = True
+    origin: ReferralOrigin | None = None
+    origin_name: str = ""
+    origin_phone: str = ""
+    from_advice: str | None = None
+
+    @field_validator("pathway")
+    @classmethod
+    def _pathway(cls, pathway: str) -> str:
+        if pathway not in PATHWAYS:
+            raise ValueError(f"unknown pathway {pathway!r}; one of {', '.join(PATHWAYS)}")
+        return pathway
+
+    @field_validator("origin_phone")
+    @classmethod
+    def _undiallable(cls, phone: str) -> str:
+        # The demo must never send anyone to a real line (see region.fictional_phone).
+        if phone and not phone.startswith("+45 0"):
+            raise ValueError(f"{phone!r} could be a real number; demo numbers start '+45 0'")
+        return phone
+
+
+class Send(_Step):
+    do: Literal["send"]
+    incomplete_reason: str = ""
+
+
+class Accept(_Step):
+    do: Literal["accept"]
+
+
+class RecordFirstContact(_Step):
+    do: Literal["record_first_contact"]
+    note: str = ""
+
+
+class BookAppointment(_Step):
+    do: Literal["book_appointment"]
+    appointment: When
+
+
+class Complete(_Step):
+    do: Literal["complete"]
+    reason: str = ""
+
+
+class Withdraw(_Step):
+    do: Literal["withdraw"]
+    reason: str = ""
+
+
+class Reject(_Step):
+    do: Literal["reject"]
+    reason_category: RejectionReason
+    reason_text: str
+    alternative_plan_code: str = ""
+    alternative_plan_text: str = ""
+
+
+class AcknowledgeRejection(_Step):
+    do: Literal["acknowledge_rejection"]
+
+
+class ReturnWithAdvice(_Step):
+    do: Literal["return_with_advice"]
+    advice_text: str
+
+
+class GivePatientLogin(_Strict):
+    """Not a service: the demo gives the referral's patient a login of their own."""
+
+    do: Literal["give_patient_login"]
+
+
+class Ask(_Step):
+    do: Literal["ask"]
+    question: str
+
+
+class Answer(_Step):
+    do: Literal["answer"]
+    answer: str
+
+
+class Close(_Step):
+    do: Literal["close"]
+    reason: str = ""
+
+
+class PostMessage(_Step):
+    do: Literal["message"]
+    by: Actor
+    body: str
+
+
+class Read(_Step):
+    """The reader opens the case's thread: the other side's messages get a receipt."""
+
+    do: Literal["read"]
+    by: Actor
+
+
+class ReadNotifications(_Step):
+    """The reader marks the unread notifications about this case as read."""
+
+    do: Literal["read_notifications"]
+    by: Actor
+
+
+_ThreadStep = PostMessage | Read | ReadNotifications
+ReferralStep = Annotated[
+    Create
+    | Send
+    | Accept
+    | RecordFirstContact
+    | BookAppointment
+    | Complete
+    | Withdraw
+    | Reject
+    | AcknowledgeRejection
+    | ReturnWithAdvice
+    | GivePatientLogin
+    | _ThreadStep,
+    Field(discriminator="do"),
+]
+AdviceStep = Annotated[Ask | Answer | Close | _ThreadStep, Field(discriminator="do")]
+_DEMO_GP_USERNAMES = tuple(gp.username for gp in DEMO_GPS)
+CaseName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")]
+
+
+class _Case(_Strict):
+    gp: str
+
+    @field_validator("gp")
+    @classmethod
+    def _demo_gp(cls, gp: str) -> str:
+        if gp not in _DEMO_GP_USERNAMES:
+            raise ValueError(f"{gp!r} is not a demo GP; one of {', '.join(_DEMO_GP_USERNAMES)}")
+        return gp
+
+
+class ReferralCase(_Case):
+    referral: CaseName
+    # "lacking tests": a patient whose record lacks some of the pathway's pre-referral tests.
+    patient: Literal["next", "lacking tests"] = "next"
+    steps: Annotated[list[ReferralStep], Field(min_length=1)]
+
+    @property
+    def name(self) -> str:
+        return self.referral
+
+    @model_validator(mode="after")
+    def _starts_with_create(self) -> ReferralCase:
+        creates = [i for i, step in enumerate(self.steps) if isinstance(step, Create)]
+        if creates != [0]:
+            raise ValueError("a referral case starts with `create`, and has only that one")
+        return self
+
+
+class AdviceCase(_Case):
+    advice: CaseName
+    steps: Annotated[list[AdviceStep], Field(min_length=1)]
+
+    @property
+    def name(self) -> str:
+        return self.advice
+
+    @model_validator(mode="after")
+    def _starts_with_ask(self) -> AdviceCase:
+        asks = [i for i, step in enumerate(self.steps) if isinstance(step, Ask)]
+        if asks != [0]:
+            raise ValueError("an advice case starts with `ask`, and has only that one")
+        return self
+
+
+def _case_kind(raw: Any) -> str | None:
+    if isinstance(raw, dict):
+        return "referral" if "referral" in raw else "advice" if "advice" in raw else None
+    return None
+
+
+Case = Annotated[
+    Annotated[ReferralCase, Tag("referral")] | Annotated[AdviceCase, Tag("advice")],
+    Discriminator(
+        _case_kind,
+        custom_error_type="case_kind",
+        custom_error_message="a case names its `referral` or its `advice` request",
+    ),
+]
+
+
+class CaseFile(_Strict):
+    # Named texts that the cases share through YAML anchors (&name ... *name).
+    texts: dict[str, str] = {}
+    cases: list[Case]
+
+    @model_validator(mode="after")
+    def _names(self) -> CaseFile:
+        seen: dict[str, ReferralCase | AdviceCase] = {}
+        for case in self.cases:
+            if case.name in seen:
+                raise ValueError(f"two cases are named {case.name!r}")
+            for step in case.steps:
+                source = step.from_advice if isinstance(step, Create) else None
+                if source is not None and not isinstance(seen.get(source), AdviceCase):
+                    raise ValueError(
+                        f"{case.name}: `from_advice: {source}` names no advice case before it"
+                    )
+            seen[case.name] = case
+        return self
+
+
+def load_cases(path: Path | None = None) -> list[ReferralCase | AdviceCase]:
+    """The demo cases, validated: every action known, every moment readable."""
+    if path is None:
+        return list(_default_cases())
+    return _read_cases(path)
+
+
+@cache
+def _default_cases() -> tuple[ReferralCase | AdviceCase, ...]:
+    return tuple(_read_cases(CASES_FILE))
+
+
+def _read_cases(path: Path) -> list[ReferralCase | AdviceCase]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return list(CaseFile.model_validate(raw).cases)
+    except (OSError, yaml.YAMLError, ValidationError) as error:
+        raise CaseFileError(f"{path.name}: {error}") from error
+
+
+# --- making the cases ------------------------------------------------------------------------
+
+
+@dataclass
+class DemoCases:
+    status: str  # "seeded", "already_seeded" or "no_demo_users"
+    referrals: int = 0
+    advice_requests: int = 0
+    contacts_changed: int = 0
+
+    def summary(self) -> str:
+        if self.status == "seeded":
+            return (
+                f"Demo cases: {self.referrals} referrals and {self.advice_requests} advice "
+                "requests in every state."
+            )
+        if self.status == "already_seeded":
+            return "Demo cases already there; nothing to do."
+        return (
+            "No demo GP with a unit doctor and an adult patient under 75 in the database; "
+            "no demo cases made."
+        )
+
+
+@dataclass
+class _Patients:
+    """A practice's patients for the demo, each used once while there are enough."""
+
+    rows: list[Patient]
+    used: set[int] = field(default_factory=set)
+
+    def take(self, fits: Callable[[Patient], bool] | None = None) -> Patient:
+        unused = [p for p in self.rows if p.pk not in self.used] or self.rows
+        chosen = next((p for p in unused if fits is None or fits(p)), unused[0])
+        self.used.add(chosen.pk)
+        return chosen
+
+
+@dataclass
+class _Side:
+    """A demo GP, their practice, the practice's unit doctor, and its patients."""
+
+    gp: User
+    practice: Practice
+    doctor: User
+    patients: _Patients
+
+    def patient(self, fits: Callable[[Patient], bool] | None = None) -> Patient:
+        return self.patients.take(fits)
+
+    def user(self, actor: Actor) -> User:
+        return self.gp if actor == "gp" else self.doctor
+
+
+@dataclass
+class _Runner:
+    """Makes the cases in the file's order, each step as of its moment."""
+
+    sides: dict[str, _Side]
+    at: Timeline
+    as_of: date
+    made: dict[str, Referral | AdviceRequest] = field(default_factory=dict)
+
+    def side(self, username: str) -> _Side:
+        # A small region may lack a demo GP's practice; another demo GP takes the case.
+        return self.sides.get(username) or next(iter(self.sides.values()))
+
+    @staticmethod
+    def key(name: str) -> str:
+        return f"{KEY_PREFIX}{name}"
+
+    def referral(self, name: str) -> Referral:
+        row = self.made[name]
+        assert isinstance(row, Referral)
+        return row
+
+    def advice(self, name: str) -> AdviceRequest:
+        row = self.made[name]
+        assert isinstance(row, AdviceRequest)
+        return row
+
+    def run(self, case: ReferralCase | AdviceCase) -> None:
+        side = self.side(case.gp)
+        messages = 0
+        for number, step in enumerate(case.steps, start=1):
+            if isinstance(step, PostMessage):
+                messages += 1
+            try:
+                self._perform(case, side, step, message_key=f"{case.name}-{messages}")
+            except WorkflowError as error:
+                raise CaseFileError(f"{case.name}, step {number} ({step.do}): {error}") from error
+
+    def _perform(
+        self,
+        case: ReferralCase | AdviceCase,
+        side: _Side,
+        step: ReferralStep | AdviceStep,
+        *,
+        message_key: str,
+    ) -> None:
+        if isinstance(step, GivePatientLogin):
+            _patient_login(self.referral(case.name).patient)
+            return
+        now = step.at.on(self.at)
+        if isinstance(step, Create) and isinstance(case, ReferralCase):
+            self.made[case.name] = self._create(case, side, step, now)
+            return
+        if isinstance(step, Ask):
+            self.made[case.name] = advice_request_send(
+                now=now,
+                patient=side.patient(),
+                by=side.gp,
+                question=step.question,
+                idempotency_key=self.key(case.name),
+            )
+            return
+        thread = self.made[case.name]
+        match step:
+            case PostMessage():
+                message_post(
+                    now=now,
+                    thread=thread,
+                    by=side.user(step.by),
+                    body=step.body,
+                    idempotency_key=self.key(message_key),
+                )
+            case Read():
+                thread_mark_read(now=now, thread=thread, by=side.user(step.by))
+            case ReadNotifications():
+                unread = Notification.objects.about(thread).filter(read_at=None)
+                notifications_mark_read(
+                    now=now,
+                    by=side.user(step.by),
+                    notification_ids=list(unread.values_list("pk", flat=True)),
+                )
+            case Answer():
+                advice_request_answer(
+                    now=now, advice=self.advice(case.name), by=side.doctor, answer=step.answer
+                )
+            case Close():
+                advice_request_close(
+                    now=now, advice=self.advice(case.name), by=side.gp, reason=step.reason
+                )
+            case _:
+                self._referral_step(self.referral(case.name), side, step, now)
+
+    def _create(self, case: ReferralCase, side: _Side, step: Create, now: datetime) -> Referral:
+        details: dict[str, Any] = {"informed_about_kraeft": step.informed_about_kraeft}
+        if step.origin is not None:
+            details |= {
+                "origin": step.origin.value,
+                "origin_name": step.origin_name,
+                "origin_phone": step.origin_phone,
+            }
+        patient: Patient | None = None
+        if step.from_advice is None and case.patient == "lacking tests":
+            patient, details["informed_about_kraeft"] = self._patient_lacking_tests(
+                side, step.pathway
+            )
+        elif step.from_advice is None:
+            patient = side.patient()
+        return referral_create_draft(
+            now=now,
+            by=side.gp,
+            patient=patient,
+            from_advice=self.advice(step.from_advice) if step.from_advice else None,
+            pathway=step.pathway,
+            clinical_question=step.clinical_question,
+            idempotency_key=self.key(case.name),
+            **details,
+        )
+
+    def _patient_lacking_tests(self, side: _Side, pathway: str) -> tuple[Patient, bool]:
+        """A patient whose record lacks some of the pathway's tests, so the referral is
+        sent incomplete with a reason; when every patient has them all, the *kræft*
+        conversation is left out instead (the second value: whether the patient was
+        informed), which is always reported as missing."""
+
+        def lacks_tests(patient: Patient) -> bool:
+            draft = Referral(patient=patient, pathway=pathway, informed_about_kraeft=True)
+            return bool(referral_missing_items(draft, on=self.as_of))
+
+        patient = side.patient(lacks_tests)
+        return patient, lacks_tests(patient)
+
+    def _referral_step(
+        self, referral: Referral, side: _Side, step: ReferralStep | AdviceStep, now: datetime
+    ) -> None:
+        match step:
+            case Send():
+                referral_send(
+                    now=now, referral=referral, by=side.gp, incomplete_reason=step.incomplete_reason
+                )
+            case Accept():
+                referral_accept(now=now, referral=referral, by=side.doctor)
+            case RecordFirstContact():
+                referral_record_first_contact(
+                    now=now, referral=referral, by=side.doctor, note=step.note
+                )
+            case BookAppointment():
+                referral_book_appointment(
+                    now=now,
+                    referral=referral,
+                    by=side.doctor,
+                    appointment_at=step.appointment.on(self.at),
+                )
+            case Complete():
+                referral_complete(now=now, referral=referral, by=side.doctor, reason=step.reason)
+            case Withdraw():
+                referral_withdraw(now=now, referral=referral, by=side.gp, reason=step.reason)
+            case Reject():
+                referral_reject(
+                    now=now,
+                    referral=referral,
+                    by=side.doctor,
+                    reason_category=step.reason_category.value,
+                    reason_text=step.reason_text,
+                    alternative_plan_code=step.alternative_plan_code,
+                    alternative_plan_text=step.alternative_plan_text,
+                )
+            case AcknowledgeRejection():
+                referral_acknowledge_rejection(now=now, referral=referral, by=side.gp)
+            case ReturnWithAdvice():
+                referral_return_with_advice(
+                    now=now, referral=referral, by=side.doctor, advice_text=step.advice_text
+                )
+            case _:
+                raise AssertionError(f"{step.do} is handled before")
+
+
+def _sides(as_of: date) -> dict[str, _Side]:
+    """The demo GPs that exist, each with their practice's unit doctor and patients."""
+    usernames = [gp.username for gp in DEMO_GPS]
+    clinicians = Clinician.objects.filter(user__username__in=usernames).select_related(
+        "user", "practice__diagnostic_unit"
+    )
+    sides: dict[str, _Side] = {}
+    pools: dict[int, _Patients] = {}  # one per practice: its GPs share its patients
+    by_username = {c.user.username: c for c in clinicians if c.user is not None}
+    for username in usernames:
+        clinician = by_username.get(username)
+        practice = clinician.practice if clinician is not None else None
+        if clinician is None or clinician.user is None or practice is None:
+            continue
+        doctor = (
+            Clinician.objects.filter(
+                unit=practice.diagnostic_unit, role=Clinician.Role.UNIT_DOCTOR, user__isnull=False
+            )
+            .select_related("user")
+            .order_by("pk")
+            .first()
+        )
+        rows = _patients_of(practice, as_of)
+        if doctor is None or doctor.user is None or not rows:
+            continue
+        sides[clinician.user.username] = _Side(
+            gp=clinician.user,
+            practice=practice,
+            doctor=doctor.user,
+            patients=pools.setdefault(practice.pk, _Patients(rows)),
+        )
+    return sides
+
+
+def _patients_of(practice: Practice, as_of: date) -> list[Patient]:
+    """Listed, living, generated patients of the practice, aged 40 to 74 where there are
+    some, else any adult under 75 (a tiny region may have none of that age)."""
+    listed = Patient.objects.filter(
+        Q(registered_to__isnull=True) | Q(registered_to__gt=as_of),
+        Q(died_on__isnull=True) | Q(died_on__gt=as_of),
+        practice=practice,
+        is_fictional=True,
+        story="",
+        registered_from__lte=as_of,
+        birth_date__gt=_years_before(as_of, OLDEST + 1),
+    ).order_by("pk")
+    for youngest in (YOUNGEST, ADULT):
+        rows = list(listed.filter(birth_date__lte=_years_before(as_of, youngest))[:40])
+        if rows:
+            return rows
+    return []
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _patient_login(patient: Patient) -> None:
+    if (
+        patient.user_id is not None
+        or User.objects.filter(username=REJECTED_PATIENT_USERNAME).exists()
+    ):
+        return
+    first, _, last = patient.name.partition(" ")
+    patient.user = User.objects.create_user(
+        username=REJECTED_PATIENT_USERNAME,
+        password=settings.OPSPOR_DEMO_PASSWORD,
+        role=Role.PATIENT,
+        first_name=first,
+        last_name=last,
+    )
+    patient._change_reason = LOGIN_CHANGE_REASON  # type: ignore[attr-defined]  # history
+    patient.save(update_fields=["user"])
+
+
+def demo_cases_ensure(
+    *,
+    as_of: date,
+    now: datetime | None = None,
+    cases: list[ReferralCase | AdviceCase] | None = None,
+) -> DemoCases:
+    """Make the demo's referrals and advice requests once (see the module doc): those of
+    the case file, or ``cases``. A refused step refuses them all (``CaseFileError``)."""
+    cases = load_cases() if cases is None else cases
+    with transaction.atomic():
+        changed = contacts_ensure()
+        if IdempotencyRecord.objects.filter(key__startswith=KEY_PREFIX).exists():
+            return DemoCases(status="already_seeded", contacts_changed=changed)
+        sides = _sides(as_of)
+        if not sides:
+            return DemoCases(status="no_demo_users", contacts_changed=changed)
+        runner = _Runner(
+            sides=sides, at=Timeline.for_as_of(as_of, now or timezone.now()), as_of=as_of
+        )
+        for case in cases:
+            runner.run(case)
+        made = runner.made.values()
+        return DemoCases(
+            status="seeded",
+            referrals=sum(isinstance(row, Referral) for row in made),
+            advice_requests=sum(isinstance(row, AdviceRequest) for row in made),
+            contacts_changed=changed,
+        )
+
+
+__all__ = [
+    "CaseFileError",
+    "DemoCases",
+    "Timeline",
+    "contacts_ensure",
+    "demo_cases_ensure",
+    "load_cases",
+]
