@@ -28,6 +28,7 @@ from pydantic import BaseModel, field_validator, model_validator
 from opspor.accounts.models import Role, User
 from opspor.accounts.services import record_read_log
 from opspor.api_errors import BadRequestOut, NotFoundOut, UnauthorizedOut, ValidationErrorOut
+from opspor.casework.text import MAX_LINE_LENGTH, MAX_TEXT_LENGTH
 from opspor.records.models import DiagnosticUnit, Practice
 from opspor.records.selectors import patients_visible_to
 from opspor.referrals import fhir, selectors, services
@@ -106,8 +107,8 @@ class BodyIn(BaseModel):
 
 
 class AlternativePlan(BodyIn):
-    code: str = ""  # a code of the alternatives catalogue
-    text: str = ""  # or a plan in words
+    code: str = Field("", max_length=MAX_LINE_LENGTH)  # a code of the alternatives catalogue
+    text: str = Field("", max_length=MAX_TEXT_LENGTH)  # or a plan in words
 
 
 class PhoneBookOut(Schema):
@@ -201,32 +202,32 @@ class AdviceRequestOut(Schema):
 
 class AdviceRequestIn(BodyIn):
     patient_id: int
-    question: str
+    question: str = Field(max_length=MAX_TEXT_LENGTH)
     patient_summary: dict[str, Any] | None = None
     unit_id: int | None = None  # the practice's own diagnostic unit when left out
 
 
 class AdviceAnswerIn(BodyIn):
-    answer: str
+    answer: str = Field(max_length=MAX_TEXT_LENGTH)
 
 
 class ReasonIn(BodyIn):
-    reason: str = ""
+    reason: str = Field("", max_length=MAX_TEXT_LENGTH)
 
 
 class ReferralFields(BodyIn):
     """The GP's order: what a draft carries, typed or taken over from an advice request."""
 
-    pathway: str
-    clinical_question: str = ""
+    pathway: str = Field(max_length=MAX_LINE_LENGTH)
+    clinical_question: str = Field("", max_length=MAX_TEXT_LENGTH)
     findings: dict[str, Any] | None = None
     unit_id: int | None = None
     informed_about_kraeft: bool = False
     marked_frail: bool = False
     clinical_frailty_scale: int | None = Field(None, ge=1, le=9)
     dementia: bool | None = None
-    patient_wish: str = ""
-    relatives_role: str = ""
+    patient_wish: str = Field("", max_length=MAX_TEXT_LENGTH)
+    relatives_role: str = Field("", max_length=MAX_TEXT_LENGTH)
     tolerates_surgery: bool | None = None
     tolerates_chemotherapy: bool | None = None
 
@@ -235,23 +236,24 @@ class ReferralIn(ReferralFields):
     patient_id: int | None = None
     from_advice_id: int | None = None  # an answered advice request; gives the patient
     # Who wrote the letter: a practising specialist names the clinic and its phone.
-    origin: str = ReferralOrigin.GENERAL_PRACTICE
+    origin: str = Field(ReferralOrigin.GENERAL_PRACTICE, max_length=MAX_LINE_LENGTH)
     origin_name: str = Field("", max_length=150)
     origin_phone: str = Field("", max_length=20)
 
 
 class SendIn(BodyIn):
-    incomplete_reason: str = ""  # required when the referral is incomplete
+    # Required when the referral is incomplete.
+    incomplete_reason: str = Field("", max_length=MAX_TEXT_LENGTH)
 
 
 class RejectIn(BodyIn):
-    reason_category: str
-    reason_text: str
+    reason_category: str = Field(max_length=MAX_LINE_LENGTH)
+    reason_text: str = Field(max_length=MAX_TEXT_LENGTH)
     alternative_plan: AlternativePlan | None = None
 
 
 class ReturnWithAdviceIn(BodyIn):
-    advice_text: str
+    advice_text: str = Field(max_length=MAX_TEXT_LENGTH)
 
 
 # Bounds that only catch a mistyped year and times the answer could not write back (before
@@ -274,11 +276,11 @@ class BookAppointmentIn(BodyIn):
 
 
 class FirstContactIn(BodyIn):
-    note: str = ""
+    note: str = Field("", max_length=MAX_TEXT_LENGTH)
 
 
 class MessageIn(BodyIn):
-    body: str
+    body: str = Field(max_length=MAX_TEXT_LENGTH)
 
 
 class MessageOut(Schema):
