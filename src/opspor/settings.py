@@ -139,8 +139,9 @@ EMAIL_USE_TLS = env.flag("OPSPOR_EMAIL_TLS", False)
 # A mail server that stops answering must not hold the worker: the attempt fails after
 # this many seconds and is retried later (referrals/delivery.py).
 EMAIL_TIMEOUT = env.integer("OPSPOR_EMAIL_TIMEOUT", 30, minimum=1)
-# The address in notification e-mails that leads back to the case in the app.
-OPSPOR_BASE_URL = env.text("OPSPOR_BASE_URL", "http://127.0.0.1:8000")
+# The address in notification e-mails that leads back to the case in the app (`make demo`
+# sets it to the port it serves on).
+OPSPOR_BASE_URL = env.url("OPSPOR_BASE_URL", "http://127.0.0.1:8000")
 
 # The largest request body the JSON API takes, in bytes; a larger one is answered 413.
 # 1 MiB is about a hundred times the longest text a field may hold (casework/text.py).

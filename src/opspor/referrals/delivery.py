@@ -42,7 +42,7 @@ def _body(notification: Notification) -> str:
         path = reverse("referrals:advice_detail", args=[notification.advice_request_id])
     else:
         path = reverse("home")
-    base = getattr(settings, "OPSPOR_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+    base = settings.OPSPOR_BASE_URL.rstrip("/")
     return "\n\n".join(
         [
             f"{notification.get_kind_display()}.",
