@@ -81,6 +81,7 @@ def bad_bodies(world: World, referral_id: int) -> list[tuple[str, bytes]]:
         ),
         (f"/referrals/{referral_id}/messages", b'{"body": ' + nested(DEEP).encode() + b"}"),
         ("/assess", b'{"patient": ' + nested(DEEP).encode() + b"}"),
+        ("/assess", nested(100_000).encode()),  # deeper than the JSON parser itself goes
         # A lone surrogate: valid JSON syntax, but no character any database can store.
         ("/advice-requests", b'{"patient_id": %d, "question": "\\ud800"}' % patient),
         (f"/referrals/{referral_id}/messages", b'{"body": "CT? \\udfff"}'),
@@ -163,3 +164,20 @@ def test_an_unexpected_error_under_the_api_is_answered_as_json(
     # An address under /api/ that does not exist is JSON too.
     response = requests.get(f"{caller.base}/no-such-thing", headers=caller.headers, timeout=10)
     assert_json_refusal(response, 404)
+
+
+def test_a_content_length_that_is_not_a_number_is_refused_as_json() -> None:
+    from django.test import Client
+
+    world = make_world()
+    token = api_token_issue(user=world.gp)
+    response = Client().generic(
+        "POST",
+        "/api/v1/notifications/read",
+        b'{"ids": [1]}',
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+        CONTENT_LENGTH="twelve",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"detail": "The Content-Length header is not a number."}
