@@ -61,12 +61,14 @@ seed: migrate  ## Seed the synthetic region and the demo users (idempotent)
 # The background worker (notification e-mails, escalations, deadline checks) runs beside
 # the server and is stopped with it: the trap sends it SIGTERM however the server ends
 # (Ctrl+C, an error, a port in use). As a background job of this shell it ignores Ctrl+C
-# itself, so it gets exactly one stop signal and finishes the task in hand.
+# itself, so it gets exactly one stop signal and finishes the task in hand. Both get the
+# address the e-mails link to, on this port, unless OPSPOR_BASE_URL is set already.
 .PHONY: demo
 demo: static seed  ## Install, build, migrate, seed, start the worker and serve on http://127.0.0.1:$(PORT)
 	@echo "Opspor is served on http://127.0.0.1:$(PORT) — demo users are listed in README.md"
 	@echo "The background worker runs beside it (e-mails are printed here); Ctrl+C stops both"
-	@$(BIN)/opspor worker & worker=$$!; \
+	@export OPSPOR_BASE_URL="$${OPSPOR_BASE_URL:-http://127.0.0.1:$(PORT)}"; \
+	$(BIN)/opspor worker & worker=$$!; \
 	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(BIN)/opspor runserver 127.0.0.1:$(PORT) --noreload
 

@@ -59,6 +59,24 @@ def test_malformed_values_name_the_variable() -> None:
         )
 
 
+def test_a_base_url_is_an_absolute_address_without_a_trailing_slash() -> None:
+    default = "http://127.0.0.1:8000"
+    assert Env({}).url("U", default) == default
+    assert Env({"U": "https://opspor.example/app/"}).url("U", default) == (
+        "https://opspor.example/app"
+    )
+    for raw in (
+        "",
+        "127.0.0.1:8765",
+        "ftp://opspor.example",
+        "http://",
+        "http://h:80a",
+        "http://h/?a=1",
+    ):
+        with pytest.raises(SettingError, match=r"^U "):
+            Env({"U": raw}).url("U", default)
+
+
 def test_production_refuses_to_start_without_a_secret_key() -> None:
     import subprocess
     import sys

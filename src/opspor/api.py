@@ -7,15 +7,19 @@ code maps to (`casework.errors`), a role that never uses the endpoint with 403.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
 from opspor.accounts.models import User
 from opspor.accounts.tokens import user_for_token
 from opspor.api_errors import ErrorOut
+from opspor.api_requests import MAX_JSON_DEPTH, JsonBodyParser, UnreadableBody
 from opspor.casework.errors import WorkflowError, status_of
+from opspor.casework.text import MAX_LINE_LENGTH, MAX_TEXT_LENGTH
 
 
 class BearerToken(HttpBearer):
@@ -29,9 +33,18 @@ class BearerToken(HttpBearer):
 api = NinjaAPI(
     title="Opspor API",
     version="1",
-    description="Decision support and collaboration for the early detection of cancer.",
+    description=(
+        "Decision support and collaboration for the early detection of cancer.\n\n"
+        f"A request body is JSON of at most {settings.OPSPOR_API_MAX_BODY_BYTES:,} bytes "
+        "(the server's `OPSPOR_API_MAX_BODY_BYTES`; 413 beyond it), nested at most "
+        f"{MAX_JSON_DEPTH} arrays and objects deep and without lone surrogates (400). "
+        f"Free text has at most {MAX_TEXT_LENGTH:,} characters, a one-line field at most "
+        f"{MAX_LINE_LENGTH} (422). Every refusal and every server error is JSON with a "
+        "`detail`."
+    ),
     auth=BearerToken(),
     urls_namespace="api",
+    parser=JsonBodyParser(),
 )
 
 
@@ -45,6 +58,15 @@ def refused(request: HttpRequest, error: WorkflowError) -> HttpResponse:
 def forbidden(request: HttpRequest, error: PermissionDenied) -> HttpResponse:
     body = ErrorOut(code="forbidden", detail=str(error) or "Forbidden.")
     return api.create_response(request, body.model_dump(), status=403)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # Ninja words an unreadable body as "Cannot parse request body" and adds why only with
+    # DEBUG on; the caller needs the why in production too.
+    cause = exc.__cause__
+    detail = str(cause) if isinstance(cause, UnreadableBody) else str(exc)
+    return api.create_response(request, {"detail": detail}, status=exc.status_code)
 
 
 def _register_routers() -> None:

@@ -55,6 +55,23 @@ class Env:
             raise SettingError(f"{name} must be at least {minimum}, not {value}")
         return value
 
+    def url(self, name: str, default: str) -> str:
+        """An absolute http(s) address (a site's root, perhaps with a path), without a
+        trailing slash; links are built by appending a path to it."""
+        value = self.environ.get(name, default).strip()
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise SettingError(
+                f"{name} must be an absolute http:// or https:// address, not {value!r}"
+            )
+        try:
+            _ = parts.port  # parsed only when asked for
+        except ValueError:
+            raise SettingError(f"{name} has a malformed port") from None
+        if parts.query or parts.fragment:
+            raise SettingError(f"{name} must have no query or fragment, not {value!r}")
+        return value.rstrip("/")
+
     def items(self, name: str, default: list[str]) -> list[str]:
         raw = self.environ.get(name)
         if raw is None:

@@ -51,6 +51,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that it measures an API request's body before anything reads it and turns
+    # every error page under /api/ into JSON (opspor/api_requests.py).
+    "opspor.api_requests.ApiRequestGuard",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -138,8 +141,16 @@ EMAIL_USE_TLS = env.flag("OPSPOR_EMAIL_TLS", False)
 # A mail server that stops answering must not hold the worker: the attempt fails after
 # this many seconds and is retried later (casework/delivery.py).
 EMAIL_TIMEOUT = env.integer("OPSPOR_EMAIL_TIMEOUT", 30, minimum=1)
-# The address in notification e-mails that leads back to the case in the app.
-OPSPOR_BASE_URL = env.text("OPSPOR_BASE_URL", "http://127.0.0.1:8000")
+# The address in notification e-mails that leads back to the case in the app (`make demo`
+# sets it to the port it serves on).
+OPSPOR_BASE_URL = env.url("OPSPOR_BASE_URL", "http://127.0.0.1:8000")
+
+# The largest request body the JSON API takes, in bytes; a larger one is answered 413.
+# 1 MiB is about a hundred times the longest text a field may hold (casework/text.py).
+OPSPOR_API_MAX_BODY_BYTES = env.integer("OPSPOR_API_MAX_BODY_BYTES", 1024 * 1024, minimum=1024)
+# Django's own limit on a body read into memory stays above the API's, so that the API's
+# limit, answered as JSON, is the one an API caller meets.
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, OPSPOR_API_MAX_BODY_BYTES)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.integer("OPSPOR_SESSION_SECONDS", 8 * 3600, minimum=300)

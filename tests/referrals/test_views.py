@@ -542,6 +542,10 @@ def test_the_notification_count_and_list(sides: Sides) -> None:
     assert "2 ulæste notifikationer" in page
     page = _html(other_gp.get(reverse("referrals:notifications")))
     assert page.count('data-testid="notification"') == 2 and "Ny" in page
+    # Reading the list changes nothing; its button marks them read for the whole practice.
+    assert "2 ulæste notifikationer" in _html(_client(sides.gp).get(reverse("referrals:list")))
+    ids = Notification.objects.filter(practice=sides.practice).values_list("pk", flat=True)
+    other_gp.post(reverse("referrals:notifications_read"), {"ids": list(ids)})
     assert not Notification.objects.filter(practice=sides.practice, read_at=None).exists()
     assert "0 ulæste notifikationer" in _html(_client(sides.gp).get(reverse("referrals:list")))
     # A notification of another practice is never shown.

@@ -38,7 +38,7 @@ def _subject(notification: Notification) -> str:
 def _body(notification: Notification) -> str:
     subject = notification.subject
     path = subject.get_absolute_url() if subject is not None else reverse("home")
-    base = getattr(settings, "OPSPOR_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+    base = settings.OPSPOR_BASE_URL.rstrip("/")
     return "\n\n".join(
         [
             f"{notification.kind_label}.",

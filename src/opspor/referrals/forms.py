@@ -3,7 +3,7 @@
 They check the shape of what was typed (lengths, choices, numbers) and nothing more: the
 rules of the workflow (what a complete referral carries, that a rejection needs a plan)
 belong to the services, whose refusals the views show, so the screens and the API refuse
-the same things for the same reasons.
+the same things for the same reasons. Text lengths are `casework/text.py`'s, as in the API.
 """
 
 from __future__ import annotations
@@ -17,12 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opspor.casework.clock import COPENHAGEN
-from opspor.casework.text import MAX_TEXT_LENGTH as MAX_MESSAGE_LENGTH
+from opspor.casework.text import MAX_TEXT_LENGTH
 from opspor.engine.alternatives import load_catalogue
 from opspor.referrals.workflow import PATHWAYS, ReferralOrigin, RejectionReason
-
-TEXT_MAX = 10_000
-SHORT_MAX = 2_000
 
 # The pathways' names for the screens. workflow.PATHWAYS names them in English for the
 # code's readers; a pathway added there without a name here shows its English label.
@@ -89,7 +86,7 @@ class AdviceRequestForm(forms.Form):
     question = forms.CharField(
         label=_("Your question to the diagnostic unit"),
         widget=forms.Textarea(attrs={"rows": 6}),
-        max_length=TEXT_MAX,
+        max_length=MAX_TEXT_LENGTH,
     )
     token = TokenField()
 
@@ -99,7 +96,7 @@ class ReferralForm(forms.Form):
     clinical_question = forms.CharField(
         label=_("Clinical question and findings"),
         widget=forms.Textarea(attrs={"rows": 8}),
-        max_length=TEXT_MAX,
+        max_length=MAX_TEXT_LENGTH,
         required=False,
     )
     informed_about_kraeft = forms.BooleanField(
@@ -128,13 +125,13 @@ class ReferralForm(forms.Form):
     patient_wish = forms.CharField(
         label=_("The patient's own wish about investigation and treatment"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=SHORT_MAX,
+        max_length=MAX_TEXT_LENGTH,
         required=False,
     )
     relatives_role = forms.CharField(
         label=_("The relatives' role"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=SHORT_MAX,
+        max_length=MAX_TEXT_LENGTH,
         required=False,
     )
     tolerates_surgery = forms.TypedChoiceField(
@@ -168,7 +165,7 @@ class ReferralForm(forms.Form):
     incomplete_reason = forms.CharField(
         label=_("Why the referral is sent although something is missing"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=SHORT_MAX,
+        max_length=MAX_TEXT_LENGTH,
         required=False,
     )
     token = TokenField()
@@ -212,7 +209,7 @@ class SendForm(forms.Form):
     incomplete_reason = forms.CharField(
         label=_("Why the referral is sent although something is missing"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=SHORT_MAX,
+        max_length=MAX_TEXT_LENGTH,
         required=False,
     )
     token = TokenField()
@@ -235,7 +232,7 @@ class RejectForm(forms.Form):
     reason_text = forms.CharField(
         label=_("The reason in words"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=TEXT_MAX,
+        max_length=MAX_TEXT_LENGTH,
     )
     # No plan is required here: the service refuses a rejection without one, with the
     # same words on the screen as in the API.
@@ -245,7 +242,7 @@ class RejectForm(forms.Form):
     alternative_plan_text = forms.CharField(
         label=_("Alternative plan in your own words"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=TEXT_MAX,
+        max_length=MAX_TEXT_LENGTH,
         required=False,
     )
 
@@ -260,12 +257,12 @@ class ReturnForm(forms.Form):
     advice_text = forms.CharField(
         label=_("Your advice to the GP"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=TEXT_MAX,
+        max_length=MAX_TEXT_LENGTH,
     )
 
 
 class FirstContactForm(forms.Form):
-    note = forms.CharField(label=_("Note (optional)"), max_length=SHORT_MAX, required=False)
+    note = forms.CharField(label=_("Note (optional)"), max_length=MAX_TEXT_LENGTH, required=False)
 
 
 class BookForm(forms.Form):
@@ -287,12 +284,12 @@ class MessageForm(forms.Form):
     body = forms.CharField(
         label=_("Message"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=MAX_MESSAGE_LENGTH,
+        max_length=MAX_TEXT_LENGTH,
     )
     token = TokenField()
 
 
 class AnswerForm(forms.Form):
     answer = forms.CharField(
-        label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 5}), max_length=TEXT_MAX
+        label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 5}), max_length=MAX_TEXT_LENGTH
     )

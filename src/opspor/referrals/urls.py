@@ -35,4 +35,5 @@ urlpatterns = [
     path("advice/<int:advice_id>/messages/", views.advice_message, name="advice_message"),
     path("advice/<int:advice_id>/refer/", views.referral_from_advice, name="from_advice"),
     path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
 ]

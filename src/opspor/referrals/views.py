@@ -792,8 +792,10 @@ def advice_message(request: HttpRequest, advice_id: int) -> HttpResponse:
 
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
-    """The practice's or unit's notifications, newest first; opening the list marks the
-    unread ones shown as read (they stay highlighted on this page as new)."""
+    """The practice's or unit's notifications, newest first, the unread ones highlighted.
+
+    Reading the list changes nothing (a link preview or a prefetch must not mark them read
+    for the whole practice); the page's button marks the ones shown, by POST."""
     user = _clinician(request)
     # Each case with its patient, in one query per kind of case.
     about = GenericPrefetch(
@@ -805,6 +807,27 @@ def notifications(request: HttpRequest) -> HttpResponse:
     )
     page = _page(notifications_for(user).prefetch_related(about), request.GET.get("page"))
     unread = [n.pk for n in page if n.read_at is None]
-    if unread:
-        notifications_mark_read(by=user, notification_ids=unread)
-    return render(request, "referrals/notifications.html", {"page": page, "new": set(unread)})
+    return render(request, "referrals/notifications.html", {"page": page, "new": unread})
+
+
+# An id the database can compare: at most a signed 64-bit integer.
+_MAX_ID = 2**63 - 1
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    """Mark the notifications the page showed as read; only the reader's own practice's or
+    unit's are marked (the service's filter), whatever ids are sent."""
+    user = _clinician(request)
+    numbers = [v for v in request.POST.getlist("ids")[:PAGE_SIZE] if _is_number(v)]
+    ids = [pk for pk in map(int, numbers) if 0 < pk <= _MAX_ID]
+    if ids:
+        notifications_mark_read(by=user, notification_ids=ids)
+    page = request.POST.get("page", "")
+    query = f"?page={page}" if _is_number(page) else ""
+    return redirect(reverse("referrals:notifications") + query)
+
+
+def _is_number(value: str) -> bool:
+    return value.isascii() and value.isdigit() and len(value) <= 19

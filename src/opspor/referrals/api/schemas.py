@@ -9,12 +9,17 @@ from ninja import Field, Schema
 from pydantic import field_validator
 
 from opspor.casework.schemas import BodyIn
+from opspor.casework.text import MAX_LINE_LENGTH, MAX_TEXT_LENGTH
 from opspor.referrals.workflow import ReferralOrigin
+
+# What a GP's system sends as the GP's own findings: text, or any JSON it keeps them in
+# (stored as the GP's text). As long as the longest free text when written out.
+GpFindings = str | dict[str, Any] | list[Any] | None
 
 
 class AlternativePlan(BodyIn):
-    code: str = ""  # a code of the alternatives catalogue
-    text: str = ""  # or a plan in words
+    code: str = Field("", max_length=MAX_LINE_LENGTH)  # a code of the alternatives catalogue
+    text: str = Field("", max_length=MAX_TEXT_LENGTH)  # or a plan in words
 
 
 class PhoneBookOut(Schema):
@@ -45,8 +50,8 @@ class TriageOut(Schema):
     decision: str | None  # accepted, rejected, returned_with_advice, or None while open
     decided_by_id: int | None
     decided_at: datetime | None
-    reason_category: str
-    reason_text: str
+    reason_category: str = Field(max_length=MAX_LINE_LENGTH)
+    reason_text: str = Field(max_length=MAX_TEXT_LENGTH)
     alternative_plan: AlternativePlan
     advice_text: str
     acknowledged_by_id: int | None
@@ -111,18 +116,18 @@ class AdviceRequestOut(Schema):
 
 class AdviceRequestIn(BodyIn):
     patient_id: int
-    question: str
+    question: str = Field(max_length=MAX_TEXT_LENGTH)
     # The GP's own findings; Opspor's are computed from the record (see ReferralFields).
-    gp_findings: Any = None
+    gp_findings: GpFindings = None
     unit_id: int | None = None  # the practice's own diagnostic unit when left out
 
 
 class AdviceAnswerIn(BodyIn):
-    answer: str
+    answer: str = Field(max_length=MAX_TEXT_LENGTH)
 
 
 class ReasonIn(BodyIn):
-    reason: str = ""
+    reason: str = Field("", max_length=MAX_TEXT_LENGTH)
 
 
 class ReferralFields(BodyIn):
@@ -133,16 +138,16 @@ class ReferralFields(BodyIn):
     stored and shown as the GP's, never as Opspor's.
     """
 
-    pathway: str
-    clinical_question: str = ""
-    gp_findings: Any = None
+    pathway: str = Field(max_length=MAX_LINE_LENGTH)
+    clinical_question: str = Field("", max_length=MAX_TEXT_LENGTH)
+    gp_findings: GpFindings = None
     unit_id: int | None = None
     informed_about_kraeft: bool = False
     marked_frail: bool = False
     clinical_frailty_scale: int | None = Field(None, ge=1, le=9)
     dementia: bool | None = None
-    patient_wish: str = ""
-    relatives_role: str = ""
+    patient_wish: str = Field("", max_length=MAX_TEXT_LENGTH)
+    relatives_role: str = Field("", max_length=MAX_TEXT_LENGTH)
     tolerates_surgery: bool | None = None
     tolerates_chemotherapy: bool | None = None
 
@@ -151,23 +156,24 @@ class ReferralIn(ReferralFields):
     patient_id: int | None = None
     from_advice_id: int | None = None  # an answered advice request; gives the patient
     # Who wrote the letter: a practising specialist names the clinic and its phone.
-    origin: str = ReferralOrigin.GENERAL_PRACTICE
+    origin: str = Field(ReferralOrigin.GENERAL_PRACTICE, max_length=MAX_LINE_LENGTH)
     origin_name: str = Field("", max_length=150)
     origin_phone: str = Field("", max_length=20)
 
 
 class SendIn(BodyIn):
-    incomplete_reason: str = ""  # required when the referral is incomplete
+    # Required when the referral is incomplete.
+    incomplete_reason: str = Field("", max_length=MAX_TEXT_LENGTH)
 
 
 class RejectIn(BodyIn):
-    reason_category: str
-    reason_text: str
+    reason_category: str = Field(max_length=MAX_LINE_LENGTH)
+    reason_text: str = Field(max_length=MAX_TEXT_LENGTH)
     alternative_plan: AlternativePlan | None = None
 
 
 class ReturnWithAdviceIn(BodyIn):
-    advice_text: str
+    advice_text: str = Field(max_length=MAX_TEXT_LENGTH)
 
 
 # Bounds that only catch a mistyped year and times the answer could not write back (before
@@ -190,11 +196,11 @@ class BookAppointmentIn(BodyIn):
 
 
 class FirstContactIn(BodyIn):
-    note: str = ""
+    note: str = Field("", max_length=MAX_TEXT_LENGTH)
 
 
 class MessageIn(BodyIn):
-    body: str
+    body: str = Field(max_length=MAX_TEXT_LENGTH)
 
 
 class MessageOut(Schema):
