@@ -15,7 +15,8 @@ from pytest_django.fixtures import Settings
 
 from opspor.accounts.models import AccessLogEntry
 from opspor.accounts.tokens import api_token_issue
-from opspor.referrals.models import AdviceRequest, Message, Notification, Referral
+from opspor.casework.models import Notification
+from opspor.referrals.models import AdviceRequest, Message, Referral
 from opspor.referrals.workflow import ReferralState
 from tests.referrals.worlds import World, make_world, referral_in
 
@@ -148,12 +149,12 @@ def test_the_limit_is_a_setting_and_applies_to_every_endpoint(
 def test_an_unexpected_error_under_the_api_is_answered_as_json(
     live_server: Any, environment: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from opspor.referrals import selectors
+    from opspor.casework import api as notifications_api
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("a bug, not the caller's fault")
 
-    monkeypatch.setattr(selectors, "notifications_for", broken)
+    monkeypatch.setattr(notifications_api, "notifications_for", broken)
     world = make_world()
     caller = Caller(live_server.url, world)
     response = requests.get(f"{caller.base}/notifications", headers=caller.headers, timeout=10)

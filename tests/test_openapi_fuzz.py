@@ -44,9 +44,10 @@ from schemathesis.specs.openapi.checks import (
 
 from opspor.accounts.models import User
 from opspor.accounts.tokens import api_token_issue
+from opspor.casework.models import Notification
 from opspor.engine.alternatives import load_catalogue
 from opspor.referrals import services
-from opspor.referrals.models import AdviceRequest, Message, Notification, Referral
+from opspor.referrals.models import AdviceRequest, Message, Referral
 from opspor.referrals.workflow import PATHWAYS, AdviceState, ReferralState, RejectionReason
 from tests import factories
 from tests.referrals.test_api import snapshot

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
-from opspor.referrals.delivery import deliver
 from pytest_django.fixtures import Settings
 
+from opspor.casework.delivery import deliver
+from opspor.casework.models import Notification
 from opspor.referrals import services
-from opspor.referrals.models import Notification
 from opspor.referrals.workflow import ReferralState
 from tests.referrals.worlds import World, referral_in
 

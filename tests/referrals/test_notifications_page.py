@@ -10,15 +10,15 @@ from django.test import Client
 from django.urls import reverse
 
 from opspor.accounts.models import Role, User
+from opspor.casework.models import Notification
 from opspor.referrals import services
-from opspor.referrals.models import Notification
 from opspor.referrals.workflow import ReferralState
 from tests import factories
 from tests.referrals.worlds import World, referral_in
 
 pytestmark = pytest.mark.django_db
 
-PAGE = reverse("referrals:notifications")
+PAGE = reverse("casework:notifications")
 MARK = "/notifications/read/"
 
 
@@ -110,7 +110,7 @@ def test_marking_read_needs_a_post_with_the_csrf_token(world: World) -> None:
 
 def test_opening_the_case_still_marks_its_notifications_read(world: World) -> None:
     ids = told_the_practice(world)
-    referral_id = Notification.objects.get(pk=ids[0]).referral_id
+    referral_id = Notification.objects.get(pk=ids[0]).subject_id
     client_of(world.gp).get(reverse("referrals:detail", args=[referral_id]))
     assert unread(ids) == 0
 

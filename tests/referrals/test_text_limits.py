@@ -18,9 +18,10 @@ from django.urls import reverse
 from pydantic import BaseModel
 
 from opspor.api import api
+from opspor.casework.schemas import BodyIn
 from opspor.casework.text import MAX_LINE_LENGTH, MAX_TEXT_LENGTH
-from opspor.referrals import api as referrals_api
 from opspor.referrals import forms, services
+from opspor.referrals.api import schemas as referrals_api
 from opspor.referrals.models import AdviceRequest, Message, Referral
 from opspor.referrals.workflow import AdviceState, ReferralState
 from tests.referrals.test_api import ApiWorld, api_world, make_draft, make_sent
@@ -79,7 +80,7 @@ def api_limit(schema: str, field: str) -> int | None:
 def text_fields() -> set[tuple[str, str]]:
     found = set()
     for name, model in vars(referrals_api).items():
-        if isinstance(model, type) and issubclass(model, referrals_api.BodyIn):
+        if isinstance(model, type) and issubclass(model, BodyIn):
             for field, info in model.model_fields.items():
                 if info.annotation is str:
                     found.add((name, field))

@@ -540,16 +540,16 @@ def test_the_notification_count_and_list(sides: Sides) -> None:
     other_gp = _client(sides.other_gp)
     page = _html(other_gp.get(reverse("referrals:list")))
     assert "2 ulæste notifikationer" in page
-    page = _html(other_gp.get(reverse("referrals:notifications")))
+    page = _html(other_gp.get(reverse("casework:notifications")))
     assert page.count('data-testid="notification"') == 2 and "Ny" in page
     # Reading the list changes nothing; its button marks them read for the whole practice.
     assert "2 ulæste notifikationer" in _html(_client(sides.gp).get(reverse("referrals:list")))
     ids = Notification.objects.filter(practice=sides.practice).values_list("pk", flat=True)
-    other_gp.post(reverse("referrals:notifications_read"), {"ids": list(ids)})
+    other_gp.post(reverse("casework:notifications_read"), {"ids": list(ids)})
     assert not Notification.objects.filter(practice=sides.practice, read_at=None).exists()
     assert "0 ulæste notifikationer" in _html(_client(sides.gp).get(reverse("referrals:list")))
     # A notification of another practice is never shown.
-    stranger = _html(_client(sides.stranger_gp).get(reverse("referrals:notifications")))
+    stranger = _html(_client(sides.stranger_gp).get(reverse("casework:notifications")))
     assert 'data-testid="notification"' not in stranger
 
 
@@ -624,7 +624,7 @@ def test_other_roles_are_refused(sides: Sides, role: str) -> None:
         reverse("referrals:list"),
         reverse("referrals:unit_inbox"),
         reverse("referrals:detail", args=[referral.pk]),
-        reverse("referrals:notifications"),
+        reverse("casework:notifications"),
     ):
         assert client.get(url).status_code == 403, url
     assert client.post(reverse("referrals:accept", args=[referral.pk])).status_code == 403
@@ -666,7 +666,7 @@ def test_an_account_not_linked_to_a_practice_or_unit_sees_nothing(sides: Sides, 
     page = _html(client.get(url))
     assert "Karen Holm" not in page
     assert 'data-testid="notification-count"' in page
-    assert client.get(reverse("referrals:notifications")).status_code == 200
+    assert client.get(reverse("casework:notifications")).status_code == 200
 
 
 @pytest.mark.parametrize("language", ["en", "ar", "tr"])

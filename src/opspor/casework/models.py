@@ -8,6 +8,8 @@ of growing a nullable foreign key per kind.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -84,6 +86,9 @@ class IdempotencyRecord(models.Model):
 # The kinds of notification, with their labels, as each app registers them (see
 # `casework.notifications.register_kinds`); the column itself takes any registered code.
 NOTIFICATION_KINDS: dict[str, str | Promise] = {}
+# How each kind of case is read when a list of notifications shows it (with its patient),
+# as each app registers it.
+SUBJECT_QUERYSETS: list[models.QuerySet[Any]] = []
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):

@@ -9,23 +9,41 @@ kind; the case's `get_absolute_url` is where the app shows it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
+from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db import models, transaction
-from django.db.models import TextChoices
+from django.db.models import QuerySet, TextChoices
 from django.utils import timezone
 
 from opspor.accounts.models import User
 from opspor.casework.delivery import notification_deliver
 from opspor.casework.errors import WorkflowError
-from opspor.casework.models import NOTIFICATION_KINDS, Notification, NotificationQuerySet
+from opspor.casework.models import (
+    NOTIFICATION_KINDS,
+    SUBJECT_QUERYSETS,
+    Notification,
+    NotificationQuerySet,
+)
 from opspor.records.models import Clinician, DiagnosticUnit, Practice
 from opspor.records.selectors import practice_of, unit_of
 
 
-def register_kinds(kinds: type[TextChoices]) -> None:
-    """Make an app's kinds of notification known, with their labels (from `ready()`)."""
+def register_kinds(kinds: type[TextChoices], *, subjects: Iterable[QuerySet[Any]] = ()) -> None:
+    """Make an app's kinds of notification known, with their labels, and how its cases are
+    read for a list of notifications (`subjects`, one query set per model; from `ready()`).
+
+    A case model has `get_absolute_url`, `case_title` and `patient`: the list links to it
+    and names it by those."""
     NOTIFICATION_KINDS.update({str(value): label for value, label in kinds.choices})
+    SUBJECT_QUERYSETS.extend(subjects)
+
+
+def with_subjects(notifications: NotificationQuerySet) -> NotificationQuerySet:
+    """The notifications with their cases, one query per kind of case."""
+    return notifications.prefetch_related(GenericPrefetch("subject", SUBJECT_QUERYSETS))
 
 
 def notify(

@@ -123,6 +123,10 @@ class AdviceRequest(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("referrals:advice_detail", args=[self.pk])
 
+    @property
+    def case_title(self) -> str:
+        return str(_("Advice request"))
+
 
 class Referral(models.Model):
     """A GP's referral (*henvisning*) to a diagnostic unit, and the unit's triage of it."""
@@ -276,6 +280,10 @@ class Referral(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("referrals:detail", args=[self.pk])
+
+    @property
+    def case_title(self) -> str:
+        return str(_("Referral"))
 
     @property
     def is_unacknowledged_rejection(self) -> bool:

@@ -34,6 +34,4 @@ urlpatterns = [
     path("advice/<int:advice_id>/close/", views.advice_close, name="advice_close"),
     path("advice/<int:advice_id>/messages/", views.advice_message, name="advice_message"),
     path("advice/<int:advice_id>/refer/", views.referral_from_advice, name="from_advice"),
-    path("notifications/", views.notifications, name="notifications"),
-    path("notifications/read/", views.notifications_read, name="notifications_read"),
 ]

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
@@ -29,7 +28,6 @@ from opspor.accounts.models import Role, User
 from opspor.casework.errors import WorkflowError, screen_text, status_of
 from opspor.casework.idempotency import recalled_id
 from opspor.casework.notifications import (
-    notifications_for,
     notifications_mark_read,
     unread_notification_ids,
 )
@@ -788,46 +786,3 @@ def advice_message(request: HttpRequest, advice_id: int) -> HttpResponse:
 
 
 # --- notifications ---------------------------------------------------------------------
-
-
-@login_required
-def notifications(request: HttpRequest) -> HttpResponse:
-    """The practice's or unit's notifications, newest first, the unread ones highlighted.
-
-    Reading the list changes nothing (a link preview or a prefetch must not mark them read
-    for the whole practice); the page's button marks the ones shown, by POST."""
-    user = _clinician(request)
-    # Each case with its patient, in one query per kind of case.
-    about = GenericPrefetch(
-        "subject",
-        [
-            Referral.objects.select_related("patient"),
-            AdviceRequest.objects.select_related("patient"),
-        ],
-    )
-    page = _page(notifications_for(user).prefetch_related(about), request.GET.get("page"))
-    unread = [n.pk for n in page if n.read_at is None]
-    return render(request, "referrals/notifications.html", {"page": page, "new": unread})
-
-
-# An id the database can compare: at most a signed 64-bit integer.
-_MAX_ID = 2**63 - 1
-
-
-@login_required
-@require_POST
-def notifications_read(request: HttpRequest) -> HttpResponse:
-    """Mark the notifications the page showed as read; only the reader's own practice's or
-    unit's are marked (the service's filter), whatever ids are sent."""
-    user = _clinician(request)
-    numbers = [v for v in request.POST.getlist("ids")[:PAGE_SIZE] if _is_number(v)]
-    ids = [pk for pk in map(int, numbers) if 0 < pk <= _MAX_ID]
-    if ids:
-        notifications_mark_read(by=user, notification_ids=ids)
-    page = request.POST.get("page", "")
-    query = f"?page={page}" if _is_number(page) else ""
-    return redirect(reverse("referrals:notifications") + query)
-
-
-def _is_number(value: str) -> bool:
-    return value.isascii() and value.isdigit() and len(value) <= 19

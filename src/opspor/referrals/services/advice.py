@@ -61,7 +61,7 @@ def advice_request_send(
         patient_summary=findings_snapshot(
             patient, on=timezone.localdate(now), ruleset=ruleset, viewer=by
         ),
-        gp_findings=gp_text(gp_findings),
+        gp_findings=check_length(gp_text(gp_findings), what="The GP's own findings"),
         state=AdviceState.SENT,
         sent_at=now,
         answer_due_at=advice_deadline(target, now),

@@ -176,7 +176,7 @@ def referral_create_draft(
         pathway=pathway,
         clinical_question=clinical_question,
         findings=findings_snapshot(patient, on=timezone.localdate(now), ruleset=ruleset),
-        gp_findings=gp_text(gp_findings),
+        gp_findings=check_length(gp_text(gp_findings), what="The GP's own findings"),
         from_advice=from_advice,
         created_at=now,
         **details,

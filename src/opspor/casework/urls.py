@@ -1,0 +1,9 @@
+from django.urls import path
+
+from opspor.casework import views
+
+app_name = "casework"
+urlpatterns = [
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/read/", views.notifications_mark_read_page, name="notifications_read"),
+]
