@@ -86,7 +86,7 @@ def bad_bodies(world: World, referral_id: int) -> list[tuple[str, bytes]]:
         # A lone surrogate: valid JSON syntax, but no character any database can store.
         ("/advice-requests", b'{"patient_id": %d, "question": "\\ud800"}' % patient),
         (f"/referrals/{referral_id}/messages", b'{"body": "CT? \\udfff"}'),
-        ("/notifications/read", b'{"ids": [1], "\\ud800": 1}'),
+        ("/notifications/mark-read", b'{"ids": [1], "\\ud800": 1}'),
     ]
 
 
@@ -174,7 +174,7 @@ def test_a_content_length_that_is_not_a_number_is_refused_as_json() -> None:
     token = api_token_issue(user=world.gp)
     response = Client().generic(
         "POST",
-        "/api/v1/notifications/read",
+        "/api/v1/notifications/mark-read",
         b'{"ids": [1]}',
         content_type="application/json",
         headers={"Authorization": f"Bearer {token}"},

@@ -336,11 +336,11 @@ def test_ids_beyond_the_database_range_are_refused(live_server: Any) -> None:
     gp = Api(live_server.url, world.gp)
 
     for ids in ([2**63], [notification.pk, 2**63], [0], [-1]):
-        response = gp.send("POST /api/v1/notifications/read", body={"ids": ids})
+        response = gp.send("POST /api/v1/notifications/mark-read", body={"ids": ids})
         assert response.status_code == 422, response.text
     assert not Notification.objects.filter(read_at__isnull=False).exists()
     response = gp.send(
-        "POST /api/v1/notifications/read", body={"ids": [notification.pk, 2**63 - 1]}
+        "POST /api/v1/notifications/mark-read", body={"ids": [notification.pk, 2**63 - 1]}
     )
     assert response.json() == {"marked": 1}
     # The largest id in a path is simply not found.

@@ -312,7 +312,7 @@ def test_the_openapi_schema_lists_every_endpoint(live_server: Any) -> None:
             ("get", "/api/v1/referrals/{referral_id}/messages"),
             ("get", "/api/v1/advice-requests/{advice_id}/messages"),
             ("get", "/api/v1/notifications"),
-            ("post", "/api/v1/notifications/read"),
+            ("post", "/api/v1/notifications/mark-read"),
         }
         | {
             ("post", f"/api/v1/advice-requests/{{advice_id}}/{action}")
@@ -328,7 +328,7 @@ def test_the_openapi_schema_lists_every_endpoint(live_server: Any) -> None:
                 "acknowledge-rejection",
                 "withdraw",
                 "book-appointment",
-                "first-contact",
+                "record-first-contact",
                 "complete",
                 "messages",
             )

@@ -44,12 +44,12 @@ def test_first_contact_then_appointment_then_completion(world: ApiWorld) -> None
     assert world.gp.get(f"/referrals/{rid}")[1]["overdue"] is True
 
     status, contacted = world.other_doctor.post(
-        f"/referrals/{rid}/first-contact", {"note": "Spoke to the patient"}
+        f"/referrals/{rid}/record-first-contact", {"note": "Spoke to the patient"}
     )
     assert status == 200
     assert contacted["state"] == ReferralState.ACCEPTED
     assert has_offset(contacted["first_contact_at"]) and contacted["overdue"] is False
-    status, error = world.doctor.post(f"/referrals/{rid}/first-contact")
+    status, error = world.doctor.post(f"/referrals/{rid}/record-first-contact")
     assert (status, error["code"]) == (409, "not_allowed")
 
     status, booked = world.doctor.post(f"/referrals/{rid}/book-appointment", APPOINTMENT)
@@ -85,7 +85,7 @@ def test_steps_in_the_wrong_state_are_409_and_change_nothing(world: ApiWorld) ->
     accepted = _accepted(world)
     before = snapshot(sent), snapshot(accepted)
     for path, body in (
-        (f"/referrals/{sent}/first-contact", None),
+        (f"/referrals/{sent}/record-first-contact", None),
         (f"/referrals/{sent}/book-appointment", APPOINTMENT),
         (f"/referrals/{sent}/complete", None),
         (f"/referrals/{accepted}/complete", None),  # nothing is booked yet
@@ -100,7 +100,7 @@ def test_the_gp_and_strangers_are_refused_and_nothing_changes(
 ) -> None:
     rid = _accepted(world)
     before = snapshot(rid)
-    steps = (("first-contact", None), ("book-appointment", APPOINTMENT), ("complete", None))
+    steps = (("record-first-contact", None), ("book-appointment", APPOINTMENT), ("complete", None))
     others = [client_for(live_server.url, role) for role in (Role.PATIENT, Role.ANALYST)]
     for step, body in steps:
         path = f"/referrals/{rid}/{step}"
@@ -120,6 +120,6 @@ def test_malformed_bodies_are_422_and_change_nothing(world: ApiWorld) -> None:
     assert world.doctor.post(book, {"appointment_at": "next Tuesday"})[0] == 422
     status, error = world.doctor.post(book, {"appointment_at": "2030-03-12T10:30:00"})
     assert (status, error["code"]) == (422, "invalid")  # a time without a time zone
-    assert world.doctor.post(f"/referrals/{rid}/first-contact", {"note": 5})[0] == 422
+    assert world.doctor.post(f"/referrals/{rid}/record-first-contact", {"note": 5})[0] == 422
     assert world.doctor.post(f"/referrals/{rid}/complete", {"reason": {"x": 1}})[0] == 422
     assert snapshot(rid) == before

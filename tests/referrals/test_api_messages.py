@@ -178,22 +178,25 @@ def test_notifications_are_listed_and_marked_read_per_practice_and_unit(
 
     # Another practice's or unit's reader marks nothing.
     ids = [notification["id"], unit_side[0]["id"]]
-    assert world.stranger_gp.post("/notifications/read", {"ids": ids}) == (200, {"marked": 0})
-    assert world.stranger_doctor.post("/notifications/read", {"ids": ids}) == (200, {"marked": 0})
+    assert world.stranger_gp.post("/notifications/mark-read", {"ids": ids}) == (200, {"marked": 0})
+    assert world.stranger_doctor.post("/notifications/mark-read", {"ids": ids}) == (
+        200,
+        {"marked": 0},
+    )
     assert not Notification.objects.filter(read_at__isnull=False).exists()
 
-    assert world.gp.post("/notifications/read", {"ids": ids}) == (200, {"marked": 1})
-    assert world.gp.post("/notifications/read", {"ids": ids}) == (200, {"marked": 0})
+    assert world.gp.post("/notifications/mark-read", {"ids": ids}) == (200, {"marked": 1})
+    assert world.gp.post("/notifications/mark-read", {"ids": ids}) == (200, {"marked": 0})
     assert world.other_gp.get("/notifications?unread=true") == (200, [])
     assert world.other_gp.get("/notifications")[1][0]["read_at"] is not None
     assert len(world.doctor.get("/notifications?unread=true")[1]) == 1
 
     for body in ({}, {"ids": []}, {"ids": "1"}, {"ids": ["x"]}):
-        assert world.gp.post("/notifications/read", body)[0] == 422
+        assert world.gp.post("/notifications/mark-read", body)[0] == 422
     assert world.gp.get("/notifications?limit=0")[0] == 422
     assert world.gp.get("/notifications?limit=501")[0] == 422
     for role in (Role.PATIENT, Role.ANALYST):
         client = client_for(live_server.url, role)
         assert client.get("/notifications")[0] == 403
-        assert client.post("/notifications/read", {"ids": ids})[0] == 403
+        assert client.post("/notifications/mark-read", {"ids": ids})[0] == 403
     assert Notification.objects.filter(read_at__isnull=False).count() == 1

@@ -19,7 +19,7 @@ from tests.referrals.worlds import World, referral_in
 pytestmark = pytest.mark.django_db
 
 PAGE = reverse("casework:notifications")
-MARK = "/notifications/read/"
+MARK = "/notifications/mark-read/"
 
 
 @pytest.fixture(autouse=True)

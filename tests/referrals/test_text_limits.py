@@ -190,7 +190,7 @@ def test_too_long_text_is_a_form_error_and_nothing_is_saved() -> None:
                 "action": "draft",
             },
         ),
-        (doctor, reverse("referrals:message", args=[sent.pk]), {"body": long, "token": token}),
+        (doctor, reverse("referrals:message_post", args=[sent.pk]), {"body": long, "token": token}),
         (doctor, reverse("referrals:advice_answer", args=[advice.pk]), {"answer": long}),
     ):
         response = client.post(url, data)

@@ -221,7 +221,7 @@ def test_advice_is_asked_answered_and_becomes_a_referral_without_retyping(sides:
     assert "findings" in advice.patient_summary
 
     # Not answered yet: it cannot become a referral.
-    response = gp.get(reverse("referrals:from_advice", args=[advice.pk]))
+    response = gp.get(reverse("referrals:advice_convert", args=[advice.pk]))
     assert response.status_code == 302 and not Referral.objects.exists()
 
     response = doctor.post(reverse("referrals:advice_answer", args=[advice.pk]), {"answer": ""})
@@ -230,11 +230,11 @@ def test_advice_is_asked_answered_and_becomes_a_referral_without_retyping(sides:
     advice.refresh_from_db()
     assert advice.state == AdviceState.ANSWERED
 
-    page = _html(gp.get(reverse("referrals:from_advice", args=[advice.pk])))
+    page = _html(gp.get(reverse("referrals:advice_convert", args=[advice.pk])))
     assert "Weight loss 6 kg, normal blood tests: refer?" in page  # prefilled
     assert "Yes, refer." in page
     response = gp.post(
-        reverse("referrals:from_advice", args=[advice.pk]),
+        reverse("referrals:advice_convert", args=[advice.pk]),
         {
             "pathway": "dpf",
             "clinical_question": "Weight loss 6 kg, normal blood tests: refer?",
@@ -275,7 +275,9 @@ def test_the_gp_list_puts_an_unacknowledged_rejection_first(sides: Sides) -> Non
     assert rows.index('data-state="rejected"') < rows.index('data-state="sent"')
     assert waiting.pk
 
-    response = client.post(reverse("referrals:acknowledge", args=[rejected.pk]), {"next": "list"})
+    response = client.post(
+        reverse("referrals:acknowledge_rejection", args=[rejected.pk]), {"next": "list"}
+    )
     assert response["Location"] == reverse("referrals:list")
     rejected.refresh_from_db()
     assert rejected.acknowledged_by == sides.gp
@@ -417,9 +419,10 @@ def test_accept_first_contact_and_booking(sides: Sides) -> None:
     assert "kan ikke gøres" in _html(response)
     assert _snapshot(referral) == before
 
-    doctor.post(reverse("referrals:first_contact", args=[referral.pk]), {"note": "Phoned"})
+    doctor.post(reverse("referrals:record_first_contact", args=[referral.pk]), {"note": "Phoned"})
     response = doctor.post(
-        reverse("referrals:book", args=[referral.pk]), {"appointment_at": "2031-05-06T09:30"}
+        reverse("referrals:book_appointment", args=[referral.pk]),
+        {"appointment_at": "2031-05-06T09:30"},
     )
     assert response.status_code == 302
     referral.refresh_from_db()
@@ -465,10 +468,15 @@ def test_return_with_advice_needs_the_advice(sides: Sides) -> None:
     referral = _sent(sides)
     doctor = _client(sides.doctor)
     before = _snapshot(referral)
-    response = doctor.post(reverse("referrals:return", args=[referral.pk]), {"advice_text": ""})
+    response = doctor.post(
+        reverse("referrals:return_with_advice", args=[referral.pk]), {"advice_text": ""}
+    )
     assert response.status_code == 422
     assert _snapshot(referral) == before
-    doctor.post(reverse("referrals:return", args=[referral.pk]), {"advice_text": "Try PPI first"})
+    doctor.post(
+        reverse("referrals:return_with_advice", args=[referral.pk]),
+        {"advice_text": "Try PPI first"},
+    )
     referral.refresh_from_db()
     assert referral.state == ReferralState.RETURNED_WITH_ADVICE
     page = _html(_client(sides.gp).get(reverse("referrals:detail", args=[referral.pk])))
@@ -514,7 +522,7 @@ def test_the_detail_shows_the_case_contacts_timeline_and_deadlines(sides: Sides)
 def test_messages_are_posted_once_and_get_a_read_receipt(sides: Sides) -> None:
     referral = _sent(sides)
     gp, doctor = _client(sides.gp), _client(sides.doctor)
-    url = reverse("referrals:message", args=[referral.pk])
+    url = reverse("referrals:message_post", args=[referral.pk])
     form = {"body": "Is the patient on anticoagulants?", "token": "d" * 32}
     doctor.post(url, form)
     doctor.post(url, form)
@@ -545,7 +553,7 @@ def test_the_notification_count_and_list(sides: Sides) -> None:
     # Reading the list changes nothing; its button marks them read for the whole practice.
     assert "2 ulæste notifikationer" in _html(_client(sides.gp).get(reverse("referrals:list")))
     ids = Notification.objects.filter(practice=sides.practice).values_list("pk", flat=True)
-    other_gp.post(reverse("casework:notifications_read"), {"ids": list(ids)})
+    other_gp.post(reverse("casework:notifications_mark_read"), {"ids": list(ids)})
     assert not Notification.objects.filter(practice=sides.practice, read_at=None).exists()
     assert "0 ulæste notifikationer" in _html(_client(sides.gp).get(reverse("referrals:list")))
     # A notification of another practice is never shown.
@@ -567,10 +575,10 @@ def test_another_practice_and_another_unit_get_404_and_change_nothing(sides: Sid
         ("get", reverse("referrals:new", args=[sides.patient.pk]), {}),
         ("get", reverse("referrals:advice_new", args=[sides.patient.pk]), {}),
         ("post", reverse("referrals:withdraw", args=[referral.pk]), {}),
-        ("post", reverse("referrals:acknowledge", args=[referral.pk]), {}),
+        ("post", reverse("referrals:acknowledge_rejection", args=[referral.pk]), {}),
         (
             "post",
-            reverse("referrals:message", args=[referral.pk]),
+            reverse("referrals:message_post", args=[referral.pk]),
             {"body": "x", "token": "f" * 32},
         ),
         ("post", reverse("referrals:advice_close", args=[advice.pk]), {}),
@@ -591,10 +599,10 @@ def test_another_practice_and_another_unit_get_404_and_change_nothing(sides: Sid
             reverse("referrals:reject", args=[referral.pk]),
             {"reason_category": "other", "reason_text": "x", "alternative_plan_text": "y"},
         ),
-        ("post", reverse("referrals:return", args=[referral.pk]), {"advice_text": "x"}),
+        ("post", reverse("referrals:return_with_advice", args=[referral.pk]), {"advice_text": "x"}),
         (
             "post",
-            reverse("referrals:message", args=[referral.pk]),
+            reverse("referrals:message_post", args=[referral.pk]),
             {"body": "x", "token": "g" * 32},
         ),
         ("post", reverse("referrals:advice_answer", args=[advice.pk]), {"answer": "x"}),

@@ -64,7 +64,7 @@ def notification_list(
 
 
 @router.post(
-    "/notifications/read",
+    "/notifications/mark-read",
     response={
         200: MarkedOut,
         400: BadRequestOut,

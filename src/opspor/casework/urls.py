@@ -5,5 +5,9 @@ from opspor.casework import views
 app_name = "casework"
 urlpatterns = [
     path("notifications/", views.notification_list, name="notifications"),
-    path("notifications/read/", views.notifications_mark_read_page, name="notifications_read"),
+    path(
+        "notifications/mark-read/",
+        views.notifications_mark_read,
+        name="notifications_mark_read",
+    ),
 ]

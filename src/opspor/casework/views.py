@@ -11,11 +11,7 @@ from django.views.decorators.http import require_POST
 
 from opspor.accounts.guards import require_role
 from opspor.accounts.models import Role
-from opspor.casework.notifications import (
-    notifications_for,
-    notifications_mark_read,
-    with_subjects,
-)
+from opspor.casework import notifications as notices
 from opspor.casework.schemas import MAX_ID
 
 PAGE_SIZE = 50
@@ -32,7 +28,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     Reading the list changes nothing (a link preview or a prefetch must not mark them read
     for the whole practice); the page's button marks the ones shown, by POST."""
     user = require_role(request.user, Role.GP, Role.UNIT_DOCTOR)
-    rows = with_subjects(notifications_for(user))
+    rows = notices.with_subjects(notices.notifications_for(user))
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     unread = [n.pk for n in page if n.read_at is None]
     return render(request, "casework/notifications.html", {"page": page, "new": unread})
@@ -40,14 +36,14 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def notifications_mark_read_page(request: HttpRequest) -> HttpResponse:
+def notifications_mark_read(request: HttpRequest) -> HttpResponse:
     """Mark the notifications the page showed as read; only the reader's own practice's or
     unit's are marked (the service's filter), whatever ids are sent."""
     user = require_role(request.user, Role.GP, Role.UNIT_DOCTOR)
     numbers = [v for v in request.POST.getlist("ids")[:PAGE_SIZE] if _is_number(v)]
     ids = [pk for pk in map(int, numbers) if 0 < pk <= MAX_ID]
     if ids:
-        notifications_mark_read(by=user, notification_ids=ids)
+        notices.notifications_mark_read(by=user, notification_ids=ids)
     page = request.POST.get("page", "")
     query = f"?page={page}" if _is_number(page) else ""
     return redirect(reverse("casework:notifications") + query)

@@ -1,37 +1,67 @@
 from django.urls import path
 
-from opspor.referrals import views
+from opspor.referrals.views import advice_actions, cases, lists, new, referral_actions
 
-# Included at the site's root: the e-mails of `delivery.py` link to /referrals/<id>/ and
-# /advice/<id>/, so those two addresses are fixed.
+# Included at the site's root: notification e-mails link to /referrals/<id>/ and
+# /advice/<id>/ (each case's `get_absolute_url`), so those two addresses are fixed. An
+# action has one name everywhere: the URL's last segment and its name here, the view
+# (`referral_<action>`, `advice_request_<action>`), the API's path and the service.
 app_name = "referrals"
 urlpatterns = [
-    path("referrals/", views.referral_list, name="list"),
-    path("referrals/inbox/", views.inbox, name="unit_inbox"),
-    path("referrals/new/<int:patient_id>/", views.referral_new, name="new"),
-    path("referrals/<int:referral_id>/", views.referral_detail, name="detail"),
-    path("referrals/<int:referral_id>/send/", views.referral_send, name="send"),
-    path("referrals/<int:referral_id>/withdraw/", views.referral_withdraw, name="withdraw"),
+    path("referrals/", lists.referral_list, name="list"),
+    path("referrals/inbox/", lists.inbox, name="unit_inbox"),
+    path("referrals/new/<int:patient_id>/", new.referral_new, name="new"),
+    path("referrals/<int:referral_id>/", cases.referral_detail, name="detail"),
+    path("referrals/<int:referral_id>/send/", referral_actions.referral_send, name="send"),
     path(
-        "referrals/<int:referral_id>/acknowledge/",
-        views.referral_acknowledge,
-        name="acknowledge",
+        "referrals/<int:referral_id>/withdraw/",
+        referral_actions.referral_withdraw,
+        name="withdraw",
     ),
-    path("referrals/<int:referral_id>/accept/", views.referral_accept, name="accept"),
-    path("referrals/<int:referral_id>/reject/", views.referral_reject, name="reject"),
-    path("referrals/<int:referral_id>/return/", views.referral_return, name="return"),
     path(
-        "referrals/<int:referral_id>/first-contact/",
-        views.referral_first_contact,
-        name="first_contact",
+        "referrals/<int:referral_id>/acknowledge-rejection/",
+        referral_actions.referral_acknowledge_rejection,
+        name="acknowledge_rejection",
     ),
-    path("referrals/<int:referral_id>/book/", views.referral_book, name="book"),
-    path("referrals/<int:referral_id>/complete/", views.referral_complete, name="complete"),
-    path("referrals/<int:referral_id>/messages/", views.referral_message, name="message"),
-    path("advice/new/<int:patient_id>/", views.advice_new, name="advice_new"),
-    path("advice/<int:advice_id>/", views.advice_detail, name="advice_detail"),
-    path("advice/<int:advice_id>/answer/", views.advice_answer, name="advice_answer"),
-    path("advice/<int:advice_id>/close/", views.advice_close, name="advice_close"),
-    path("advice/<int:advice_id>/messages/", views.advice_message, name="advice_message"),
-    path("advice/<int:advice_id>/refer/", views.referral_from_advice, name="from_advice"),
+    path("referrals/<int:referral_id>/accept/", referral_actions.referral_accept, name="accept"),
+    path("referrals/<int:referral_id>/reject/", referral_actions.referral_reject, name="reject"),
+    path(
+        "referrals/<int:referral_id>/return-with-advice/",
+        referral_actions.referral_return_with_advice,
+        name="return_with_advice",
+    ),
+    path(
+        "referrals/<int:referral_id>/record-first-contact/",
+        referral_actions.referral_record_first_contact,
+        name="record_first_contact",
+    ),
+    path(
+        "referrals/<int:referral_id>/book-appointment/",
+        referral_actions.referral_book_appointment,
+        name="book_appointment",
+    ),
+    path(
+        "referrals/<int:referral_id>/complete/",
+        referral_actions.referral_complete,
+        name="complete",
+    ),
+    path(
+        "referrals/<int:referral_id>/messages/",
+        referral_actions.referral_message_post,
+        name="message_post",
+    ),
+    path("advice/new/<int:patient_id>/", new.advice_request_new, name="advice_new"),
+    path("advice/<int:advice_id>/", cases.advice_request_detail, name="advice_detail"),
+    path(
+        "advice/<int:advice_id>/answer/",
+        advice_actions.advice_request_answer,
+        name="advice_answer",
+    ),
+    path("advice/<int:advice_id>/close/", advice_actions.advice_request_close, name="advice_close"),
+    path(
+        "advice/<int:advice_id>/messages/",
+        advice_actions.advice_request_message_post,
+        name="advice_message_post",
+    ),
+    path("advice/<int:advice_id>/convert/", new.advice_request_convert, name="advice_convert"),
 ]

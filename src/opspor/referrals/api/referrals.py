@@ -242,7 +242,7 @@ def referral_book_appointment(
 
 
 @router.post(
-    "/referrals/{referral_id}/first-contact",
+    "/referrals/{referral_id}/record-first-contact",
     response=REFERRAL,
     summary="The unit has spoken to the patient after accepting",
     description="Due within 48 hours of acceptance (brought forward off closed time).",
