@@ -20,6 +20,7 @@ from opspor.engine.assessment import Assessment
 from opspor.engine.rules.loader import DEFAULT_RULESET, RULESETS
 from opspor.records.context import patient_context_for
 from opspor.records.models import Patient
+from opspor.referrals.workflow import PATHWAY_OF_SITE
 
 # What the unit is shown: what the engine found, in both languages it writes, without the
 # lighter alternatives it suggests to the GP (the unit chooses its own plan) and without a
@@ -92,6 +93,27 @@ class SummaryView:
     ruleset: str
     as_of: date | None
     items: list[SummaryItem]
+
+
+# The kinds of finding that make a first draft of the GP's clinical question.
+QUESTION_KINDS = frozenset({"guideline_criterion", "new_symptom", "pattern_break"})
+
+
+def suggested_pathway(summary: SummaryView) -> str:
+    """The pathway of the most pressing criterion met, or the diagnostic pathway."""
+    for item in summary.items:
+        if item.kind == "guideline_criterion" and item.cancer_site in PATHWAY_OF_SITE:
+            return PATHWAY_OF_SITE[item.cancer_site]
+    return "dpf"
+
+
+def suggested_question(summary: SummaryView, *, language: str) -> str:
+    """The findings as a first draft of the clinical question, one per line."""
+    return "\n".join(
+        f"- {item.text.get(language) or item.text.get('en', '')}"
+        for item in summary.items
+        if item.kind in QUESTION_KINDS
+    )
 
 
 def _text(value: Any) -> dict[str, str]:

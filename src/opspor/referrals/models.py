@@ -9,6 +9,7 @@ leaves a `ReferralEvent` or `AdviceEvent` row. `__str__` never shows clinical te
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
@@ -284,6 +285,15 @@ class Referral(models.Model):
     @property
     def case_title(self) -> str:
         return str(_("Referral"))
+
+    @property
+    def stored_completeness(self) -> list[dict[str, Any]]:
+        """What the check found missing at sending, as stored; a malformed value as nothing
+        rather than a page that fails."""
+        stored = self.completeness
+        return (
+            [item for item in stored if isinstance(item, dict)] if isinstance(stored, list) else []
+        )
 
     @property
     def is_unacknowledged_rejection(self) -> bool:

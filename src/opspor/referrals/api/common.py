@@ -121,7 +121,7 @@ def referral_detail_out(user: User, referral_id: int, *, read: bool) -> Referral
     if referral.state == ReferralState.DRAFT:
         missing = services.referral_missing_items(referral, on=timezone.localdate())
     else:
-        missing = completeness_of(referral)
+        missing = referral.stored_completeness
     if read or referral.state == ReferralState.DRAFT:
         log_read(user, referral, READ_REFERRAL)
     return referral_out(referral, missing=missing)
@@ -170,9 +170,3 @@ def advice_action(
         return advice_detail_out(user, advice_id, read=False)
 
     return act(request, roles, action)
-
-
-def completeness_of(referral: Referral) -> list[dict[str, Any]]:
-    """What the check found missing at sending, as stored; a malformed value as nothing."""
-    stored = referral.completeness
-    return [item for item in stored if isinstance(item, dict)] if isinstance(stored, list) else []

@@ -24,7 +24,6 @@ from opspor.referrals.api.common import (
     act,
     advice_of,
     caller,
-    completeness_of,
     log_read,
     referral_action,
     referral_detail_out,
@@ -63,7 +62,7 @@ def referral_list(request: HttpRequest) -> Status[Any]:
         [
             referral_out(
                 r,
-                missing=None if r.state == ReferralState.DRAFT else completeness_of(r),
+                missing=None if r.state == ReferralState.DRAFT else r.stored_completeness,
             )
             for r in referral_rows(user)
         ],

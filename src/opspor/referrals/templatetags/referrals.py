@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import template
@@ -189,20 +189,6 @@ def summary_kind(kind: str) -> str:
 
 
 @register.filter
-def iso_day(value: str) -> date | None:
-    """A day stored as ISO text in a JSON snapshot, as a date the templates can format."""
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        return None
-
-
-@register.filter
-def summary_text(item: dict[str, Any]) -> str:
-    return in_language(item.get("text"))
-
-
-@register.filter
 def person(user: User | None) -> str:
     """A user's name as the other side knows them: the clinician's name where there is one."""
     if user is None:
@@ -289,7 +275,7 @@ def missing_groups(missing: list[dict[str, Any]]) -> list[str]:
 def completeness_cell(referral: Referral) -> SafeString:
     """What a sent referral lacked, at a glance: a count, one line per kind, and the GP's
     reason for sending it anyway."""
-    missing = referral.completeness or []
+    missing = referral.stored_completeness
     if not missing:
         return format_html(
             '<span class="badge badge-success" data-testid="complete">{}</span>',

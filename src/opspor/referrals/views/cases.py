@@ -15,6 +15,7 @@ from opspor.casework.notifications import (
     unread_notification_ids,
 )
 from opspor.referrals import selectors, services
+from opspor.referrals.findings import summary_view
 from opspor.referrals.forms import (
     AnswerForm,
     BookForm,
@@ -85,7 +86,8 @@ def referral_page(
             "forms": shown,
             "dialog": dialog or request.GET.get("dialog", ""),
             "error": error,
-            "missing": referral.completeness if missing is None else missing,
+            "missing": referral.stored_completeness if missing is None else missing,
+            "findings": summary_view(referral.findings),
             "age": age,
             "frailty_shown": referral.marked_frail or age >= FRAILTY_AGE,
             "is_specialist": referral.origin == ReferralOrigin.PRACTISING_SPECIALIST,
@@ -125,6 +127,7 @@ def advice_page(
             "forms": shown,
             "error": error,
             "referrals": selectors.referrals_from_advice(advice),
+            "findings": summary_view(advice.patient_summary),
         },
         status=status,
     )

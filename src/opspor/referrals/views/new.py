@@ -17,9 +17,15 @@ from opspor.casework.errors import WorkflowError, screen_text, status_of
 from opspor.casework.idempotency import recalled_id
 from opspor.htmx import is_htmx
 from opspor.records.models import Patient
-from opspor.records.selectors import patient_get
+from opspor.records.templatetags.overview import clinical_language
 from opspor.referrals import selectors, services
-from opspor.referrals.findings import findings_summary
+from opspor.referrals.findings import (
+    SummaryView,
+    findings_summary,
+    suggested_pathway,
+    suggested_question,
+    summary_view,
+)
 from opspor.referrals.forms import (
     AdviceRequestForm,
     ReferralForm,
@@ -34,32 +40,10 @@ from opspor.referrals.workflow import (
     FRAILTY_AGE,
     FRAILTY_FIELDS,
     FRAILTY_TEXT_FIELDS,
-    PATHWAY_OF_SITE,
     AdviceState,
     ReferralOrigin,
     ReferralState,
 )
-
-
-def _suggested_pathway(summary: dict[str, Any]) -> str:
-    """The pathway of the most pressing criterion met, or the diagnostic pathway."""
-    for item in summary.get("findings", []):
-        if item.get("kind") == "guideline_criterion" and item.get("cancer_site") in PATHWAY_OF_SITE:
-            return PATHWAY_OF_SITE[item["cancer_site"]]
-    return "dpf"
-
-
-def _suggested_question(summary: dict[str, Any]) -> str:
-    """The engine's findings as a first draft of the clinical question, one per line."""
-    from opspor.records.templatetags.overview import clinical_language
-
-    lang = clinical_language()
-    lines = [
-        f"- {item['text'].get(lang) or item['text'].get('en', '')}"
-        for item in summary.get("findings", [])
-        if item.get("kind") in {"guideline_criterion", "new_symptom", "pattern_break"}
-    ]
-    return "\n".join(lines)
 
 
 def _missing_now(patient: Patient, data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -81,7 +65,7 @@ def _referral_form(
     user: User,
     *,
     patient: Patient,
-    summary: dict[str, Any],
+    summary: SummaryView,
     advice: AdviceRequest | None,
 ) -> HttpResponse:
     age = patient.age_on(timezone.localdate())
@@ -133,8 +117,12 @@ def _referral_form(
         initial: dict[str, Any] = {
             "token": new_token(),
             "origin": ReferralOrigin.GENERAL_PRACTICE,
-            "pathway": _suggested_pathway(summary),
-            "clinical_question": advice.question if advice else _suggested_question(summary),
+            "pathway": suggested_pathway(summary),
+            "clinical_question": (
+                advice.question
+                if advice
+                else suggested_question(summary, language=clinical_language())
+            ),
         }
         form = ReferralForm(initial=initial)
         missing = _missing_now(patient, initial)
@@ -168,7 +156,7 @@ def referral_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     found = selectors.patient_assessment(
         user=user, patient_id=patient_id, ruleset=ruleset_of(request), what="referral form"
     )
-    summary = findings_summary(found.assessment)
+    summary = summary_view(findings_summary(found.assessment))
     return _referral_form(request, user, patient=found.patient, summary=summary, advice=None)
 
 
@@ -180,10 +168,12 @@ def advice_request_convert(request: HttpRequest, advice_id: int) -> HttpResponse
     if advice.state == AdviceState.SENT:
         messages.error(request, gettext("Only an answered advice request can become a referral."))
         return redirect("referrals:advice_detail", advice.pk)
-    patient = patient_get(user=user, patient_id=advice.patient_id, what="referral form")
-    return _referral_form(
-        request, user, patient=patient, summary=advice.patient_summary, advice=advice
+    # The findings the referral will carry: computed afresh, as the service will at sending.
+    found = selectors.patient_assessment(
+        user=user, patient_id=advice.patient_id, ruleset=ruleset_of(request), what="referral form"
     )
+    summary = summary_view(findings_summary(found.assessment))
+    return _referral_form(request, user, patient=found.patient, summary=summary, advice=advice)
 
 
 @login_required
@@ -193,7 +183,7 @@ def advice_request_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     found = selectors.patient_assessment(
         user=user, patient_id=patient_id, ruleset=ruleset_of(request), what="advice request form"
     )
-    summary = findings_summary(found.assessment)
+    summary = summary_view(findings_summary(found.assessment))
     patient = found.patient
     error, status = "", 200
     if request.method == "POST":
