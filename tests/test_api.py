@@ -13,9 +13,9 @@ import pytest
 import requests
 from pytest_django.fixtures import Settings
 
-from opspor.accounts.models import AccessLogEntry
 from opspor.accounts.tokens import api_token_issue
 from opspor.casework.models import Notification
+from opspor.records.models import AccessLogEntry
 from opspor.referrals.models import AdviceRequest, Message, Referral
 from opspor.referrals.workflow import ReferralState
 from tests.referrals.worlds import World, make_world, referral_in

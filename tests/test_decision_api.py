@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from opspor.accounts.models import AccessLogEntry, Role
+from opspor.accounts.models import Role
+from opspor.records.models import AccessLogEntry
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,8 +7,9 @@ from django.http import Http404
 from django.test import Client
 from django.urls import reverse
 
-from opspor.accounts.models import AccessLogEntry, Role
+from opspor.accounts.models import Role
 from opspor.records import selectors
+from opspor.records.models import AccessLogEntry
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -107,11 +108,11 @@ def test_access_log_rows_cannot_be_edited_in_the_admin(two_practices: dict) -> N
     entry = AccessLogEntry.objects.get()
     client = Client()
     client.force_login(admin_user)
-    change_url = reverse("admin:accounts_accesslogentry_change", args=[entry.pk])
+    change_url = reverse("admin:records_accesslogentry_change", args=[entry.pk])
     response = client.post(change_url, {"what": "tampered"})
     entry.refresh_from_db()
     assert entry.what == "x"
     assert response.status_code == 403
-    delete_url = reverse("admin:accounts_accesslogentry_delete", args=[entry.pk])
+    delete_url = reverse("admin:records_accesslogentry_delete", args=[entry.pk])
     assert client.post(delete_url, {"post": "yes"}).status_code == 403
     assert AccessLogEntry.objects.count() == 1

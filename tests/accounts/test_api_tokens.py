@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
-from opspor.accounts.models import AccessLogEntry, ApiToken
+from opspor.accounts.models import ApiToken
+from opspor.records.models import AccessLogEntry
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)

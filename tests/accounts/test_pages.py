@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from opspor.accounts.models import AccessLogEntry, Role
+from opspor.accounts.models import Role
+from opspor.records.models import AccessLogEntry
 from tests import factories
 
 pytestmark = pytest.mark.django_db

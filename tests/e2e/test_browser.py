@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from opspor.accounts.models import AccessLogEntry, Role
-from opspor.records.models import Clinician, Patient, Symptom
+from opspor.accounts.models import Role
+from opspor.records.models import AccessLogEntry, Clinician, Patient, Symptom
 from tests import factories
 from tests.e2e.conftest import Login
 

@@ -9,8 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from opspor.accounts.models import AccessLogEntry
-from opspor.records.models import ClinicalFinding, Patient, Practice, Symptom
+from opspor.records.models import AccessLogEntry, ClinicalFinding, Patient, Practice, Symptom
 from tests import factories
 from tests.e2e.conftest import Login
 

@@ -12,10 +12,10 @@ from django.http import Http404
 from django.test import Client
 from django.urls import reverse
 
-from opspor.accounts.models import AccessLogEntry, Role, User
+from opspor.accounts.models import Role, User
 from opspor.casework.clock import COPENHAGEN
 from opspor.portal.patient_status import Step, my_referral_steps
-from opspor.records.models import Clinician, Patient
+from opspor.records.models import AccessLogEntry, Clinician, Patient
 from opspor.referrals.models import Referral
 from opspor.referrals.workflow import ReferralState
 from tests import factories

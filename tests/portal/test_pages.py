@@ -8,8 +8,9 @@ from django.http.response import HttpResponseBase
 from django.test import Client
 from django.urls import reverse
 
-from opspor.accounts.models import AccessLogEntry, Role, User
+from opspor.accounts.models import Role, User
 from opspor.engine.vocab import load_vocabulary
+from opspor.records.models import AccessLogEntry
 from tests import factories
 from tests.records.worlds import Practices, firefighter, make_practices
 

@@ -7,11 +7,16 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.http import Http404
 
-from opspor.accounts.models import AccessLogEntry
 from opspor.engine.assess import assess
 from opspor.records import selectors
 from opspor.records.context import SYMPTOM_DAYS, build_patient_context
-from opspor.records.models import Condition, LabResult, OccupationalExposure, Symptom
+from opspor.records.models import (
+    AccessLogEntry,
+    Condition,
+    LabResult,
+    OccupationalExposure,
+    Symptom,
+)
 from tests import factories
 
 pytestmark = pytest.mark.django_db

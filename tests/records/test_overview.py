@@ -15,10 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.fixtures import DjangoAssertNumQueries
 
-from opspor.accounts.models import AccessLogEntry, Role, User
+from opspor.accounts.models import Role, User
 from opspor.engine.assess import assess
 from opspor.records import views
 from opspor.records.models import (
+    AccessLogEntry,
     ClinicalFinding,
     Clinician,
     Condition,

@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.fixtures import DjangoAssertNumQueries
 
-from opspor.accounts.models import AccessLogEntry, Role, User
+from opspor.accounts.models import Role, User
 from opspor.engine.vocab import load_vocabulary
 from opspor.records.models import (
+    AccessLogEntry,
     Patient,
     Symptom,
 )

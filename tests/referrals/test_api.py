@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from opspor.accounts.models import AccessLogEntry, Role, User
-from opspor.records.models import Patient
+from opspor.accounts.models import Role, User
+from opspor.records.models import AccessLogEntry, Patient
 from opspor.referrals.models import AdviceRequest, Referral, ReferralEvent
 from opspor.referrals.workflow import AdviceState, ReferralState
 from tests import factories

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from opspor.accounts.models import AccessLogEntry, Role
+from opspor.accounts.models import Role
+from opspor.records.models import AccessLogEntry
 from opspor.referrals.models import AdviceEvent, AdviceRequest, Referral
 from opspor.referrals.workflow import AdviceState, ReferralState
 from tests.referrals.test_api import ApiWorld, api_world, client_for, has_offset

@@ -18,11 +18,11 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from opspor.accounts.models import AccessLogEntry, Role, User
+from opspor.accounts.models import Role, User
 from opspor.casework.clock import COPENHAGEN
 from opspor.casework.models import Notification
 from opspor.casework.sweep import sweep
-from opspor.records.models import Clinician, Patient, Practice
+from opspor.records.models import AccessLogEntry, Clinician, Patient, Practice
 from opspor.referrals.models import Referral, ReferralEvent
 from opspor.referrals.services import (
     referral_acknowledge_rejection,

@@ -16,9 +16,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from opspor.accounts.models import AccessLogEntry, Role, User
+from opspor.accounts.models import Role, User
 from opspor.casework.models import Notification
-from opspor.records.models import Patient, Practice
+from opspor.records.models import AccessLogEntry, Patient, Practice
 from opspor.referrals import services
 from opspor.referrals.models import (
     AdviceEvent,

@@ -1,9 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from opspor.accounts.models import AccessLogEntry, ApiToken, User
+from opspor.accounts.models import ApiToken, User
 
 admin.site.site_header = _("Opspor administration")
 admin.site.site_title = _("Opspor administration")
@@ -16,22 +15,6 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ("role", "is_active")
     fieldsets = (*BaseUserAdmin.fieldsets, ("Opspor", {"fields": ("role",)}))  # type: ignore[misc]
     add_fieldsets = (*BaseUserAdmin.add_fieldsets, ("Opspor", {"fields": ("role",)}))
-
-
-@admin.register(AccessLogEntry)
-class AccessLogEntryAdmin(admin.ModelAdmin):
-    list_display = ("at", "user", "patient_id", "what", "channel")
-    list_filter = ("channel", "what")
-    date_hierarchy = "at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(ApiToken)

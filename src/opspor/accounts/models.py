@@ -1,4 +1,4 @@
-"""Users with one role each, API tokens, and the log of every read of a patient's record."""
+"""Users with one role each, and their API tokens."""
 
 from __future__ import annotations
 
@@ -28,31 +28,6 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
-
-
-class AccessLogEntry(models.Model):
-    """One read of one patient's record: who, which patient, what, when.
-
-    Rows are only ever inserted; the admin shows them read-only.
-    """
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="record_reads"
-    )
-    patient = models.ForeignKey(
-        "records.Patient", on_delete=models.PROTECT, related_name="access_log"
-    )
-    what = models.CharField(max_length=60, help_text=_("Which part of the record was read"))
-    channel = models.CharField(max_length=10, default="web")
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering = ["-at"]
-        indexes = [models.Index(fields=["patient", "at"])]
-        verbose_name_plural = "access log entries"
-
-    def __str__(self) -> str:
-        return f"{self.user_id} read {self.what} of patient #{self.patient_id}"
 
 
 class ApiToken(models.Model):

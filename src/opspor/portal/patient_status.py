@@ -16,9 +16,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from opspor.accounts.models import Role, User
-from opspor.accounts.services import record_read_log
 from opspor.casework.clock import DEFAULT_CALENDAR
 from opspor.records.models import Clinician, Patient
+from opspor.records.services import record_read_log
 from opspor.referrals.deadlines import PATIENT_CONTACT_WORKING_DAYS
 from opspor.referrals.models import Referral
 from opspor.referrals.workflow import ReferralState

@@ -1,4 +1,5 @@
-"""The clinical record: the region, its practices and diagnostic units, and the patients.
+"""The clinical record: the region, its practices and diagnostic units, the patients, and
+the log of every read of a patient's record.
 
 Every clinical row keeps its history (who changed what, when) through django-simple-history.
 `__str__` never shows a name or a CPR number, because model instances end up in log lines
@@ -436,3 +437,27 @@ class CancerDiagnosis(ClinicalRow):
     diagnosed_on = models.DateField()
     site = models.SlugField(max_length=40)
     icd10 = models.CharField(max_length=10, blank=True)
+
+
+class AccessLogEntry(models.Model):
+    """One read of one patient's record: who, which patient, what, when.
+
+    Rows are only ever inserted; the admin shows them read-only.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="record_reads"
+    )
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="access_log")
+    what = models.CharField(max_length=60, help_text=_("Which part of the record was read"))
+    channel = models.CharField(max_length=10, default="web")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at"]
+        # Named, so that the name does not follow the table's (the log moved apps once).
+        indexes = [models.Index(fields=["patient", "at"], name="access_log_patient_at_idx")]
+        verbose_name_plural = "access log entries"
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.what} of patient #{self.patient_id}"

@@ -17,7 +17,6 @@ from django.http import Http404
 from django.utils import timezone
 
 from opspor.accounts.models import Role, User
-from opspor.accounts.services import record_read_log
 from opspor.engine.context import PatientContext
 from opspor.records.models import (
     CancerDiagnosis,
@@ -34,6 +33,7 @@ from opspor.records.models import (
     Sex,
     Symptom,
 )
+from opspor.records.services import record_read_log
 
 
 def practice_of(user: User) -> Practice | None:

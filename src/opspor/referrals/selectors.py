@@ -15,13 +15,13 @@ from django.http import Http404
 from django.utils import timezone
 
 from opspor.accounts.models import Role, User
-from opspor.accounts.services import record_read_log
 from opspor.casework.clock import DEFAULT_CALENDAR
 from opspor.engine.assess import assess
 from opspor.engine.assessment import Assessment
 from opspor.records.context import patient_context_for
 from opspor.records.models import Patient
 from opspor.records.selectors import patient_get, practice_of, unit_of
+from opspor.records.services import record_read_log
 from opspor.referrals.models import AdviceRequest, Message, Referral
 from opspor.referrals.workflow import AdviceState, ReferralState
 

@@ -18,7 +18,6 @@ from ninja import Header, Status
 
 from opspor.accounts.guards import require_role
 from opspor.accounts.models import Role, User
-from opspor.accounts.services import record_read_log
 from opspor.api_errors import (
     BadRequestOut,
     ErrorOut,
@@ -27,6 +26,7 @@ from opspor.api_errors import (
     Unprocessable,
 )
 from opspor.records.models import DiagnosticUnit
+from opspor.records.services import record_read_log
 from opspor.referrals import selectors, services
 from opspor.referrals.api.presenters import advice_out, referral_out
 from opspor.referrals.api.schemas import AdviceRequestOut, ReferralOut

@@ -1,13 +1,9 @@
-"""Business actions on accounts: recording reads of patient records."""
+"""Business actions on the record: logging every read of a patient's record."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from opspor.accounts.models import AccessLogEntry, User
-
-if TYPE_CHECKING:
-    from opspor.records.models import Patient
+from opspor.accounts.models import User
+from opspor.records.models import AccessLogEntry, Patient
 
 
 def record_read_log(*, user: User, patient: Patient, what: str, channel: str = "web") -> None:
