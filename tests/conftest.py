@@ -20,3 +20,13 @@ def _site_language_after_each_test() -> Iterator[None]:
     # locale middleware does not reset it), which would leak into the next test.
     yield
     translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture
+def latest_migrations_afterwards(transactional_db: None) -> Iterator[None]:
+    """For tests that migrate back: even a failing one must not leave the older schema
+    behind for the tests after it."""
+    from tests.migrating import migrate
+
+    yield
+    migrate()
