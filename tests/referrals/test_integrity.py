@@ -266,3 +266,14 @@ def test_text_counts_as_written_exactly_when_something_visible_is_left(text: str
 
 
 _ = World  # the world's people are named in the fixtures above
+
+
+def test_the_frailty_section_is_named_once() -> None:
+    # One owner (workflow.FRAILTY_LABELS): the form, the API and the model follow it.
+    from opspor.referrals.api.schemas import ReferralFields
+    from opspor.referrals.forms import ReferralForm
+    from opspor.referrals.workflow import FRAILTY_FIELDS, FRAILTY_LABELS
+
+    assert set(FRAILTY_FIELDS) <= set(ReferralFields.model_fields)
+    assert {n: ReferralForm.base_fields[n].label for n in FRAILTY_FIELDS} == FRAILTY_LABELS
+    assert all(Referral._meta.get_field(name) for name in FRAILTY_FIELDS)

@@ -18,6 +18,7 @@ from opspor.accounts.models import Role, User
 from opspor.engine.assess import assess
 from opspor.engine.rules.loader import DEFAULT_RULESET, RULESETS
 from opspor.records import selectors
+from opspor.records.presenters import contact_timeline, symptom_groups
 
 PATIENTS_PER_PAGE = 50
 SEARCH_MAX_LENGTH = 100
@@ -92,6 +93,8 @@ def patient_overview(request: HttpRequest, patient_id: int) -> HttpResponse:
             "context": context,
             "assessment": assessment,
             "record": overview,
+            "timeline": contact_timeline(context, assessment),
+            "symptoms": symptom_groups(overview.symptoms),
             "rulesets": RULESETS,
             "unknown_ruleset": asked if asked and asked not in RULESETS else "",
         },

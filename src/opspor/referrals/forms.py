@@ -19,7 +19,14 @@ from django.utils.translation import gettext_lazy as _
 from opspor.casework.clock import COPENHAGEN
 from opspor.casework.text import MAX_TEXT_LENGTH
 from opspor.engine.alternatives import load_catalogue
-from opspor.referrals.workflow import PATHWAYS, ReferralOrigin, RejectionReason
+from opspor.referrals.workflow import (
+    FRAILTY_FIELDS,
+    FRAILTY_LABELS,
+    FRAILTY_SCALE,
+    PATHWAYS,
+    ReferralOrigin,
+    RejectionReason,
+)
 
 # The pathways' names for the screens. workflow.PATHWAYS names them in English for the
 # code's readers; a pathway added there without a name here shows its English label.
@@ -40,20 +47,6 @@ def pathway_label(code: str) -> str:
     requirements = PATHWAYS.get(code)
     return requirements.label if requirements is not None else code
 
-
-# Clinical Frailty Scale, version 2.0 (Rockwood K et al., CMAJ 2005;173:489-95; the
-# 2020 wording by Dalhousie University): the level's number with its published name.
-FRAILTY_SCALE = (
-    (1, _("1 – Very fit")),
-    (2, _("2 – Fit")),
-    (3, _("3 – Managing well")),
-    (4, _("4 – Living with very mild frailty")),
-    (5, _("5 – Living with mild frailty")),
-    (6, _("6 – Living with moderate frailty")),
-    (7, _("7 – Living with severe frailty")),
-    (8, _("8 – Living with very severe frailty")),
-    (9, _("9 – Terminally ill")),
-)
 
 YES_NO_UNKNOWN = (("", _("Not assessed")), ("yes", _("Yes")), ("no", _("No")))
 
@@ -108,14 +101,14 @@ class ReferralForm(forms.Form):
     )
     marked_frail = forms.BooleanField(label=_("The patient is frail"), required=False)
     clinical_frailty_scale = forms.TypedChoiceField(
-        label=_("Clinical Frailty Scale"),
+        label=FRAILTY_LABELS["clinical_frailty_scale"],
         choices=(("", _("Not assessed")), *FRAILTY_SCALE),
         coerce=int,
         empty_value=None,
         required=False,
     )
     dementia = forms.TypedChoiceField(
-        label=_("Dementia"),
+        label=FRAILTY_LABELS["dementia"],
         choices=YES_NO_UNKNOWN,
         coerce=_yes_no,
         empty_value=None,
@@ -123,19 +116,19 @@ class ReferralForm(forms.Form):
         widget=forms.RadioSelect,
     )
     patient_wish = forms.CharField(
-        label=_("The patient's own wish about investigation and treatment"),
+        label=FRAILTY_LABELS["patient_wish"],
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=MAX_TEXT_LENGTH,
         required=False,
     )
     relatives_role = forms.CharField(
-        label=_("The relatives' role"),
+        label=FRAILTY_LABELS["relatives_role"],
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=MAX_TEXT_LENGTH,
         required=False,
     )
     tolerates_surgery = forms.TypedChoiceField(
-        label=_("Could tolerate surgery"),
+        label=FRAILTY_LABELS["tolerates_surgery"],
         choices=YES_NO_UNKNOWN,
         coerce=_yes_no,
         empty_value=None,
@@ -143,7 +136,7 @@ class ReferralForm(forms.Form):
         widget=forms.RadioSelect,
     )
     tolerates_chemotherapy = forms.TypedChoiceField(
-        label=_("Could tolerate chemotherapy"),
+        label=FRAILTY_LABELS["tolerates_chemotherapy"],
         choices=YES_NO_UNKNOWN,
         coerce=_yes_no,
         empty_value=None,
@@ -170,15 +163,6 @@ class ReferralForm(forms.Form):
     )
     token = TokenField()
 
-    FRAILTY_FIELDS = (
-        "clinical_frailty_scale",
-        "dementia",
-        "patient_wish",
-        "relatives_role",
-        "tolerates_surgery",
-        "tolerates_chemotherapy",
-    )
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         pathway = self.fields["pathway"]
@@ -188,7 +172,7 @@ class ReferralForm(forms.Form):
     def draft_fields(self) -> dict[str, Any]:
         """The cleaned fields that make up the GP's order, as the service takes them."""
         data = self.cleaned_data
-        names = ("informed_about_kraeft", "marked_frail", "origin", *self.FRAILTY_FIELDS)
+        names = ("informed_about_kraeft", "marked_frail", "origin", *FRAILTY_FIELDS)
         fields = {name: data[name] for name in names}
         if data["origin"] == ReferralOrigin.PRACTISING_SPECIALIST:
             fields |= {"origin_name": data["origin_name"], "origin_phone": data["origin_phone"]}

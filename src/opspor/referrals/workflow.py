@@ -125,13 +125,28 @@ PATHWAY_OF_SITE: dict[str, str] = {
 # Study challenge 12: from this age, or when the GP marks the patient frail, the unit must
 # see what the patient wants and can tolerate before it plans an investigation.
 FRAILTY_AGE = 75
-FRAILTY_FIELDS = (
-    "clinical_frailty_scale",
-    "dementia",
-    "patient_wish",
-    "relatives_role",
-    "tolerates_surgery",
-    "tolerates_chemotherapy",
+FRAILTY_LABELS = {
+    "clinical_frailty_scale": _("Clinical Frailty Scale"),
+    "dementia": _("Dementia"),
+    "patient_wish": _("The patient's own wish about investigation and treatment"),
+    "relatives_role": _("The relatives' role"),
+    "tolerates_surgery": _("Could tolerate surgery"),
+    "tolerates_chemotherapy": _("Could tolerate chemotherapy"),
+}
+FRAILTY_FIELDS = tuple(FRAILTY_LABELS)
+# Clinical Frailty Scale, version 2.0 (Rockwood K et al., CMAJ 2005;173:489-95; the
+# 2020 wording by Dalhousie University): the level's number with its published name.
+FRAILTY_SCALE = (
+    (1, _("1 – Very fit")),
+    (2, _("2 – Fit")),
+    (3, _("3 – Managing well")),
+    (4, _("4 – Living with very mild frailty")),
+    (5, _("5 – Living with mild frailty")),
+    (6, _("6 – Living with moderate frailty")),
+    (7, _("7 – Living with severe frailty")),
+    (8, _("8 – Living with very severe frailty")),
+    (9, _("9 – Terminally ill")),
 )
+
 # The ones written in words (the rest are a scale and yes/no answers).
 FRAILTY_TEXT_FIELDS = ("patient_wish", "relatives_role")

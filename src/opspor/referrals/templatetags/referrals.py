@@ -20,9 +20,11 @@ from opspor.casework.notifications import unread_notification_count
 from opspor.engine.alternatives import load_catalogue
 from opspor.records.templatetags.overview import clinical_language, in_language
 from opspor.referrals import selectors
-from opspor.referrals.forms import FRAILTY_SCALE, pathway_label
+from opspor.referrals.forms import pathway_label
 from opspor.referrals.models import AdviceRequest, Referral
 from opspor.referrals.workflow import (
+    FRAILTY_LABELS,
+    FRAILTY_SCALE,
     AdviceState,
     NotificationKind,
     ReferralOrigin,
@@ -32,14 +34,6 @@ from opspor.referrals.workflow import (
 
 register = template.Library()
 
-_FRAILTY_LABELS = {
-    "clinical_frailty_scale": _("Clinical Frailty Scale"),
-    "dementia": _("Dementia"),
-    "patient_wish": _("The patient's own wish about investigation and treatment"),
-    "relatives_role": _("The relatives' role"),
-    "tolerates_surgery": _("Could tolerate surgery"),
-    "tolerates_chemotherapy": _("Could tolerate chemotherapy"),
-}
 
 _ACTIONS = {
     "create": _("Draft created"),
@@ -139,7 +133,7 @@ def notification_kind(code: str) -> str:
 
 @register.filter
 def frailty_label(field: str) -> str:
-    label = _FRAILTY_LABELS.get(field)
+    label = FRAILTY_LABELS.get(field)
     return str(label) if label is not None else field
 
 
