@@ -9,7 +9,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from opspor.demo import seeding
-from opspor.demo.cases import CaseFileError, demo_cases_ensure, load_cases
+from opspor.demo.case_file import CaseFileError, load_cases
+from opspor.demo.cases import demo_cases_ensure
 from opspor.demo.region import DemoError
 from opspor.demo.seed_arguments import SeedRefused
 from opspor.demo.stories import StoryFileError
