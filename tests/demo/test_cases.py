@@ -20,7 +20,8 @@ from django.utils import timezone
 from opspor.casework.clock import DEFAULT_CALENDAR
 from opspor.casework.models import IdempotencyRecord, Notification
 from opspor.demo import cases
-from opspor.demo.cases import AdviceCase, CaseFileError, Moment, ReferralCase, load_cases
+from opspor.demo.case_file import AdviceCase, CaseFileError, ReferralCase, load_cases
+from opspor.demo.case_moments import AS_OF_TIME, Moment, Timeline
 from opspor.demo.management.commands import seed as seed_command
 from opspor.demo.region import COPENHAGEN, PRACTICE_ON_CALL_PHONE
 from opspor.engine.alternatives import load_catalogue
@@ -51,7 +52,7 @@ pytestmark = pytest.mark.django_db
 
 # A Wednesday; the demo is seen as at 15:30 that day.
 AS_OF = date(2025, 6, 25)
-ANCHOR = datetime.combine(AS_OF, cases.AS_OF_TIME, tzinfo=COPENHAGEN)
+ANCHOR = datetime.combine(AS_OF, AS_OF_TIME, tzinfo=COPENHAGEN)
 
 MODELS: tuple[type[Model], ...] = (
     Referral,
@@ -220,20 +221,20 @@ def test_seeded_today_the_demo_is_current() -> None:
 def test_the_timeline_counts_working_days_and_keeps_recent_steps_in_working_time() -> None:
     # Easter 2026: Maundy Thursday (2 April) to Easter Monday (6 April) are closed, so the
     # working day before Tuesday 7 April is Wednesday 1 April.
-    timeline = cases.Timeline(anchor=datetime(2026, 4, 7, 12, 0, tzinfo=COPENHAGEN))
+    timeline = Timeline(anchor=datetime(2026, 4, 7, 12, 0, tzinfo=COPENHAGEN))
     assert timeline.days_ago(1, 9).date() == date(2026, 4, 1)
     assert timeline.days_ago(2, 9).date() == date(2026, 3, 31)
     # At noon on a working day, "recent" is just before the anchor.
     assert timeline.recent(5) == datetime(2026, 4, 7, 11, 55, tzinfo=COPENHAGEN)
     # At night on a Saturday, it is just before Friday's closing.
-    night = cases.Timeline(anchor=datetime(2026, 3, 14, 1, 0, tzinfo=COPENHAGEN))
+    night = Timeline(anchor=datetime(2026, 3, 14, 1, 0, tzinfo=COPENHAGEN))
     assert night.recent(5) == datetime(2026, 3, 13, 15, 55, tzinfo=COPENHAGEN)
     # A past as-of date is seen at a fixed afternoon time; today's at the moment itself.
     now = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
-    assert cases.Timeline.for_as_of(date(2026, 3, 10), now).anchor == datetime.combine(
+    assert Timeline.for_as_of(date(2026, 3, 10), now).anchor == datetime.combine(
         date(2026, 3, 10), time(15, 30), tzinfo=COPENHAGEN
     )
-    assert cases.Timeline.for_as_of(date(2026, 3, 11), now).anchor == now
+    assert Timeline.for_as_of(date(2026, 3, 11), now).anchor == now
 
 
 def test_a_region_seeded_before_gets_its_contacts_once() -> None:
@@ -286,7 +287,7 @@ def test_the_case_file_holds_the_cases_the_demo_makes(seeded: str) -> None:
 )
 def test_a_moment_is_read_from_its_words(text: str, expected: datetime) -> None:
     # Tuesday 7 April 2026 after Easter: the working day before it is Wednesday 1 April.
-    timeline = cases.Timeline(anchor=datetime(2026, 4, 7, 12, 0, tzinfo=COPENHAGEN))
+    timeline = Timeline(anchor=datetime(2026, 4, 7, 12, 0, tzinfo=COPENHAGEN))
     assert Moment.parse(text).on(timeline) == expected
 
 

@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from opspor.accounts.models import Role, User
 from opspor.demo import cases, region, seeding
+from opspor.demo.seed_arguments import SeedArguments
+from opspor.demo.seed_practices import provider_number
 from opspor.demo.stories import load_stories
 from opspor.engine.vocab import load_vocabulary
 from opspor.records.models import (
@@ -146,7 +148,7 @@ def test_the_stories_add_their_own_rows_to_the_region() -> None:
 
 def test_seeded_clinical_rows_have_their_created_history() -> None:
     seed()
-    marker = seeding.SeedArguments(
+    marker = SeedArguments(
         patients=N,
         seed=SEED,
         as_of=AS_OF,
@@ -321,7 +323,7 @@ def test_a_failure_half_way_leaves_nothing_behind(monkeypatch: pytest.MonkeyPatc
 
 
 def test_rows_that_collide_with_the_region_are_refused() -> None:
-    factories.practice(provider_number=seeding._provider_number(1))
+    factories.practice(provider_number=provider_number(1))
     before = counts()
     with pytest.raises(CommandError, match="provider numbers already exist"):
         seed()

@@ -1,13 +1,13 @@
 """Demo referrals and advice requests: every state of both workflows, for `opspor seed`.
 
-The cases are data (``cases.yaml``): for each, the demo GP, the kind of patient, and the
-steps with their texts. This module reads the file and makes the cases through the referral
-services, step by step, as the demo GPs and unit doctors would have made them, so their
+The cases are data (``cases.yaml``, read by ``case_file.py``): for each, the demo GP, the
+kind of patient, and the steps with their texts. This module makes the cases through the
+referral services, step by step, as the demo GPs and unit doctors would have made them, so their
 audit events, deadlines, notifications and read receipts are the services' own. Each step
 happens at a moment relative to the seed's as-of date (working days before it, or minutes
-before it), so the demo is current whenever it is seeded: one referral is overdue for
-triage, one waits for a first contact past its deadline, one rejection has not been
-acknowledged, and so on.
+before it; ``case_moments.py``), so the demo is current whenever it is seeded: one
+referral is overdue for triage, one waits for a first contact past its deadline, one
+rejection has not been acknowledged, and so on.
 
 Every service takes the moment it acts at (`now`, the current time when left out); the
 demo passes each step's moment, so every timestamp and deadline of the step is the one the
@@ -23,44 +23,49 @@ prefix, and a database that holds one is left as it is.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from functools import cache
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from datetime import date, datetime
+from typing import Any
 
-import yaml
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Discriminator,
-    Field,
-    PlainValidator,
-    Tag,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
 
 from opspor.accounts.models import Role, User
-from opspor.casework.clock import DEFAULT_CALENDAR
 from opspor.casework.deadlines import DEFAULT_DEADLINE_DAYS
 from opspor.casework.errors import WorkflowError
 from opspor.casework.models import IdempotencyRecord, Notification
 from opspor.casework.notifications import notifications_mark_read
-from opspor.demo.region import (
-    COPENHAGEN,
-    DEMO_GPS,
-    PRACTICE_ON_CALL_PHONE,
-    REGION_CODE,
-    second_contact,
+from opspor.demo.case_file import (
+    Accept,
+    AcknowledgeRejection,
+    Actor,
+    AdviceCase,
+    AdviceStep,
+    Answer,
+    Ask,
+    BookAppointment,
+    CaseFileError,
+    Close,
+    Complete,
+    Create,
+    GivePatientLogin,
+    PostMessage,
+    Read,
+    ReadNotifications,
+    RecordFirstContact,
+    ReferralCase,
+    ReferralStep,
+    Reject,
+    ReturnWithAdvice,
+    Send,
+    Withdraw,
+    load_cases,
 )
+from opspor.demo.case_moments import Timeline
+from opspor.demo.region import DEMO_GPS, PRACTICE_ON_CALL_PHONE, REGION_CODE, second_contact
 from opspor.records.models import Clinician, DiagnosticUnit, Patient, Practice
 from opspor.referrals.models import AdviceRequest, Referral, UnitSettings
 from opspor.referrals.services import (
@@ -81,13 +86,10 @@ from opspor.referrals.services import (
     referral_withdraw,
     thread_mark_read,
 )
-from opspor.referrals.workflow import FRAILTY_AGE, PATHWAYS, ReferralOrigin, RejectionReason
+from opspor.referrals.workflow import FRAILTY_AGE
 
-CASES_FILE = Path(__file__).with_name("cases.yaml")
 KEY_PREFIX = "opspor-demo:"
 CHANGE_REASON = "opspor demo contacts"
-# Without an explicit time on the as-of date, the demo is seen as at this local time.
-AS_OF_TIME = time(15, 30)
 # Patients of these ages are picked, so no case needs the frailty section (75+).
 YOUNGEST, OLDEST = 40, FRAILTY_AGE - 1
 ADULT = 18
@@ -139,357 +141,6 @@ def contacts_ensure() -> int:
         )
         changed += made
     return changed
-
-
-# --- time ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Timeline:
-    """Moments relative to the demo's "now": working days before it, or minutes before."""
-
-    anchor: datetime
-
-    @classmethod
-    def for_as_of(cls, as_of: date, now: datetime) -> Timeline:
-        if as_of >= timezone.localdate(now):
-            return cls(anchor=now)
-        return cls(anchor=datetime.combine(as_of, AS_OF_TIME, tzinfo=COPENHAGEN))
-
-    def days_ago(self, days: int, hour: int, minute: int = 0) -> datetime:
-        """`hour:minute` on the `days`-th working day before the anchor's date (days >= 1).
-
-        Times up to 15:00 keep every such moment before `recent`'s moments.
-        """
-        day = timezone.localtime(self.anchor).date()
-        for _ in range(days):
-            day -= timedelta(days=1)
-            while not DEFAULT_CALENDAR.is_working_day(day):
-                day -= timedelta(days=1)
-        return datetime.combine(day, time(hour, minute), tzinfo=COPENHAGEN)
-
-    def recent(self, minutes: int) -> datetime:
-        """`minutes` before the anchor, or before the last closing when it is closed time:
-        a step "just now" happens when the practice or the unit is at work."""
-        base = self.anchor
-        if not DEFAULT_CALENDAR.is_working_time(base):
-            day = timezone.localtime(base).date()
-            while True:
-                start = datetime.combine(day, time(0, 1), tzinfo=COPENHAGEN)
-                closes = DEFAULT_CALENDAR.closes_today(start)
-                if closes is not None and closes <= base:
-                    base = closes
-                    break
-                day -= timedelta(days=1)
-        return base - timedelta(minutes=minutes)
-
-    def in_days(self, days: int, hour: int, minute: int = 0) -> datetime:
-        day = timezone.localtime(self.anchor).date() + timedelta(days=days)
-        while not DEFAULT_CALENDAR.is_working_day(day):
-            day += timedelta(days=1)
-        return datetime.combine(day, time(hour, minute), tzinfo=COPENHAGEN)
-
-
-# --- the case file ---------------------------------------------------------------------------
-
-
-class CaseFileError(Exception):
-    """The case file is malformed, or one of its steps was refused (nothing was made)."""
-
-
-_MINUTES_AGO = re.compile(r"(?P<count>\d+) minutes? ago")
-_DAYS_AGO = re.compile(r"(?P<count>\d+) working days? ago at (?P<hour>\d\d):(?P<minute>\d\d)")
-_DAYS_AHEAD = re.compile(r"in (?P<count>\d+) days? at (?P<hour>\d\d):(?P<minute>\d\d)")
-_MOMENT_EXAMPLES = "'25 minutes ago', '3 working days ago at 10:05' or 'in 5 days at 09:30'"
-
-
-@dataclass(frozen=True)
-class Moment:
-    """A step's moment as the case file writes it, relative to the demo's "now"."""
-
-    kind: Literal["minutes_ago", "working_days_ago", "days_ahead"]
-    count: int
-    hour: int = 0
-    minute: int = 0
-
-    @classmethod
-    def parse(cls, text: object) -> Moment:
-        if isinstance(text, Moment):
-            return text
-        words = " ".join(text.split()) if isinstance(text, str) else ""
-        if match := _MINUTES_AGO.fullmatch(words):
-            return cls("minutes_ago", int(match["count"]))
-        kind: Literal["working_days_ago", "days_ahead"] = "working_days_ago"
-        match = _DAYS_AGO.fullmatch(words)
-        if match is None:
-            kind, match = "days_ahead", _DAYS_AHEAD.fullmatch(words)
-        if match is None:
-            raise ValueError(f"{text!r} is not a moment such as {_MOMENT_EXAMPLES}")
-        count, hour, minute = int(match["count"]), int(match["hour"]), int(match["minute"])
-        if hour > 23 or minute > 59:
-            raise ValueError(f"{text!r}: {hour:02d}:{minute:02d} is not a time of day")
-        if kind == "working_days_ago" and count < 1:
-            raise ValueError(f"{text!r}: working days ago are counted from 1")
-        return cls(kind, count, hour, minute)
-
-    def on(self, timeline: Timeline) -> datetime:
-        if self.kind == "minutes_ago":
-            return timeline.recent(self.count)
-        if self.kind == "working_days_ago":
-            return timeline.days_ago(self.count, self.hour, self.minute)
-        return timeline.in_days(self.count, self.hour, self.minute)
-
-
-When = Annotated[Moment, PlainValidator(Moment.parse)]
-Actor = Literal["gp", "doctor"]
-
-
-class _Strict(BaseModel):
-    # A misspelt key in the case file must be an error, not silently dropped.
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _Step(_Strict):
-    at: When
-
-
-class Create(_Step):
-    """The GP writes a draft referral, for the case's patient or from an answered advice
-    request (a case earlier in the file), which gives the patient, unit and question."""
-
-    do: Literal["create"]
-    pathway: str
-    clinical_question: str = ""
-    informed_about_kraeft: bool = True
-    origin: ReferralOrigin | None = None
-    origin_name: str = ""
-    origin_phone: str = ""
-    from_advice: str | None = None
-
-    @field_validator("pathway")
-    @classmethod
-    def _pathway(cls, pathway: str) -> str:
-        if pathway not in PATHWAYS:
-            raise ValueError(f"unknown pathway {pathway!r}; one of {', '.join(PATHWAYS)}")
-        return pathway
-
-    @field_validator("origin_phone")
-    @classmethod
-    def _undiallable(cls, phone: str) -> str:
-        # The demo must never send anyone to a real line (see region.fictional_phone).
-        if phone and not phone.startswith("+45 0"):
-            raise ValueError(f"{phone!r} could be a real number; demo numbers start '+45 0'")
-        return phone
-
-
-class Send(_Step):
-    do: Literal["send"]
-    incomplete_reason: str = ""
-
-
-class Accept(_Step):
-    do: Literal["accept"]
-
-
-class RecordFirstContact(_Step):
-    do: Literal["record_first_contact"]
-    note: str = ""
-
-
-class BookAppointment(_Step):
-    do: Literal["book_appointment"]
-    appointment: When
-
-
-class Complete(_Step):
-    do: Literal["complete"]
-    reason: str = ""
-
-
-class Withdraw(_Step):
-    do: Literal["withdraw"]
-    reason: str = ""
-
-
-class Reject(_Step):
-    do: Literal["reject"]
-    reason_category: RejectionReason
-    reason_text: str
-    alternative_plan_code: str = ""
-    alternative_plan_text: str = ""
-
-
-class AcknowledgeRejection(_Step):
-    do: Literal["acknowledge_rejection"]
-
-
-class ReturnWithAdvice(_Step):
-    do: Literal["return_with_advice"]
-    advice_text: str
-
-
-class GivePatientLogin(_Strict):
-    """Not a service: the demo gives the referral's patient a login of their own."""
-
-    do: Literal["give_patient_login"]
-
-
-class Ask(_Step):
-    do: Literal["ask"]
-    question: str
-
-
-class Answer(_Step):
-    do: Literal["answer"]
-    answer: str
-
-
-class Close(_Step):
-    do: Literal["close"]
-    reason: str = ""
-
-
-class PostMessage(_Step):
-    do: Literal["message"]
-    by: Actor
-    body: str
-
-
-class Read(_Step):
-    """The reader opens the case's thread: the other side's messages get a receipt."""
-
-    do: Literal["read"]
-    by: Actor
-
-
-class ReadNotifications(_Step):
-    """The reader marks the unread notifications about this case as read."""
-
-    do: Literal["read_notifications"]
-    by: Actor
-
-
-_ThreadStep = PostMessage | Read | ReadNotifications
-ReferralStep = Annotated[
-    Create
-    | Send
-    | Accept
-    | RecordFirstContact
-    | BookAppointment
-    | Complete
-    | Withdraw
-    | Reject
-    | AcknowledgeRejection
-    | ReturnWithAdvice
-    | GivePatientLogin
-    | _ThreadStep,
-    Field(discriminator="do"),
-]
-AdviceStep = Annotated[Ask | Answer | Close | _ThreadStep, Field(discriminator="do")]
-_DEMO_GP_USERNAMES = tuple(gp.username for gp in DEMO_GPS)
-CaseName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")]
-
-
-class _Case(_Strict):
-    gp: str
-
-    @field_validator("gp")
-    @classmethod
-    def _demo_gp(cls, gp: str) -> str:
-        if gp not in _DEMO_GP_USERNAMES:
-            raise ValueError(f"{gp!r} is not a demo GP; one of {', '.join(_DEMO_GP_USERNAMES)}")
-        return gp
-
-
-class ReferralCase(_Case):
-    referral: CaseName
-    # "lacking tests": a patient whose record lacks some of the pathway's pre-referral tests.
-    patient: Literal["next", "lacking tests"] = "next"
-    steps: Annotated[list[ReferralStep], Field(min_length=1)]
-
-    @property
-    def name(self) -> str:
-        return self.referral
-
-    @model_validator(mode="after")
-    def _starts_with_create(self) -> ReferralCase:
-        creates = [i for i, step in enumerate(self.steps) if isinstance(step, Create)]
-        if creates != [0]:
-            raise ValueError("a referral case starts with `create`, and has only that one")
-        return self
-
-
-class AdviceCase(_Case):
-    advice: CaseName
-    steps: Annotated[list[AdviceStep], Field(min_length=1)]
-
-    @property
-    def name(self) -> str:
-        return self.advice
-
-    @model_validator(mode="after")
-    def _starts_with_ask(self) -> AdviceCase:
-        asks = [i for i, step in enumerate(self.steps) if isinstance(step, Ask)]
-        if asks != [0]:
-            raise ValueError("an advice case starts with `ask`, and has only that one")
-        return self
-
-
-def _case_kind(raw: Any) -> str | None:
-    if isinstance(raw, dict):
-        return "referral" if "referral" in raw else "advice" if "advice" in raw else None
-    return None
-
-
-Case = Annotated[
-    Annotated[ReferralCase, Tag("referral")] | Annotated[AdviceCase, Tag("advice")],
-    Discriminator(
-        _case_kind,
-        custom_error_type="case_kind",
-        custom_error_message="a case names its `referral` or its `advice` request",
-    ),
-]
-
-
-class CaseFile(_Strict):
-    # Named texts that the cases share through YAML anchors (&name ... *name).
-    texts: dict[str, str] = {}
-    cases: list[Case]
-
-    @model_validator(mode="after")
-    def _names(self) -> CaseFile:
-        seen: dict[str, ReferralCase | AdviceCase] = {}
-        for case in self.cases:
-            if case.name in seen:
-                raise ValueError(f"two cases are named {case.name!r}")
-            for step in case.steps:
-                source = step.from_advice if isinstance(step, Create) else None
-                if source is not None and not isinstance(seen.get(source), AdviceCase):
-                    raise ValueError(
-                        f"{case.name}: `from_advice: {source}` names no advice case before it"
-                    )
-            seen[case.name] = case
-        return self
-
-
-def load_cases(path: Path | None = None) -> list[ReferralCase | AdviceCase]:
-    """The demo cases, validated: every action known, every moment readable."""
-    if path is None:
-        return list(_default_cases())
-    return _read_cases(path)
-
-
-@cache
-def _default_cases() -> tuple[ReferralCase | AdviceCase, ...]:
-    return tuple(_read_cases(CASES_FILE))
-
-
-def _read_cases(path: Path) -> list[ReferralCase | AdviceCase]:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return list(CaseFile.model_validate(raw).cases)
-    except (OSError, yaml.YAMLError, ValidationError) as error:
-        raise CaseFileError(f"{path.name}: {error}") from error
 
 
 # --- making the cases ------------------------------------------------------------------------
@@ -830,11 +481,4 @@ def demo_cases_ensure(
         )
 
 
-__all__ = [
-    "CaseFileError",
-    "DemoCases",
-    "Timeline",
-    "contacts_ensure",
-    "demo_cases_ensure",
-    "load_cases",
-]
+__all__ = ["DemoCases", "contacts_ensure", "demo_cases_ensure"]

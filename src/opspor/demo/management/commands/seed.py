@@ -9,8 +9,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from opspor.demo import seeding
-from opspor.demo.cases import CaseFileError, demo_cases_ensure, load_cases
+from opspor.demo.case_file import CaseFileError, load_cases
+from opspor.demo.cases import demo_cases_ensure
 from opspor.demo.region import DemoError
+from opspor.demo.seed_arguments import SeedRefused
 from opspor.demo.stories import StoryFileError
 
 
@@ -110,7 +112,7 @@ class Command(BaseCommand):
                 as_of_given=raw_as_of is not None,
                 progress=options["progress"],
             )
-        except (seeding.SeedRefused, DemoError, StoryFileError, CaseFileError) as error:
+        except (SeedRefused, DemoError, StoryFileError, CaseFileError) as error:
             raise CommandError(str(error)) from None
         self._report(result)
         # The demo's referrals and advice requests, on top of the region: made once, and a
