@@ -26,6 +26,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "opspor.htmx",
             "opspor.api_errors",
             "opspor.api_requests",
+            "opspor.readonly_admin",
         ),
     ),
     ("accounts", ("opspor.accounts",)),

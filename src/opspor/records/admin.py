@@ -1,9 +1,9 @@
 # Patients and their clinical rows are deliberately not in the admin: every read of a record
 # must go through the access checks and the access log in `selectors`.
 from django.contrib import admin
-from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from opspor.readonly_admin import ReadOnlyAdmin
 from opspor.records.models import AccessLogEntry, Clinician, DiagnosticUnit, Practice, Region
 
 admin.site.register(Region)
@@ -27,16 +27,7 @@ class ClinicianAdmin(SimpleHistoryAdmin):
 # The access log is shown read-only, and by patient id only: it holds who read which
 # record, never the record itself.
 @admin.register(AccessLogEntry)
-class AccessLogEntryAdmin(admin.ModelAdmin):
+class AccessLogEntryAdmin(ReadOnlyAdmin):
     list_display = ("at", "user", "patient_id", "what", "channel")
     list_filter = ("channel", "what")
     date_hierarchy = "at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
