@@ -6,8 +6,15 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
+from opspor.accounts.guards import require_role
 from opspor.accounts.models import Role
-from opspor.api_errors import BadRequestOut, DetailOut, UnauthorizedOut, ValidationErrorOut
+from opspor.api_errors import (
+    BadRequestOut,
+    DetailOut,
+    ErrorOut,
+    UnauthorizedOut,
+    ValidationErrorOut,
+)
 from opspor.engine.assess import assess
 from opspor.engine.assessment import Assessment
 from opspor.engine.context import PatientContext
@@ -30,7 +37,7 @@ class AssessQuery(Schema):
         200: Assessment,
         400: BadRequestOut,
         401: UnauthorizedOut,
-        403: DetailOut,
+        403: ErrorOut,
         # The schema's refusal of a malformed context, or an unknown rule set.
         422: ValidationErrorOut | DetailOut,
     },
@@ -43,8 +50,7 @@ class AssessQuery(Schema):
 def assess_context(
     request: HttpRequest, context: PatientContext, query: Query[AssessQuery]
 ) -> Assessment:
-    if getattr(request.user, "role", None) not in _CLINICAL_ROLES:
-        raise HttpError(403, "Only clinicians may use decision support.")
+    require_role(request.user, *_CLINICAL_ROLES)
     if query.ruleset not in RULESETS:
         raise HttpError(422, f"ruleset must be one of {', '.join(RULESETS)}")
     return assess(context, ruleset=query.ruleset)

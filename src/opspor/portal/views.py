@@ -9,11 +9,11 @@ go through the record's selectors, which log them.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from opspor.accounts.guards import require_role
 from opspor.accounts.models import Role, User
 from opspor.portal.patient_status import my_referral_steps
 from opspor.records import selectors
@@ -21,10 +21,7 @@ from opspor.records.models import Patient
 
 
 def _patient_user(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User) or user.role != Role.PATIENT:
-        raise PermissionDenied(Role.PATIENT)
-    return user
+    return require_role(request.user, Role.PATIENT)
 
 
 def _own_patient(user: User) -> Patient | None:

@@ -7,14 +7,14 @@ any record is read, so nothing is logged), then asks a selector for the data.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
 from opspor import htmx
-from opspor.accounts.models import Role, User
+from opspor.accounts.guards import require_role
+from opspor.accounts.models import Role
 from opspor.engine.assess import assess
 from opspor.engine.rules.loader import DEFAULT_RULESET, RULESETS
 from opspor.records import selectors
@@ -24,16 +24,9 @@ PATIENTS_PER_PAGE = 50
 SEARCH_MAX_LENGTH = 100
 
 
-def _user_with_role(request: HttpRequest, role: Role) -> User:
-    user = request.user
-    if not isinstance(user, User) or user.role != role:
-        raise PermissionDenied(role)
-    return user
-
-
 @login_required
 def practice_patients(request: HttpRequest) -> HttpResponse:
-    user = _user_with_role(request, Role.GP)
+    user = require_role(request.user, Role.GP)
     search = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
     stories_only = request.GET.get("stories") == "1"
     patients = selectors.practice_patient_search(
@@ -55,7 +48,7 @@ def practice_patients(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
-    user = _user_with_role(request, Role.GP)
+    user = require_role(request.user, Role.GP)
     page = selectors.record_page(
         user=user, patient_id=patient_id, all_contacts=request.GET.get("contacts") == "all"
     )
@@ -78,7 +71,7 @@ def patient_overview(request: HttpRequest, patient_id: int) -> HttpResponse:
     `?ruleset=` picks the rule set; an unknown name falls back to the default with a
     message rather than failing, since the link may come from an old bookmark.
     """
-    user = _user_with_role(request, Role.GP)
+    user = require_role(request.user, Role.GP)
     asked = request.GET.get("ruleset", "")
     ruleset = asked if asked in RULESETS else DEFAULT_RULESET
     overview = selectors.patient_overview(user=user, patient_id=patient_id)
@@ -104,7 +97,7 @@ def patient_overview(request: HttpRequest, patient_id: int) -> HttpResponse:
 @login_required
 def patient_contacts(request: HttpRequest, patient_id: int) -> HttpResponse:
     """The whole contact history, loaded into the record page on request."""
-    user = _user_with_role(request, Role.GP)
+    user = require_role(request.user, Role.GP)
     patient, contacts = selectors.patient_contacts(user=user, patient_id=patient_id)
     return render(
         request,
@@ -115,11 +108,11 @@ def patient_contacts(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @login_required
 def unit_page(request: HttpRequest) -> HttpResponse:
-    user = _user_with_role(request, Role.UNIT_DOCTOR)
+    user = require_role(request.user, Role.UNIT_DOCTOR)
     return render(request, "records/unit.html", {"overview": selectors.unit_overview(user=user)})
 
 
 @login_required
 def region_page(request: HttpRequest) -> HttpResponse:
-    _user_with_role(request, Role.ANALYST)
+    require_role(request.user, Role.ANALYST)
     return render(request, "records/region.html", {"overview": selectors.region_overview()})
