@@ -126,16 +126,6 @@ def patient_record(
     )
 
 
-__all__ = [
-    "PatientRecord",
-    "patient_get",
-    "patient_record",
-    "patients_visible_to",
-    "practice_of",
-    "practice_patient_list",
-]
-
-
 # Reads behind the role start pages and the record page. They add no access rule of their
 # own to the record: every named read goes through `patient_get` above.
 
@@ -368,21 +358,6 @@ def region_overview(*, today: date | None = None) -> RegionOverview:
         contact_kinds=contact_kinds,
         contacts_by_year=contacts_by_year,
     )
-
-
-__all__ += [
-    "AGE_BANDS",
-    "LabSeries",
-    "RecordPage",
-    "RegionOverview",
-    "UnitOverview",
-    "patient_contacts",
-    "practice_patient_search",
-    "record_page",
-    "region_overview",
-    "unit_of",
-    "unit_overview",
-]
 
 
 def patient_context(

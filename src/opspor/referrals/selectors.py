@@ -108,20 +108,6 @@ def advice_request_get(*, user: User, advice_id: int) -> AdviceRequest:
         raise Http404("No such advice request") from None
 
 
-__all__ = [
-    "acknowledgement_overdue",
-    "advice_overdue",
-    "advice_request_get",
-    "advice_requests_visible_to",
-    "first_contact_overdue",
-    "referral_get",
-    "referral_overdue",
-    "referrals_visible_to",
-    "triage_overdue",
-    "with_overdue",
-]
-
-
 # --- the screens ------------------------------------------------------------------------
 #
 # Reads behind the referral screens. They add no access rule of their own: every row
@@ -464,24 +450,3 @@ def patient_assessment(
         assessment=assess(context, ruleset=ruleset),
         age=patient.age_on(context.as_of),
     )
-
-
-__all__ += [
-    "INBOX_TABS",
-    "CaseView",
-    "Clock",
-    "InboxCounts",
-    "PatientAssessment",
-    "PracticeCounts",
-    "advice_case",
-    "clock_of",
-    "patient_assessment",
-    "practice_advice_requests",
-    "practice_counts",
-    "practice_referrals",
-    "referral_case",
-    "referrals_from_advice",
-    "unacknowledged_rejections",
-    "unit_inbox",
-    "unit_inbox_counts",
-]
