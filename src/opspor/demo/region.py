@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from typing import TYPE_CHECKING
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -22,8 +22,16 @@ from django.contrib.auth.hashers import make_password
 from opspor.accounts.models import Role, User
 from opspor.records.models import Clinician, Contact, DiagnosticUnit, Patient, Region
 
-if TYPE_CHECKING:
-    from opspor.demo.stories import Story
+
+class PatientLogin(Protocol):
+    """A story patient as far as their login goes (`stories.Story` is one)."""
+
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
@@ -201,7 +209,7 @@ def _demo_user(
 
 
 def demo_users_create(
-    *, gps: Sequence[DemoGP], stories: Sequence[Story], password: str
+    *, gps: Sequence[DemoGP], stories: Sequence[PatientLogin], password: str
 ) -> DemoUsers:
     """Demo users for every role, all with the same demo password.
 
