@@ -190,3 +190,15 @@ def test_vocabulary_codes_are_accepted() -> None:
         onset=date(2025, 1, 1),
         recorded_on=date(2025, 1, 2),
     ).full_clean()
+
+
+def test_a_units_full_name_names_its_hospital_once() -> None:
+    from opspor.records.models import DiagnosticUnit
+
+    named = DiagnosticUnit(
+        name="Diagnostisk Enhed, Herlev og Gentofte Hospital",
+        hospital="Herlev og Gentofte Hospital",
+    )
+    assert named.full_name == "Diagnostisk Enhed, Herlev og Gentofte Hospital"
+    plain = DiagnosticUnit(name="Diagnostisk Enhed", hospital="Bispebjerg Hospital")
+    assert plain.full_name == "Diagnostisk Enhed, Bispebjerg Hospital"

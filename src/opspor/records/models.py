@@ -62,6 +62,13 @@ class DiagnosticUnit(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def full_name(self) -> str:
+        """The unit's name with its hospital, unless the name already says it."""
+        if self.hospital and self.hospital not in self.name:
+            return f"{self.name}, {self.hospital}"
+        return self.name
+
 
 class Practice(models.Model):
     """A general practice (*almen praksis*)."""
