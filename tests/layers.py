@@ -32,7 +32,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("accounts", ("opspor.accounts",)),
     ("records", ("opspor.records",)),
     ("casework", ("opspor.casework",)),
-    ("cases", ("opspor.referrals",)),
+    ("referrals", ("opspor.referrals",)),
+    # A safety-net episode follows the patient's referrals (a referral sent links to it).
+    ("safetynet", ("opspor.safetynet",)),
     ("portal", ("opspor.portal",)),
     ("demo", ("opspor.demo",)),
     (

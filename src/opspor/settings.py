@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "opspor.records",
     "opspor.casework",
     "opspor.referrals",
+    "opspor.safetynet",
     "opspor.portal",
     "opspor.demo",
 ]

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SafetynetConfig(AppConfig):
+    name = "opspor.safetynet"
+    label = "safetynet"
+    verbose_name = _("Safety-netting")
