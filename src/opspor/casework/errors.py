@@ -19,8 +19,9 @@ class WorkflowError(Exception):
     or a concurrent request holds the same idempotency key), ``key_reused`` (an
     idempotency key sent again with a different request), ``incomplete`` (sending a
     referral that lacks something, without a stated reason; ``missing`` lists what),
-    ``missing_plan`` (a rejection without an alternative plan), ``invalid`` (a malformed
-    argument).
+    ``missing_plan`` (a rejection without an alternative plan), ``workup_incomplete`` (a
+    conclusion such as "no cancer found" while results or referrals are pending; ``missing``
+    names each), ``invalid`` (a malformed argument).
     """
 
     code: str
@@ -56,6 +57,13 @@ REFUSALS: dict[str, Refusal] = {
         _(
             "A rejection needs an alternative plan: choose one from the catalogue or write "
             "one. Nothing was changed."
+        ),
+    ),
+    "workup_incomplete": Refusal(
+        409,
+        _(
+            "The workup is not complete: every result must be in and told to the patient, "
+            "and no referral open, before this conclusion. Nothing was changed."
         ),
     ),
     "key_reused": Refusal(

@@ -55,11 +55,11 @@ def retry_when_locked[**P, R](func: Callable[P, R]) -> Callable[P, R]:
 class Transition:
     action: str
     sources: frozenset[str]
-    target: str
+    target: str | None  # None: the action keeps the state it finds (a reschedule, say)
     side: Side
 
 
-def transitions(*rows: tuple[str, Iterable[str], str, Side]) -> dict[str, Transition]:
+def transitions(*rows: tuple[str, Iterable[str], str | None, Side]) -> dict[str, Transition]:
     """A workflow table from `(action, source states, target state, side)` rows."""
     return {
         action: Transition(action=action, sources=frozenset(sources), target=target, side=side)
@@ -156,7 +156,8 @@ def run_transition[Row: models.Model](
         from_state = locked.state  # type: ignore[attr-defined]
         if apply is not None:
             apply(locked, now)
-        locked.state = transition.target  # type: ignore[attr-defined]
+        if transition.target is not None:
+            locked.state = transition.target  # type: ignore[attr-defined]
         locked.save()
         record_event(
             locked, by=by, at=now, action=transition.action, from_state=from_state, reason=reason

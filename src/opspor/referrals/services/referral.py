@@ -268,7 +268,7 @@ def referral_send(
         locked.completeness = missing
         locked.incomplete_reason = reason if missing else ""
         locked.findings = findings_snapshot(locked.patient, on=today, ruleset=ruleset)
-        locked.state = transition.target
+        locked.state = transition.target or locked.state
         locked.sent_at = now
         locked.triage_due_at = triage_deadline(locked.unit, now)
         locked.save()

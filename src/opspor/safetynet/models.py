@@ -1,0 +1,172 @@
+"""Safety-net episodes and the investigations they wait for.
+
+An episode is the practice's, not one doctor's: it has an owner, but every GP of the
+practice sees it and may act on it. Only the services in `services.py` write these rows;
+every change leaves an event (`EpisodeEvent`, `InvestigationEvent`). `__str__` never shows
+clinical text.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from opspor.casework.models import CaseEvent
+from opspor.records.models import ClinicalFinding, LabResult, Patient, Practice
+from opspor.safetynet.workflow import (
+    EpisodeOutcome,
+    EpisodeReason,
+    EpisodeState,
+    InvestigationKind,
+    InvestigationState,
+    ToldHow,
+)
+
+
+class SafetyNetEpisode(models.Model):
+    """An uncertain symptom picture with an owner, a plan and a date (*sikkerhedsnet*)."""
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="safety_net_episodes"
+    )
+    practice = models.ForeignKey(
+        Practice, on_delete=models.PROTECT, related_name="safety_net_episodes"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="episodes_owned"
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="episodes_opened"
+    )
+    opened_at = models.DateTimeField()
+    reason = models.CharField(max_length=40, choices=EpisodeReason.choices)
+    state = models.CharField(max_length=24, choices=EpisodeState.choices, default=EpisodeState.OPEN)
+    follow_up_on = models.DateField(help_text=_("When the practice reviews the patient"))
+    ends_on = models.DateField(
+        help_text=_("The safety net's end: it then becomes due, it never closes by itself")
+    )
+    # What the patient was told to come back for, in the words they were given.
+    advice = models.TextField(blank=True)
+    # What the episode is about, as it stood when it was opened: the symptom codes with the
+    # patient's own words, and Opspor's findings (rule ids, signals, rule set).
+    symptoms = models.JSONField(default=list, blank=True)
+    findings = models.JSONField(default=dict, blank=True)
+    outcome = models.CharField(max_length=24, choices=EpisodeOutcome.choices, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["follow_up_on", "pk"]
+        indexes = [
+            models.Index(fields=["practice", "state", "follow_up_on"], name="episode_practice_idx"),
+            models.Index(fields=["patient", "state"], name="episode_patient_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="episode_state_is_known", condition=Q(state__in=EpisodeState.values)
+            ),
+            models.CheckConstraint(
+                name="episode_reason_is_known", condition=Q(reason__in=EpisodeReason.values)
+            ),
+            models.CheckConstraint(
+                name="episode_ends_after_follow_up",
+                condition=Q(ends_on__gte=models.F("follow_up_on")),
+            ),
+            # A closed episode has its outcome; an open one has none yet.
+            models.CheckConstraint(
+                name="closed_episode_has_outcome",
+                condition=(
+                    Q(state=EpisodeState.CLOSED) & ~Q(outcome="") & Q(closed_at__isnull=False)
+                )
+                | (~Q(state=EpisodeState.CLOSED) & Q(outcome="")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Safety-net episode #{self.pk} ({self.state})"
+
+    @property
+    def case_title(self) -> str:
+        return str(_("Safety net"))
+
+
+class EpisodeEvent(CaseEvent):
+    episode = models.ForeignKey(SafetyNetEpisode, on_delete=models.PROTECT, related_name="events")
+
+    def __str__(self) -> str:
+        return f"episode #{self.episode_id}: {self.from_state or '-'} → {self.to_state}"
+
+
+class Investigation(models.Model):
+    """An investigation the episode waits for: ordered, resulted, seen, told, or cancelled."""
+
+    episode = models.ForeignKey(
+        SafetyNetEpisode, on_delete=models.PROTECT, related_name="investigations"
+    )
+    kind = models.CharField(max_length=24, choices=InvestigationKind.choices)
+    # For a lab test, the vocabulary code of the result it waits for (e.g. haemoglobin).
+    code = models.SlugField(max_length=60, blank=True)
+    description = models.CharField(max_length=200, blank=True)
+    state = models.CharField(
+        max_length=12, choices=InvestigationState.choices, default=InvestigationState.ORDERED
+    )
+    ordered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    ordered_at = models.DateTimeField()
+    expected_by = models.DateField()
+    resulted_at = models.DateTimeField(null=True, blank=True)
+    lab_result = models.ForeignKey(
+        LabResult, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    finding = models.ForeignKey(
+        ClinicalFinding, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    result_text = models.TextField(blank=True)
+    seen_at = models.DateTimeField(null=True, blank=True)
+    seen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    told_at = models.DateTimeField(null=True, blank=True)
+    told_how = models.CharField(max_length=16, choices=ToldHow.choices, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["expected_by", "pk"]
+        indexes = [
+            models.Index(fields=["episode", "state"], name="investigation_episode_idx"),
+            models.Index(fields=["state", "expected_by"], name="investigation_due_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="investigation_state_is_known",
+                condition=Q(state__in=InvestigationState.values),
+            ),
+            models.CheckConstraint(
+                name="cancelled_investigation_has_reason",
+                condition=~Q(state=InvestigationState.CANCELLED) | ~Q(cancel_reason=""),
+            ),
+            models.CheckConstraint(
+                name="told_investigation_says_how",
+                condition=~Q(state=InvestigationState.TOLD) | ~Q(told_how=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Investigation #{self.pk} ({self.kind}, {self.state})"
+
+    @property
+    def practice_id(self) -> int:
+        # Who may act on it: a GP of the episode's practice (the casework guard reads this).
+        return self.episode.practice_id
+
+
+class InvestigationEvent(CaseEvent):
+    investigation = models.ForeignKey(
+        Investigation, on_delete=models.PROTECT, related_name="events"
+    )
+
+    def __str__(self) -> str:
+        return f"investigation #{self.investigation_id}: {self.from_state or '-'} → {self.to_state}"

@@ -1,0 +1,77 @@
+"""Reads of safety-net episodes shared by the services, the screens and the API.
+
+Access is decided here: a GP sees every episode of their own practice (nothing waits on
+one absent doctor); everyone else sees none here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from opspor.accounts.models import User
+from opspor.records.selectors import practice_of
+from opspor.referrals.models import Referral
+from opspor.referrals.workflow import ReferralState
+from opspor.safetynet.models import Investigation, SafetyNetEpisode
+from opspor.safetynet.workflow import PENDING_INVESTIGATION
+
+# A referral the unit still has: the patient's workup goes on there.
+OPEN_REFERRAL = frozenset(
+    {ReferralState.SENT, ReferralState.ACCEPTED, ReferralState.APPOINTMENT_BOOKED}
+)
+
+
+def episodes_visible_to(user: User) -> QuerySet[SafetyNetEpisode]:
+    practice = practice_of(user) if user.is_authenticated and user.is_active else None
+    if practice is None:
+        return SafetyNetEpisode.objects.none()
+    return SafetyNetEpisode.objects.filter(practice=practice).select_related("patient", "owner")
+
+
+def episode_get(*, user: User, episode_id: int) -> SafetyNetEpisode:
+    """One episode of the user's practice; 404 for every other id."""
+    try:
+        return episodes_visible_to(user).get(pk=episode_id)
+    except SafetyNetEpisode.DoesNotExist:
+        raise Http404("No such safety-net episode") from None
+
+
+def investigation_get(*, user: User, investigation_id: int) -> Investigation:
+    try:
+        return Investigation.objects.select_related("episode").get(
+            pk=investigation_id, episode__in=episodes_visible_to(user)
+        )
+    except Investigation.DoesNotExist:
+        raise Http404("No such investigation") from None
+
+
+def workup_pending(episode: SafetyNetEpisode) -> list[dict[str, Any]]:
+    """What keeps the workup incomplete: investigations not yet told to the patient, and
+    the patient's open referrals; each named, so a refusal and a page can list them."""
+    pending: list[dict[str, Any]] = [
+        {
+            "item": "investigation",
+            "id": investigation.pk,
+            "kind": investigation.kind,
+            "code": investigation.code,
+            "description": investigation.description,
+            "state": investigation.state,
+        }
+        for investigation in episode.investigations.filter(
+            state__in=PENDING_INVESTIGATION
+        ).order_by("ordered_at", "pk")
+    ]
+    referrals = Referral.objects.filter(patient_id=episode.patient_id, state__in=OPEN_REFERRAL)
+    pending += [
+        {
+            "item": "referral",
+            "id": referral.pk,
+            "pathway": referral.pathway,
+            "state": referral.state,
+        }
+        for referral in referrals.order_by("sent_at", "pk")
+    ]
+    return pending

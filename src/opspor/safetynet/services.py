@@ -1,0 +1,375 @@
+"""Every business action on safety-net episodes and their investigations.
+
+Each runs through the casework runner (side checked, row locked, state re-checked, audit
+event written in the same transaction, at the moment the service acts at). A refused
+action raises `WorkflowError` and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from opspor.accounts.models import Role, User
+from opspor.casework.errors import WorkflowError
+from opspor.casework.guards import require_gp_of
+from opspor.casework.idempotency import fingerprint, recall, remember
+from opspor.casework.runner import record_event, retry_when_locked, run_transition
+from opspor.casework.text import MAX_LINE_LENGTH, check_length, require_text
+from opspor.engine.rules.loader import DEFAULT_RULESET
+from opspor.records.context import SYMPTOM_DAYS
+from opspor.records.models import ClinicalFinding, LabResult, Patient, Symptom
+from opspor.referrals.findings import findings_snapshot
+from opspor.safetynet.models import Investigation, SafetyNetEpisode
+from opspor.safetynet.selectors import workup_pending
+from opspor.safetynet.workflow import (
+    EPISODE_TRANSITIONS,
+    INVESTIGATION_TRANSITIONS,
+    OUTCOMES_THAT_WAIT_FOR_THE_WORKUP,
+    EpisodeOutcome,
+    EpisodeReason,
+    EpisodeState,
+    InvestigationKind,
+    ToldHow,
+)
+
+# The longest a safety net may run before it must be looked at again. A bound of this
+# software against a mistyped year, not a guideline figure: no source gives one.
+LONGEST_SAFETY_NET = timedelta(days=366)
+
+
+def _owner_of(patient: Patient, owner: User | None, by: User) -> User:
+    """The episode's owner: a GP of the patient's practice (the opener by default)."""
+    chosen = owner or by
+    clinician = getattr(chosen, "clinician", None)
+    if (
+        not chosen.is_active
+        or chosen.role != Role.GP
+        or clinician is None
+        or clinician.practice_id != patient.practice_id
+    ):
+        raise WorkflowError("invalid", "The owner must be a GP of the patient's practice.")
+    return chosen
+
+
+def _check_dates(today: date, follow_up_on: date, ends_on: date) -> None:
+    if follow_up_on < today:
+        raise WorkflowError("invalid", "The follow-up date cannot be in the past.")
+    if ends_on < follow_up_on:
+        raise WorkflowError("invalid", "The safety net cannot end before its follow-up.")
+    if ends_on - today > LONGEST_SAFETY_NET:
+        raise WorkflowError("invalid", "A safety net runs at most a year; choose an earlier end.")
+
+
+def _symptoms_now(patient: Patient, today: date, codes: list[str] | None) -> list[dict[str, Any]]:
+    """The patient's current symptoms (codes and own words), or those named in `codes`."""
+    rows = Symptom.objects.filter(
+        patient=patient, recorded_on__gte=today - timedelta(days=SYMPTOM_DAYS), onset__lte=today
+    ).order_by("onset", "code")
+    picked: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if codes is not None and row.code not in codes:
+            continue
+        item = picked.setdefault(
+            row.code, {"code": row.code, "onset": row.onset.isoformat(), "words": []}
+        )
+        words = row.patient_words.strip()
+        if words and words not in item["words"]:
+            item["words"].append(words)
+    unknown = sorted(set(codes or []) - set(picked))
+    if unknown:
+        raise WorkflowError(
+            "invalid", f"Not among the patient's current symptoms: {', '.join(unknown)}."
+        )
+    return list(picked.values())
+
+
+@retry_when_locked
+@transaction.atomic
+def episode_open(
+    *,
+    patient: Patient,
+    by: User,
+    reason: str,
+    follow_up_on: date,
+    ends_on: date,
+    owner: User | None = None,
+    advice: str = "",
+    symptom_codes: list[str] | None = None,
+    ruleset: str = DEFAULT_RULESET,
+    idempotency_key: str = "",
+    now: datetime | None = None,
+) -> SafetyNetEpisode:
+    """A GP opens a safety net for an uncertain symptom picture: an owner, a plan, a date.
+
+    The episode takes the patient's current symptoms (codes and their own words) and
+    Opspor's findings from the record as they stand now.
+    """
+    require_gp_of(by, patient.practice_id)
+    digest = fingerprint(
+        patient=patient.pk,
+        reason=reason,
+        follow_up_on=follow_up_on,
+        ends_on=ends_on,
+        owner=owner.pk if owner else None,
+        advice=advice,
+        symptoms=symptom_codes,
+    )
+    done = recall(
+        SafetyNetEpisode, by=by, key=idempotency_key, action="episode_open", digest=digest
+    )
+    if done is not None:
+        return done
+    if reason not in EpisodeReason.values:
+        raise WorkflowError("invalid", f"Unknown reason {reason!r}.")
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    _check_dates(today, follow_up_on, ends_on)
+    episode = SafetyNetEpisode.objects.create(
+        patient=patient,
+        practice_id=patient.practice_id,
+        owner=_owner_of(patient, owner, by),
+        opened_by=by,
+        opened_at=now,
+        reason=reason,
+        state=EpisodeState.OPEN,
+        follow_up_on=follow_up_on,
+        ends_on=ends_on,
+        advice=check_length(advice.strip(), what="The advice given"),
+        symptoms=_symptoms_now(patient, today, symptom_codes),
+        findings=findings_snapshot(patient, on=today, ruleset=ruleset, viewer=by),
+    )
+    record_event(episode, by=by, at=now, action="open", from_state="", reason=reason)
+    remember(by=by, key=idempotency_key, action="episode_open", digest=digest, obj=episode)
+    return episode
+
+
+def _episode_transition(
+    episode: SafetyNetEpisode,
+    action: str,
+    *,
+    by: User,
+    reason: str = "",
+    apply: Callable[[SafetyNetEpisode, datetime], None] | None = None,
+    now: datetime | None = None,
+) -> SafetyNetEpisode:
+    return run_transition(
+        episode,
+        transition=EPISODE_TRANSITIONS[action],
+        by=by,
+        reason=reason,
+        apply=apply,
+        now=now,
+    )
+
+
+@transaction.atomic
+def investigation_order(
+    *,
+    episode: SafetyNetEpisode,
+    by: User,
+    kind: str,
+    expected_by: date,
+    code: str = "",
+    description: str = "",
+    now: datetime | None = None,
+) -> Investigation:
+    """Order an investigation the episode then waits for; the episode is investigating."""
+    if kind not in InvestigationKind.values:
+        raise WorkflowError("invalid", f"Unknown kind of investigation {kind!r}.")
+    if kind == InvestigationKind.LAB and not code.strip():
+        raise WorkflowError("invalid", "A lab test names the result it waits for (its code).")
+    check_length(code, what="The code", limit=MAX_LINE_LENGTH)
+    check_length(description, what="The description", limit=MAX_LINE_LENGTH)
+    made: list[Investigation] = []
+
+    def apply(row: SafetyNetEpisode, now: datetime) -> None:
+        if expected_by < timezone.localdate(now):
+            raise WorkflowError("invalid", "The expected date cannot be in the past.")
+        made.append(
+            Investigation.objects.create(
+                episode=row,
+                kind=kind,
+                code=code.strip(),
+                description=description.strip(),
+                ordered_by=by,
+                ordered_at=now,
+                expected_by=expected_by,
+            )
+        )
+
+    label = description.strip() or code.strip() or kind
+    _episode_transition(
+        episode, "order_investigation", by=by, reason=f"ordered: {label}", apply=apply, now=now
+    )
+    [investigation] = made
+    record_event(investigation, by=by, at=investigation.ordered_at, action="order", from_state="")
+    return investigation
+
+
+def _investigation_transition(
+    investigation: Investigation,
+    action: str,
+    *,
+    by: User,
+    reason: str = "",
+    apply: Callable[[Investigation, datetime], None] | None = None,
+    now: datetime | None = None,
+) -> Investigation:
+    return run_transition(
+        investigation,
+        transition=INVESTIGATION_TRANSITIONS[action],
+        by=by,
+        reason=reason,
+        apply=apply,
+        now=now,
+    )
+
+
+def investigation_record_result(
+    *,
+    investigation: Investigation,
+    by: User,
+    lab_result: LabResult | None = None,
+    finding: ClinicalFinding | None = None,
+    text: str = "",
+    now: datetime | None = None,
+) -> Investigation:
+    """The result is in: linked to its row in the record, or written in words."""
+    patient_id = investigation.episode.patient_id
+    for row in (lab_result, finding):
+        if row is not None and row.patient_id != patient_id:
+            raise WorkflowError("invalid", "The result belongs to another patient.")
+    if lab_result is None and finding is None:
+        text = require_text(text, what="A result without a linked row needs the result in words;")
+    text = check_length(text.strip(), what="The result")
+
+    def apply(row: Investigation, now: datetime) -> None:
+        row.resulted_at, row.lab_result, row.finding, row.result_text = (
+            now,
+            lab_result,
+            finding,
+            text,
+        )
+
+    return _investigation_transition(investigation, "record_result", by=by, apply=apply, now=now)
+
+
+def investigation_mark_seen(
+    *, investigation: Investigation, by: User, now: datetime | None = None
+) -> Investigation:
+    """A GP of the practice has seen the result."""
+
+    def apply(row: Investigation, now: datetime) -> None:
+        row.seen_at, row.seen_by = now, by
+
+    return _investigation_transition(investigation, "mark_seen", by=by, apply=apply, now=now)
+
+
+def investigation_mark_told(
+    *, investigation: Investigation, by: User, how: str, now: datetime | None = None
+) -> Investigation:
+    """The patient has been told the result, and how; telling means a GP has seen it."""
+    if how not in ToldHow.values:
+        raise WorkflowError("invalid", f"Unknown way of telling {how!r}.")
+
+    def apply(row: Investigation, now: datetime) -> None:
+        row.told_at, row.told_how = now, how
+        if row.seen_at is None:
+            row.seen_at, row.seen_by = now, by
+
+    return _investigation_transition(
+        investigation, "mark_told", by=by, reason=how, apply=apply, now=now
+    )
+
+
+def investigation_cancel(
+    *, investigation: Investigation, by: User, reason: str, now: datetime | None = None
+) -> Investigation:
+    """Cancel an investigation not yet resulted; the reason is required and recorded."""
+    reason = require_text(reason, what="A cancellation's reason")
+
+    def apply(row: Investigation, now: datetime) -> None:
+        row.cancelled_at, row.cancel_reason = now, reason
+
+    return _investigation_transition(
+        investigation, "cancel", by=by, reason=reason, apply=apply, now=now
+    )
+
+
+def episode_await_follow_up(
+    *, episode: SafetyNetEpisode, by: User, now: datetime | None = None
+) -> SafetyNetEpisode:
+    return _episode_transition(episode, "await_follow_up", by=by, now=now)
+
+
+def episode_reschedule(
+    *,
+    episode: SafetyNetEpisode,
+    by: User,
+    follow_up_on: date,
+    reason: str,
+    ends_on: date | None = None,
+    now: datetime | None = None,
+) -> SafetyNetEpisode:
+    """A new follow-up date (and end date), with the reason: an item on the worklist is
+    never done by a timer, only by an action like this one."""
+    reason = require_text(reason, what="A reschedule's reason")
+
+    def apply(row: SafetyNetEpisode, now: datetime) -> None:
+        _check_dates(timezone.localdate(now), follow_up_on, ends_on or row.ends_on)
+        row.follow_up_on, row.ends_on = follow_up_on, ends_on or row.ends_on
+
+    return _episode_transition(
+        episode,
+        "reschedule",
+        by=by,
+        reason=f"follow-up {follow_up_on.isoformat()}: {reason}",
+        apply=apply,
+        now=now,
+    )
+
+
+def episode_close(
+    *,
+    episode: SafetyNetEpisode,
+    by: User,
+    outcome: str,
+    reason: str = "",
+    now: datetime | None = None,
+) -> SafetyNetEpisode:
+    """Close the episode with its outcome.
+
+    "No cancer found" and "symptoms resolved" wait for the whole workup: while any
+    investigation is not resulted and told to the patient, or the patient has an open
+    referral, they are refused with each item named. There is no override.
+    """
+    if outcome not in EpisodeOutcome.values:
+        raise WorkflowError("invalid", f"Unknown outcome {outcome!r}.")
+    reason = check_length(reason.strip(), what="A reason")
+
+    def apply(row: SafetyNetEpisode, now: datetime) -> None:
+        if outcome in OUTCOMES_THAT_WAIT_FOR_THE_WORKUP:
+            pending = workup_pending(row)
+            if pending:
+                raise WorkflowError(
+                    "workup_incomplete",
+                    "The workup is not complete: every result must be in and told to the "
+                    "patient, and no referral open, before the episode can be closed as "
+                    f"{outcome!r}.",
+                    missing=pending,
+                )
+        row.outcome, row.closed_at = outcome, now
+
+    return _episode_transition(
+        episode,
+        "close",
+        by=by,
+        reason=f"{outcome}: {reason}" if reason else outcome,
+        apply=apply,
+        now=now,
+    )
