@@ -250,8 +250,13 @@ def test_a_lab_result_links_only_from_the_patients_own_record(net: Net) -> None:
     )
     with pytest.raises(WorkflowError):
         services.investigation_record_result(investigation=test, by=net.gp, lab_result=theirs)
+    # Taken the day before the order, so no loop links it: the GP links it by hand.
     mine = LabResult.objects.create(
-        patient=net.patient, code="haemoglobin", value=6.1, unit="mmol/L", taken_on=TODAY
+        patient=net.patient,
+        code="haemoglobin",
+        value=6.1,
+        unit="mmol/L",
+        taken_on=TODAY - timedelta(days=1),
     )
     done = services.investigation_record_result(
         investigation=test, by=net.gp, lab_result=mine, now=NOW

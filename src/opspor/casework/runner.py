@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from opspor.accounts.models import User
 from opspor.casework.errors import WorkflowError
+from opspor.casework.events import CaseChange, publish
 from opspor.casework.guards import Side, require_side
 
 # SQLite has one writer at a time. A file database waits for the lock (the busy timeout),
@@ -115,17 +116,17 @@ def record_event(
     reason: str = "",
     to_state: str | None = None,
 ) -> None:
-    """The audit event of one action on `row`, written through its `events` relation.
+    """The audit event of one action on `row`, written through its `events` relation and
+    published to the apps that follow the case (`casework.events`).
 
     `by` is None when Opspor itself acted (the background worker).
     """
+    to_state = row.state if to_state is None else to_state
     row.events.create(
-        actor=by,
-        at=at,
-        action=action,
-        from_state=from_state,
-        to_state=row.state if to_state is None else to_state,
-        reason=reason,
+        actor=by, at=at, action=action, from_state=from_state, to_state=to_state, reason=reason
+    )
+    publish(
+        CaseChange(row=row, action=action, by=by, at=at, from_state=from_state, to_state=to_state)
     )
 
 

@@ -6,3 +6,8 @@ class SafetynetConfig(AppConfig):
     name = "opspor.safetynet"
     label = "safetynet"
     verbose_name = _("Safety-netting")
+
+    def ready(self) -> None:
+        from opspor.safetynet import loops
+
+        loops.connect()

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opspor.casework.models import CaseEvent
 from opspor.records.models import ClinicalFinding, LabResult, Patient, Practice
+from opspor.referrals.models import Referral
 from opspor.safetynet.workflow import (
     EpisodeOutcome,
     EpisodeReason,
@@ -55,6 +56,9 @@ class SafetyNetEpisode(models.Model):
     findings = models.JSONField(default=dict, blank=True)
     outcome = models.CharField(max_length=24, choices=EpisodeOutcome.choices, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The patient's referrals sent while the episode was live: linked by the referrals' own
+    # events (`loops.py`), never by hand.
+    referrals = models.ManyToManyField(Referral, blank=True, related_name="safety_net_episodes")
 
     class Meta:
         ordering = ["follow_up_on", "pk"]

@@ -1,0 +1,150 @@
+"""Loops closed by events: a referral sent joins the patient's safety net, a rejection makes
+the unit's plan the next step, a lab result fills the order waiting for it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from opspor.casework import events
+from opspor.casework.errors import WorkflowError
+from opspor.records.models import LabResult
+from opspor.referrals import services as referral_services
+from opspor.referrals.models import Referral
+from opspor.referrals.workflow import ReferralState
+from opspor.safetynet import services
+from opspor.safetynet.models import EpisodeEvent, Investigation, InvestigationEvent
+from opspor.safetynet.workflow import EpisodeState, InvestigationState
+from tests import factories
+from tests.safetynet.test_services import NOW, TODAY, Net, net, opened, ordered
+
+pytestmark = pytest.mark.django_db
+_ = net  # the fixture
+
+
+def sent_referral(net: Net) -> Referral:
+    draft = referral_services.referral_create_draft(
+        by=net.gp, patient=net.patient, pathway="lung", informed_about_kraeft=True, now=NOW
+    )
+    return referral_services.referral_send(referral=draft, by=net.gp, now=NOW)
+
+
+def test_a_referral_sent_joins_the_patients_live_safety_net(net: Net) -> None:
+    episode = opened(net)
+    closed = opened(net)
+    services.episode_close(episode=closed, by=net.gp, outcome="other_diagnosis", now=NOW)
+    referral = sent_referral(net)
+    assert list(episode.referrals.all()) == [referral]
+    assert not closed.referrals.exists()
+    event = EpisodeEvent.objects.filter(episode=episode).last()
+    assert event is not None
+    assert (event.action, event.actor, event.reason) == (
+        "referral_sent",
+        None,
+        f"Referral #{referral.pk} (lung) sent",
+    )
+
+
+def test_a_rejection_with_a_catalogue_investigation_becomes_the_next_step(net: Net) -> None:
+    episode = opened(net, follow_up_on=TODAY + timedelta(days=30))
+    referral = sent_referral(net)
+    rejected = referral_services.referral_reject(
+        referral=referral,
+        by=net.world.doctor,
+        reason_category="investigations_first",
+        reason_text="Røntgen af thorax først",
+        alternative_plan_code="chest_xray",
+        now=NOW,
+    )
+    [xray] = Investigation.objects.filter(episode=episode)
+    assert (xray.kind, xray.state, xray.ordered_by) == ("chest_xray", "ordered", net.gp)
+    assert rejected.patient_contact_due_at is not None
+    due = rejected.patient_contact_due_at
+    assert xray.expected_by == timezone.localdate(due)  # when the practice calls the patient
+    episode.refresh_from_db()
+    assert episode.state == EpisodeState.INVESTIGATING
+    assert episode.follow_up_on <= TODAY + timedelta(days=2)
+    assert EpisodeEvent.objects.filter(episode=episode, action="order_investigation").exists()
+    # The workup now waits for the X-ray: no "no cancer found" before it is told.
+    with pytest.raises(WorkflowError) as refused:
+        services.episode_close(episode=episode, by=net.gp, outcome="no_cancer_found", now=NOW)
+    assert [item["item"] for item in refused.value.missing] == ["investigation"]
+
+
+def test_a_rejection_with_a_plan_in_words_is_the_next_step_in_words(net: Net) -> None:
+    episode = opened(net)
+    referral_services.referral_reject(
+        referral=sent_referral(net),
+        by=net.world.doctor,
+        reason_category="other_pathway",
+        reason_text="Henvis til lungemedicinsk ambulatorium",
+        alternative_plan_text="Henvis til lungemedicinsk ambulatorium",
+        now=NOW,
+    )
+    assert not Investigation.objects.exists()
+    step = EpisodeEvent.objects.get(episode=episode, action="next_step")
+    assert "lungemedicinsk" in step.reason and step.actor is None
+
+
+def test_a_lab_result_fills_the_order_waiting_for_it_and_stays_unseen(net: Net) -> None:
+    episode = opened(net)
+    waiting = ordered(net, episode, kind="lab", code="haemoglobin", description="")
+    before = LabResult.objects.create(
+        patient=net.patient,
+        code="haemoglobin",
+        value=7.9,
+        unit="mmol/L",
+        taken_on=TODAY - timedelta(days=3),
+    )
+    theirs = LabResult.objects.create(
+        patient=factories.patient(net.patient.practice),
+        code="haemoglobin",
+        value=6.0,
+        unit="mmol/L",
+        taken_on=TODAY,
+    )
+    other_test = LabResult.objects.create(
+        patient=net.patient, code="crp", value=3, unit="mg/L", taken_on=TODAY
+    )
+    waiting.refresh_from_db()
+    assert waiting.state == InvestigationState.ORDERED  # none of those answers the order
+    assert {before.pk, theirs.pk, other_test.pk}
+    result = LabResult.objects.create(
+        patient=net.patient, code="haemoglobin", value=6.2, unit="mmol/L", taken_on=TODAY
+    )
+    waiting.refresh_from_db()
+    assert (waiting.state, waiting.lab_result, waiting.seen_at) == (
+        InvestigationState.RESULTED,
+        result,
+        None,
+    )
+    event = InvestigationEvent.objects.filter(investigation=waiting).last()
+    assert event is not None and (event.action, event.actor) == ("record_result", None)
+    # A second result does not fill the order again.
+    LabResult.objects.create(
+        patient=net.patient, code="haemoglobin", value=6.4, unit="mmol/L", taken_on=TODAY
+    )
+    waiting.refresh_from_db()
+    assert waiting.lab_result == result
+
+
+def test_a_loop_that_fails_undoes_the_change_that_caused_it(net: Net) -> None:
+    opened(net)
+    draft = referral_services.referral_create_draft(
+        by=net.gp, patient=net.patient, pathway="lung", informed_about_kraeft=True, now=NOW
+    )
+
+    def broken(change: events.CaseChange) -> None:
+        raise RuntimeError("a subscriber's bug")
+
+    events.subscribe(Referral, "send", broken)
+    try:
+        with pytest.raises(RuntimeError):
+            referral_services.referral_send(referral=draft, by=net.gp, now=NOW)
+    finally:
+        events._SUBSCRIBERS[("referrals.referral", "send")].remove(broken)
+    draft.refresh_from_db()
+    assert draft.state == ReferralState.DRAFT
+    assert not EpisodeEvent.objects.filter(action="referral_sent").exists()
