@@ -24,11 +24,13 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import requests
 import schemathesis
+from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -46,9 +48,12 @@ from opspor.accounts.models import User
 from opspor.accounts.tokens import api_token_issue
 from opspor.casework.models import Notification
 from opspor.engine.alternatives import load_catalogue
+from opspor.records.models import LabResult
 from opspor.referrals import services
 from opspor.referrals.models import AdviceRequest, Message, Referral
 from opspor.referrals.workflow import PATHWAYS, AdviceState, ReferralState, RejectionReason
+from opspor.safetynet import services as safety_nets
+from opspor.safetynet.workflow import EpisodeOutcome
 from tests import factories
 from tests.referrals.test_api import snapshot
 from tests.referrals.worlds import World, advice_in, make_world, referral_in
@@ -87,6 +92,72 @@ def realistic(world: World, ids: dict[str, list[int]]) -> dict[str, st.SearchStr
         "alternative_plan": st.sampled_from(
             [{"code": entry.code} for entry in load_catalogue().entries[:3]]
         ),
+        # A safety net's dates within its year, and the rows a result links to.
+        "follow_up_on": st.sampled_from([_in_days(7), _in_days(14)]),
+        "ends_on": st.sampled_from([_in_days(30), _in_days(400)]),
+        "expected_by": st.sampled_from([_in_days(7), _in_days(-1)]),
+        "owner_id": st.sampled_from([world.other_gp.pk, world.stranger_gp.pk, NOT_FOUND]),
+        "lab_result_id": st.sampled_from(ids["lab_result_id"]),
+    }
+
+
+def _in_days(days: int) -> str:
+    return (timezone.localdate() + timedelta(days=days)).isoformat()
+
+
+def safety_net_ids(world: World, stranger: World) -> dict[str, list[int]]:
+    """Episodes in every state, investigations in every state, and a stranger's of each."""
+    today = timezone.localdate()
+
+    def opened(w: World) -> Any:
+        return safety_nets.episode_open(
+            patient=w.patient,
+            by=w.gp,
+            reason="pending_investigations",
+            follow_up_on=today + timedelta(days=7),
+            ends_on=today + timedelta(days=30),
+        )
+
+    def ordered(episode: Any, by: User) -> Any:
+        return safety_nets.investigation_order(
+            episode=episode, by=by, kind="fit", expected_by=today + timedelta(days=7)
+        )
+
+    episode = opened(world)
+    investigations = [ordered(episode, world.gp) for _ in range(5)]
+    _, resulted, seen, told, cancelled = investigations
+    for investigation in (resulted, seen, told):
+        safety_nets.investigation_record_result(investigation=investigation, by=world.gp, text="ok")
+    safety_nets.investigation_mark_seen(investigation=seen, by=world.gp)
+    safety_nets.investigation_mark_told(investigation=told, by=world.gp, how="phone")
+    safety_nets.investigation_cancel(investigation=cancelled, by=world.gp, reason="Not needed")
+    waiting, closed = opened(world), opened(world)
+    safety_nets.episode_await_follow_up(episode=waiting, by=world.gp)
+    safety_nets.episode_close(episode=closed, by=world.gp, outcome=EpisodeOutcome.MOVED_AWAY)
+    theirs = opened(stranger)
+    their_investigation = ordered(theirs, stranger.gp)
+    mine = LabResult.objects.create(
+        patient=world.patient, code="haemoglobin", value=8.1, unit="mmol/L", taken_on=today
+    )
+    their_lab = LabResult.objects.create(
+        patient=stranger.patient, code="haemoglobin", value=8.1, unit="mmol/L", taken_on=today
+    )
+    return {
+        "episode_id": [
+            episode.pk,
+            opened(world).pk,
+            waiting.pk,
+            closed.pk,
+            theirs.pk,
+            NOT_FOUND,
+        ],
+        # Mostly this episode's own, so that the actions are reached.
+        "investigation_id": [
+            *(i.pk for i in investigations),
+            their_investigation.pk,
+            NOT_FOUND,
+        ],
+        "lab_result_id": [mine.pk, their_lab.pk, NOT_FOUND],
     }
 
 
@@ -125,6 +196,7 @@ def real_ids(world: World) -> dict[str, list[int]]:
         ],
         "advice_id": [*advice, advice_in(stranger, AdviceState.SENT).pk, NOT_FOUND],
         "patient_id": [world.patient.pk, stranger.patient.pk, NOT_FOUND],
+        **safety_net_ids(world, stranger),
     }
 
 

@@ -75,11 +75,13 @@ def _register_routers() -> None:
     from opspor.decision_api import router as decision_router
     from opspor.records.api import router as records_router
     from opspor.referrals.api import router as referrals_router
+    from opspor.safetynet.api import router as safetynet_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", records_router)
     api.add_router("/", decision_router)
     api.add_router("/", referrals_router)
+    api.add_router("/", safetynet_router)
     api.add_router("/", casework_router)
 
 
