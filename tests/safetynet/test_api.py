@@ -241,8 +241,13 @@ def test_await_follow_up_and_reschedule(net: Net) -> None:
 def test_a_result_linked_to_the_patients_lab_row(net: Net) -> None:
     episode = opened(net)
     test = ordered(net, episode, kind="lab", code="haemoglobin", description="")
+    # Taken the day before the order, so no loop fills the order with it: linked by hand.
     mine = LabResult.objects.create(
-        patient=net.patient, code="haemoglobin", value=8.1, unit="mmol/L", taken_on=net.today
+        patient=net.patient,
+        code="haemoglobin",
+        value=8.1,
+        unit="mmol/L",
+        taken_on=net.today - timedelta(days=1),
     )
     status, resulted = net.gp.post(
         f"/safety-nets/{episode['id']}/investigations/{test['id']}/record-result",

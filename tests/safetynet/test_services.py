@@ -407,3 +407,11 @@ def test_telling_the_patient_means_a_gp_has_seen_it(net: Net) -> None:
         NOW,
         NOW,
     )
+
+
+def test_a_code_longer_than_the_column_is_refused_not_a_server_error(net: Net) -> None:
+    episode = opened(net)
+    with pytest.raises(WorkflowError) as refused:
+        ordered(net, episode, kind="lab", code="x" * 61)
+    assert refused.value.code == "invalid"
+    assert not Investigation.objects.exists()

@@ -40,6 +40,8 @@ from opspor.safetynet.workflow import (
 # The longest a safety net may run before it must be looked at again. A bound of this
 # software against a mistyped year, not a guideline figure: no source gives one.
 LONGEST_SAFETY_NET = timedelta(days=366)
+# A lab order's code is the vocabulary code of the result it waits for (the column's length).
+CODE_LENGTH = 60
 
 
 def _owner_of(patient: Patient, owner: User | None, by: User) -> User:
@@ -118,6 +120,7 @@ def episode_open(
         owner=owner.pk if owner else None,
         advice=advice,
         symptoms=symptom_codes,
+        ruleset=ruleset,
     )
     done = recall(
         SafetyNetEpisode, by=by, key=idempotency_key, action="episode_open", digest=digest
@@ -183,7 +186,7 @@ def investigation_order(
         raise WorkflowError("invalid", f"Unknown kind of investigation {kind!r}.")
     if kind == InvestigationKind.LAB and not code.strip():
         raise WorkflowError("invalid", "A lab test names the result it waits for (its code).")
-    check_length(code, what="The code", limit=MAX_LINE_LENGTH)
+    check_length(code, what="The code", limit=CODE_LENGTH)
     check_length(description, what="The description", limit=MAX_LINE_LENGTH)
     made: list[Investigation] = []
 

@@ -11,23 +11,25 @@ from ninja import Router, Status
 
 from opspor.accounts.models import User
 from opspor.api_errors import ErrorOut, UnauthorizedOut
+from opspor.casework.endpoints import (
+    IDEMPOTENCY_HELP,
+    IdempotencyKey,
+    act,
+    caller,
+    responses,
+)
 from opspor.records.selectors import patients_visible_to
 from opspor.referrals import services
 from opspor.referrals.api.common import (
     ADVICE,
     CLINICIANS,
     GP_ONLY,
-    IDEMPOTENCY_HELP,
     UNIT_ONLY,
-    IdempotencyKey,
-    act,
     advice_action,
     advice_detail_out,
     advice_of,
     advice_rows,
-    caller,
     referral_detail_out,
-    responses,
     unit_or_none,
 )
 from opspor.referrals.api.presenters import advice_out

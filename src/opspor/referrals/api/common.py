@@ -14,16 +14,12 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Header, Status
+from ninja import Status
 
-from opspor.accounts.guards import require_role
 from opspor.accounts.models import Role, User
-from opspor.api_errors import (
-    BadRequestOut,
-    ErrorOut,
-    NotFoundOut,
-    UnauthorizedOut,
-    Unprocessable,
+from opspor.casework.endpoints import (
+    act,
+    responses,
 )
 from opspor.records.models import DiagnosticUnit
 from opspor.records.services import record_read_log
@@ -37,45 +33,11 @@ GP_ONLY = frozenset({Role.GP})
 UNIT_ONLY = frozenset({Role.UNIT_DOCTOR})
 CLINICIANS = GP_ONLY | UNIT_ONLY
 
-IDEMPOTENCY_HELP = (
-    "A repeat with the same key returns the first result and creates nothing; the same key "
-    "with a different request (another case or body) is refused with 422 (`key_reused`)."
-)
-IdempotencyKey = Header("", alias="Idempotency-Key", max_length=200)
 
 # The access log's name for a read of one case through the API (the screens log the same
 # reads as "referral" and "advice request" on the web channel).
 READ_REFERRAL = "referral"
 READ_ADVICE = "advice request"
-
-
-def caller(request: HttpRequest, roles: Collection[str]) -> User:
-    """The authenticated caller, when their role may use the endpoint."""
-    return require_role(request.user, *roles)
-
-
-def act[T](
-    request: HttpRequest,
-    roles: Collection[str],
-    action: Callable[[User], T],
-    *,
-    shape: Callable[[T], Any] = lambda out: out,
-    status: int = 200,
-) -> Status[Any]:
-    """Run one action for the caller and answer with its result."""
-    return Status(status, shape(action(caller(request, roles))))
-
-
-def responses(ok: int, out: Any) -> dict[int, Any]:
-    return {
-        ok: out,
-        400: BadRequestOut,
-        401: UnauthorizedOut,
-        403: ErrorOut,
-        404: NotFoundOut,
-        409: ErrorOut,
-        422: Unprocessable,
-    }
 
 
 REFERRAL = responses(200, ReferralOut)

@@ -12,16 +12,18 @@ from ninja import Query, Router, Status
 
 from opspor.accounts.models import User
 from opspor.api_errors import ErrorOut, NotFoundOut, UnauthorizedOut, ValidationErrorOut
-from opspor.referrals import fhir, services
-from opspor.referrals.api.common import (
-    CLINICIANS,
+from opspor.casework.endpoints import (
     IDEMPOTENCY_HELP,
     IdempotencyKey,
     act,
-    advice_of,
     caller,
-    referral_of,
     responses,
+)
+from opspor.referrals import fhir, services
+from opspor.referrals.api.common import (
+    CLINICIANS,
+    advice_of,
+    referral_of,
     thread_messages,
 )
 from opspor.referrals.api.presenters import message_out

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
 
+from opspor.casework.endpoints import local
 from opspor.records.models import DiagnosticUnit, Practice
 from opspor.referrals.api.schemas import (
     AdviceRequestOut,
@@ -21,11 +21,6 @@ from opspor.referrals.api.schemas import (
 )
 from opspor.referrals.models import AdviceRequest, Message, Referral
 from opspor.referrals.workflow import ReferralOrigin, ReferralState
-
-
-def local(moment: datetime | None) -> datetime | None:
-    # Deadlines are Danish working days; the offset shows which local time they mean.
-    return timezone.localtime(moment) if moment is not None else None
 
 
 def _phone_book(organization: Practice | DiagnosticUnit) -> PhoneBookOut:

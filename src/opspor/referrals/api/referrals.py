@@ -10,25 +10,27 @@ from ninja import Router, Status
 
 from opspor.accounts.models import User
 from opspor.api_errors import ErrorOut, UnauthorizedOut
+from opspor.casework.endpoints import (
+    IDEMPOTENCY_HELP,
+    IdempotencyKey,
+    act,
+    caller,
+    responses,
+)
 from opspor.casework.errors import WorkflowError
 from opspor.records.selectors import patients_visible_to
 from opspor.referrals import services
 from opspor.referrals.api.common import (
     CLINICIANS,
     GP_ONLY,
-    IDEMPOTENCY_HELP,
     READ_REFERRAL,
     REFERRAL,
     UNIT_ONLY,
-    IdempotencyKey,
-    act,
     advice_of,
-    caller,
     log_read,
     referral_action,
     referral_detail_out,
     referral_rows,
-    responses,
     unit_or_none,
 )
 from opspor.referrals.api.presenters import referral_out

@@ -15,8 +15,8 @@ from django.http import Http404, HttpRequest
 from ninja import Status
 
 from opspor.accounts.models import Role, User
+from opspor.casework.endpoints import act, responses
 from opspor.records.services import record_read_log
-from opspor.referrals.api.common import act, responses
 from opspor.safetynet import selectors
 from opspor.safetynet.api.presenters import episode_detail, investigation_out
 from opspor.safetynet.api.schemas import EpisodeDetailOut, InvestigationOut

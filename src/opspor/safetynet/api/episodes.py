@@ -11,11 +11,11 @@ from ninja import Query, Router, Status
 
 from opspor.accounts.models import User
 from opspor.api_errors import ErrorOut, UnauthorizedOut, ValidationErrorOut
+from opspor.casework.endpoints import IDEMPOTENCY_HELP, IdempotencyKey, act, caller, responses
 from opspor.casework.errors import WorkflowError
 from opspor.casework.schemas import MAX_ID
 from opspor.records.selectors import patients_visible_to
 from opspor.records.services import record_read_log
-from opspor.referrals.api.common import IDEMPOTENCY_HELP, IdempotencyKey, act, caller, responses
 from opspor.safetynet import services
 from opspor.safetynet.api.common import (
     EPISODE,

@@ -9,9 +9,9 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from opspor.accounts.models import User
+from opspor.casework.endpoints import act, responses
 from opspor.casework.errors import WorkflowError
 from opspor.records.models import ClinicalFinding, LabResult
-from opspor.referrals.api.common import act, responses
 from opspor.safetynet import services
 from opspor.safetynet.api.common import (
     GP_ONLY,

@@ -7,7 +7,7 @@ from typing import Any
 from django.utils import timezone
 
 from opspor.accounts.models import User
-from opspor.referrals.api.presenters import local
+from opspor.casework.endpoints import local
 from opspor.safetynet.api.schemas import (
     EpisodeDetailOut,
     EpisodeOut,
