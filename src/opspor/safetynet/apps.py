@@ -6,3 +6,9 @@ class SafetynetConfig(AppConfig):
     name = "opspor.safetynet"
     label = "safetynet"
     verbose_name = _("Safety-netting")
+
+    def ready(self) -> None:
+        from opspor.records.overview_panels import register
+        from opspor.safetynet.panels import overview_panel
+
+        register(overview_panel)
