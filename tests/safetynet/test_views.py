@@ -443,3 +443,22 @@ def test_a_unit_doctor_or_a_patient_is_refused_before_anything_is_read(net: Net,
         assert client.get(url).status_code == 403
     assert client.post(reverse("safetynet:episode_close", args=[episode.pk])).status_code == 403
     assert not AccessLogEntry.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [("ar", 'dir="rtl"'), ("en", "Safety nets"), ("tr", "Güvenlik ağları")],
+)
+def test_the_screens_speak_the_chosen_language(net: Net, language: str, says: str) -> None:
+    episode = opened(net)
+    xray_of(net, episode)
+    net.client.cookies["django_language"] = language
+    for url in (
+        detail(episode),
+        reverse("safetynet:list"),
+        reverse("safetynet:episode_open", args=[net.patient.pk]),
+        reverse("records:patient_overview", args=[net.patient.pk]),
+    ):
+        response = net.client.get(url)
+        assert response.status_code == 200
+        assert says in response.content.decode()

@@ -118,6 +118,17 @@ class EpisodeOpenForm(forms.Form):
         }
 
 
+class DialogForm(forms.Form):
+    """A form of one dialog of the episode page: its fields' ids carry the dialog's name,
+    since several dialogs of the page have a field of the same name."""
+
+    dialog = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"id_{self.dialog}_%s")
+        super().__init__(*args, **kwargs)
+
+
 def lab_choices() -> list[tuple[str, str]]:
     """The vocabulary's lab tests, by name in the page's clinical language."""
     language = clinical_language()
@@ -126,7 +137,8 @@ def lab_choices() -> list[tuple[str, str]]:
     return [("", "—"), *((code, label) for label, code in named)]
 
 
-class OrderForm(forms.Form):
+class OrderForm(DialogForm):
+    dialog = "order"
     kind = forms.ChoiceField(label=_("Investigation"), choices=InvestigationKind.choices)
     code = forms.ChoiceField(
         label=_("For a blood or urine test: the result it waits for"),
@@ -208,7 +220,8 @@ class CancelForm(forms.Form):
     )
 
 
-class RescheduleForm(forms.Form):
+class RescheduleForm(DialogForm):
+    dialog = "reschedule"
     follow_up_on = _date_field(_("New follow-up date"), validators=[_not_past])
     ends_on = _date_field(_("New end date (optional)"), validators=[_not_past], required=False)
     reason = forms.CharField(
@@ -218,7 +231,8 @@ class RescheduleForm(forms.Form):
     )
 
 
-class CloseForm(forms.Form):
+class CloseForm(DialogForm):
+    dialog = "close"
     outcome = forms.ChoiceField(label=_("Outcome"), choices=[("", "—"), *EpisodeOutcome.choices])
     reason = forms.CharField(
         label=_("Note (optional)"),

@@ -64,8 +64,9 @@ class PendingItem:
     url: str
 
 
-def pending_items(missing: list[dict[str, Any]]) -> list[PendingItem]:
+def pending_items(missing: list[dict[str, Any]], *, episode_id: int) -> list[PendingItem]:
     """The service's list of what is pending (`workup_pending`, or a refusal's `missing`)."""
+    page = reverse("safetynet:detail", args=[episode_id])
     items = []
     for item in missing:
         if item.get("item") == "referral":
@@ -88,14 +89,14 @@ def pending_items(missing: list[dict[str, Any]]) -> list[PendingItem]:
                         str(item.get("description", "")),
                     ),
                     state=_label(InvestigationState, str(item.get("state", ""))),
-                    url=f"#investigation-{item.get('id')}",
+                    url=f"{page}#investigation-{item.get('id')}",
                 )
             )
     return items
 
 
 def episode_pending(episode: SafetyNetEpisode) -> list[PendingItem]:
-    return pending_items(workup_pending(episode))
+    return pending_items(workup_pending(episode), episode_id=episode.pk)
 
 
 @dataclass(frozen=True)

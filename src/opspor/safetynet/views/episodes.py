@@ -114,7 +114,7 @@ def episode_page(
     record_read_log(user=user, patient=episode.patient, what="safety net")
     today = timezone.localdate()
     bound = forms or {}
-    shown = {
+    shown: dict[str, django_forms.Form] = {
         "order": OrderForm(initial={"expected_by": today + EXPECTED_AFTER}),
         "reschedule": RescheduleForm(initial={"follow_up_on": episode.follow_up_on}),
         "close": CloseForm(),
@@ -133,7 +133,7 @@ def episode_page(
             "actions": _allowed(EPISODE_TRANSITIONS, episode.state),
             "investigations": _investigation_rows(episode, bound),
             "pending": presenters.episode_pending(episode) if live else [],
-            "refused": presenters.pending_items(missing or []),
+            "refused": presenters.pending_items(missing or [], episode_id=episode.pk),
             "symptoms": _symptoms(episode),
             "findings": summary_view(episode.findings),
             "timeline": presenters.timeline(episode),
