@@ -10,6 +10,7 @@ urlpatterns = [
     path("patients/me/", include("opspor.portal.urls")),
     path("patients/", include("opspor.records.urls")),
     path("", include("opspor.referrals.urls")),
+    path("safety-nets/", include("opspor.safetynet.urls")),
     path("", include("opspor.casework.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -17,7 +17,7 @@ from opspor.accounts.guards import require_role
 from opspor.accounts.models import Role
 from opspor.engine.assess import assess
 from opspor.engine.rules.loader import DEFAULT_RULESET, RULESETS
-from opspor.records import selectors
+from opspor.records import overview_panels, selectors
 from opspor.records.presenters import contact_timeline, symptom_groups
 
 PATIENTS_PER_PAGE = 50
@@ -90,6 +90,7 @@ def patient_overview(request: HttpRequest, patient_id: int) -> HttpResponse:
             "symptoms": symptom_groups(overview.symptoms),
             "rulesets": RULESETS,
             "unknown_ruleset": asked if asked and asked not in RULESETS else "",
+            "panels": overview_panels.panels_for(request, patient, context, assessment),
         },
     )
 

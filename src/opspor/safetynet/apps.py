@@ -8,6 +8,9 @@ class SafetynetConfig(AppConfig):
     verbose_name = _("Safety-netting")
 
     def ready(self) -> None:
+        from opspor.records.overview_panels import register
         from opspor.safetynet import loops
+        from opspor.safetynet.panels import overview_panel
 
         loops.connect()
+        register(overview_panel)

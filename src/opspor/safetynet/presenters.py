@@ -1,0 +1,213 @@
+"""Safety-net episodes in words for the screens: what is pending, each item by name, and
+the practice's list with what is overdue."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.urls import reverse
+from django.utils import formats
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from opspor.accounts.models import User
+from opspor.records.templatetags.clinical import vocab_label
+from opspor.referrals.forms import pathway_label
+from opspor.referrals.templatetags.referrals import person
+from opspor.referrals.workflow import ReferralState
+from opspor.safetynet.models import (
+    EpisodeEvent,
+    Investigation,
+    InvestigationEvent,
+    SafetyNetEpisode,
+)
+from opspor.safetynet.selectors import workup_pending
+from opspor.safetynet.workflow import (
+    EpisodeOutcome,
+    EpisodeReason,
+    EpisodeState,
+    InvestigationKind,
+    InvestigationState,
+    ToldHow,
+)
+
+
+def _label(choices: Any, value: str) -> str:
+    return str(choices(value).label) if value in choices.values else value
+
+
+def investigation_name(kind: str, code: str = "", description: str = "") -> str:
+    """An investigation as the GP ordered it: the test (a lab test by its result's name),
+    and the GP's own description when it adds something."""
+    name = vocab_label(code) if kind == InvestigationKind.LAB and code else ""
+    name = name or _label(InvestigationKind, kind)
+    if description and description.casefold() != name.casefold():
+        return f"{name}: {description}"
+    return name
+
+
+def name_of(investigation: Investigation) -> str:
+    return investigation_name(investigation.kind, investigation.code, investigation.description)
+
+
+@dataclass(frozen=True)
+class PendingItem:
+    """One thing the workup still waits for, as a refusal and a banner list it."""
+
+    what: str  # "investigation" or "referral"
+    name: str
+    state: str
+    url: str
+
+
+def pending_items(missing: list[dict[str, Any]], *, episode_id: int) -> list[PendingItem]:
+    """The service's list of what is pending (`workup_pending`, or a refusal's `missing`)."""
+    page = reverse("safetynet:detail", args=[episode_id])
+    items = []
+    for item in missing:
+        if item.get("item") == "referral":
+            items.append(
+                PendingItem(
+                    what="referral",
+                    name=gettext("Referral: %(pathway)s")
+                    % {"pathway": pathway_label(str(item.get("pathway", "")))},
+                    state=_label(ReferralState, str(item.get("state", ""))),
+                    url=reverse("referrals:detail", args=[item["id"]]),
+                )
+            )
+        else:
+            items.append(
+                PendingItem(
+                    what="investigation",
+                    name=investigation_name(
+                        str(item.get("kind", "")),
+                        str(item.get("code", "")),
+                        str(item.get("description", "")),
+                    ),
+                    state=_label(InvestigationState, str(item.get("state", ""))),
+                    url=f"{page}#investigation-{item.get('id')}",
+                )
+            )
+    return items
+
+
+def episode_pending(episode: SafetyNetEpisode) -> list[PendingItem]:
+    return pending_items(workup_pending(episode), episode_id=episode.pk)
+
+
+@dataclass(frozen=True)
+class EpisodeRow:
+    """An open episode on the practice's list."""
+
+    episode: SafetyNetEpisode
+    overdue: bool  # its follow-up date has passed
+    ended: bool  # its end date has passed: due now, it never closes by itself
+    pending: list[PendingItem]
+
+
+def episode_rows(episodes: Iterable[SafetyNetEpisode], *, today: date) -> list[EpisodeRow]:
+    return [
+        EpisodeRow(
+            episode=episode,
+            overdue=episode.follow_up_on < today,
+            ended=episode.ends_on < today,
+            pending=episode_pending(episode),
+        )
+        for episode in episodes
+    ]
+
+
+_ACTIONS = {
+    "open": _("Safety net opened"),
+    "order_investigation": _("Investigation ordered"),
+    "record_result": _("Result recorded"),
+    "mark_seen": _("Result seen by a GP"),
+    "mark_told": _("Result told to the patient"),
+    "cancel": _("Investigation cancelled"),
+    "await_follow_up": _("Awaiting the follow-up"),
+    "reschedule": _("Follow-up moved"),
+    "close": _("Safety net closed"),
+}
+# The services write an event's reason for the audit, in a fixed shape per action
+# (`services.py`): these turn the codes in it back into words.
+_RESCHEDULED = re.compile(r"^follow-up (\d{4}-\d{2}-\d{2}): (.*)$", re.S)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    action: str
+    label: str
+    actor: str
+    subject: str  # the investigation an event is about, by name
+    change: str  # from one state to another, in words
+    text: str
+
+
+def _event_text(action: str, reason: str) -> str:
+    if action == "open":
+        return _label(EpisodeReason, reason)
+    if action == "order_investigation":
+        ordered = reason.removeprefix("ordered: ")
+        if ordered in InvestigationKind.values:
+            return _label(InvestigationKind, ordered)
+        return vocab_label(ordered)
+    if action == "mark_told":
+        return _label(ToldHow, reason)
+    if action == "close":
+        outcome, _sep, note = reason.partition(": ")
+        return (
+            f"{_label(EpisodeOutcome, outcome)}: {note}"
+            if note
+            else _label(EpisodeOutcome, outcome)
+        )
+    moved = _RESCHEDULED.match(reason) if action == "reschedule" else None
+    if moved:
+        day = formats.date_format(date.fromisoformat(moved[1]), "SHORT_DATE_FORMAT")
+        return gettext("New follow-up %(day)s: %(reason)s") % {"day": day, "reason": moved[2]}
+    return reason
+
+
+def _actor(user: User | None) -> str:
+    return person(user) if user is not None else gettext("Opspor (automatic)")
+
+
+def timeline(episode: SafetyNetEpisode) -> list[TimelineEntry]:
+    """The episode's audit trail and its investigations', oldest first."""
+    entries = []
+    for event in EpisodeEvent.objects.filter(episode=episode).select_related("actor__clinician"):
+        states = event.from_state and event.from_state != event.to_state
+        entries.append(
+            TimelineEntry(
+                at=event.at,
+                action=event.action,
+                label=str(_ACTIONS.get(event.action, event.action)),
+                actor=_actor(event.actor),
+                subject="",
+                change=f"{_label(EpisodeState, event.from_state)} → "
+                f"{_label(EpisodeState, event.to_state)}"
+                if states
+                else "",
+                text=_event_text(event.action, event.reason),
+            )
+        )
+    investigation_events = InvestigationEvent.objects.filter(
+        investigation__episode=episode
+    ).exclude(action="order")  # the episode's own event says it was ordered
+    for done in investigation_events.select_related("actor__clinician", "investigation"):
+        entries.append(
+            TimelineEntry(
+                at=done.at,
+                action=done.action,
+                label=str(_ACTIONS.get(done.action, done.action)),
+                actor=_actor(done.actor),
+                subject=name_of(done.investigation),
+                change="",
+                text=_event_text(done.action, done.reason),
+            )
+        )
+    return sorted(entries, key=lambda entry: entry.at)
