@@ -97,3 +97,23 @@ def test_the_worklist_costs_the_same_queries_however_long_it_is(net: Net) -> Non
         ordered(net, episode, expected_by=TODAY + timedelta(days=1))
     assert len(practice_worklist(user=net.gp, now=NOW + timedelta(days=60))) == 11
     assert queries() == few
+
+
+def test_the_list_of_safety_nets_costs_the_same_queries_however_long(net: Net) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(net.gp)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("safetynet:list")).status_code == 200
+        return len(captured)
+
+    ordered(net, opened(net))
+    few = queries()
+    for _ in range(6):
+        ordered(net, opened(net))
+    referral_in(net.world, ReferralState.SENT)  # pending for every episode of the patient
+    assert queries() == few

@@ -25,7 +25,7 @@ from opspor.safetynet.models import (
     InvestigationEvent,
     SafetyNetEpisode,
 )
-from opspor.safetynet.selectors import workup_pending
+from opspor.safetynet.selectors import workup_pending, workups_pending
 from opspor.safetynet.workflow import (
     EpisodeOutcome,
     EpisodeReason,
@@ -110,12 +110,14 @@ class EpisodeRow:
 
 
 def episode_rows(episodes: Iterable[SafetyNetEpisode], *, today: date) -> list[EpisodeRow]:
+    episodes = list(episodes)
+    pending = workups_pending(episodes)  # two queries for the whole page
     return [
         EpisodeRow(
             episode=episode,
             overdue=episode.follow_up_on < today,
             ended=episode.ends_on < today,
-            pending=episode_pending(episode),
+            pending=pending_items(pending[episode.pk], episode_id=episode.pk),
         )
         for episode in episodes
     ]

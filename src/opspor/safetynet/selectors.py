@@ -6,6 +6,7 @@ one absent doctor); everyone else sees none here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -51,27 +52,41 @@ def investigation_get(*, user: User, investigation_id: int) -> Investigation:
 def workup_pending(episode: SafetyNetEpisode) -> list[dict[str, Any]]:
     """What keeps the workup incomplete: investigations not yet told to the patient, and
     the patient's open referrals; each named, so a refusal and a page can list them."""
-    pending: list[dict[str, Any]] = [
-        {
-            "item": "investigation",
-            "id": investigation.pk,
-            "kind": investigation.kind,
-            "code": investigation.code,
-            "description": investigation.description,
-            "state": investigation.state,
-        }
-        for investigation in episode.investigations.filter(
-            state__in=PENDING_INVESTIGATION
-        ).order_by("ordered_at", "pk")
-    ]
-    referrals = Referral.objects.filter(patient_id=episode.patient_id, state__in=OPEN_REFERRAL)
-    pending += [
-        {
-            "item": "referral",
-            "id": referral.pk,
-            "pathway": referral.pathway,
-            "state": referral.state,
-        }
-        for referral in referrals.order_by("sent_at", "pk")
-    ]
+    return workups_pending([episode])[episode.pk]
+
+
+def workups_pending(episodes: Iterable[SafetyNetEpisode]) -> dict[int, list[dict[str, Any]]]:
+    """`workup_pending` for many episodes at once, in two queries (a list's rows)."""
+    episodes = list(episodes)
+    pending: dict[int, list[dict[str, Any]]] = {episode.pk: [] for episode in episodes}
+    investigations = Investigation.objects.filter(
+        episode__in=episodes, state__in=PENDING_INVESTIGATION
+    ).order_by("ordered_at", "pk")
+    for investigation in investigations:
+        pending[investigation.episode_id].append(
+            {
+                "item": "investigation",
+                "id": investigation.pk,
+                "kind": investigation.kind,
+                "code": investigation.code,
+                "description": investigation.description,
+                "state": investigation.state,
+            }
+        )
+    by_patient: dict[int, list[int]] = {}
+    for episode in episodes:
+        by_patient.setdefault(episode.patient_id, []).append(episode.pk)
+    referrals = Referral.objects.filter(
+        patient_id__in=by_patient, state__in=OPEN_REFERRAL
+    ).order_by("sent_at", "pk")
+    for referral in referrals:
+        for episode_id in by_patient[referral.patient_id]:
+            pending[episode_id].append(
+                {
+                    "item": "referral",
+                    "id": referral.pk,
+                    "pathway": referral.pathway,
+                    "state": referral.state,
+                }
+            )
     return pending
