@@ -104,33 +104,39 @@ def referral_rejected(change: CaseChange) -> None:
 def lab_result_arrived(instance: LabResult, created: bool, **_: Any) -> None:
     if not created:
         return
+    # The row that arrived may have been saved outside a transaction (autocommit); the
+    # order it fills is locked in one of its own.
+    with transaction.atomic():
+        _fill_waiting_order(instance)
+
+
+def _fill_waiting_order(result: LabResult) -> None:
     waiting = (
         Investigation.objects.select_for_update()
         .filter(
-            episode__patient_id=instance.patient_id,
+            episode__patient_id=result.patient_id,
             episode__state__in=LIVE,
             kind=InvestigationKind.LAB,
-            code=instance.code,
+            code=result.code,
             state=InvestigationState.ORDERED,
         )
         .order_by("ordered_at", "pk")
     )
     now = timezone.now()
     for investigation in waiting:
-        if timezone.localdate(investigation.ordered_at) > instance.taken_on:
+        if timezone.localdate(investigation.ordered_at) > result.taken_on:
             continue  # a sample taken before the order answers another question
-        with transaction.atomic():
-            investigation.state = InvestigationState.RESULTED
-            investigation.resulted_at, investigation.lab_result = now, instance
-            investigation.save(update_fields=["state", "resulted_at", "lab_result"])
-            record_event(
-                investigation,
-                by=None,
-                at=now,
-                action="record_result",
-                from_state=InvestigationState.ORDERED,
-                reason=f"Lab result #{instance.pk} arrived",
-            )
+        investigation.state = InvestigationState.RESULTED
+        investigation.resulted_at, investigation.lab_result = now, result
+        investigation.save(update_fields=["state", "resulted_at", "lab_result"])
+        record_event(
+            investigation,
+            by=None,
+            at=now,
+            action="record_result",
+            from_state=InvestigationState.ORDERED,
+            reason=f"Lab result #{result.pk} arrived",
+        )
         return  # one result fills one order
 
 
