@@ -8,7 +8,6 @@ the same things for the same reasons. Text lengths are `casework/text.py`'s, as 
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opspor.casework.clock import COPENHAGEN
+from opspor.casework.forms import TokenField
 from opspor.casework.text import MAX_TEXT_LENGTH
 from opspor.engine.alternatives import load_catalogue
 from opspor.referrals.workflow import (
@@ -53,26 +53,6 @@ YES_NO_UNKNOWN = (("", _("Not assessed")), ("yes", _("Yes")), ("no", _("No")))
 
 def _yes_no(value: str) -> bool | None:
     return {"yes": True, "no": False}.get(value)
-
-
-def new_token() -> str:
-    """A fresh key for one form: a second submission of the same form repeats it."""
-    return uuid.uuid4().hex
-
-
-class TokenField(forms.CharField):
-    """The hidden per-form key the services use to make a submission idempotent."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", forms.HiddenInput)
-        kwargs.setdefault("max_length", 64)
-        kwargs.setdefault("min_length", 16)
-        super().__init__(**kwargs)
-
-    def validate(self, value: Any) -> None:
-        super().validate(value)
-        if value and not str(value).isalnum():
-            raise forms.ValidationError(_("The form is out of date; reload the page."))
 
 
 class AdviceRequestForm(forms.Form):

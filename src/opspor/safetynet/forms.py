@@ -15,12 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opspor.accounts.models import Role, User
+from opspor.casework.forms import TokenField
 from opspor.casework.text import MAX_LINE_LENGTH, MAX_TEXT_LENGTH
 from opspor.engine.vocab import load_vocabulary
 from opspor.records.models import LabResult, Practice
 from opspor.records.templatetags.clinical import lab_value, vocab_label
 from opspor.records.templatetags.overview import clinical_language
-from opspor.referrals.forms import TokenField
 from opspor.safetynet.workflow import (
     EpisodeOutcome,
     EpisodeReason,

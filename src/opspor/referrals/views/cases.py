@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from opspor.accounts.models import User
+from opspor.casework.forms import new_token
 from opspor.casework.notifications import (
     notifications_mark_read,
     unread_notification_ids,
@@ -24,7 +25,6 @@ from opspor.referrals.forms import (
     RejectForm,
     ReturnForm,
     SendForm,
-    new_token,
 )
 from opspor.referrals.models import AdviceRequest, Referral
 from opspor.referrals.views.common import (

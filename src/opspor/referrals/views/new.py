@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 
 from opspor.accounts.models import User
 from opspor.casework.errors import WorkflowError, screen_text, status_of
+from opspor.casework.forms import new_token
 from opspor.casework.idempotency import recalled_id
 from opspor.htmx import is_htmx
 from opspor.records.models import Patient
@@ -29,7 +30,6 @@ from opspor.referrals.findings import (
 from opspor.referrals.forms import (
     AdviceRequestForm,
     ReferralForm,
-    new_token,
 )
 from opspor.referrals.models import AdviceRequest, Referral
 from opspor.referrals.views.common import (

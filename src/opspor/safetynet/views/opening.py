@@ -13,13 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from opspor.casework.errors import WorkflowError, screen_text, status_of
+from opspor.casework.forms import new_token
 from opspor.casework.idempotency import recalled_id
 from opspor.records.context import SYMPTOM_DAYS
 from opspor.records.models import Patient, Symptom
 from opspor.records.presenters import SymptomGroup, symptom_groups
 from opspor.records.selectors import patient_get
 from opspor.records.templatetags.clinical import vocab_label
-from opspor.referrals.forms import new_token
 from opspor.safetynet import services
 from opspor.safetynet.forms import EpisodeOpenForm, practice_gps
 from opspor.safetynet.views.common import as_gp
