@@ -149,7 +149,14 @@ def test_open_order_close_refused_then_result_seen_told_and_closed(net: Net) -> 
     ]
     assert error["missing"][0]["kind"] == "chest_xray"
     assert error["missing"][2]["pathway"] == "kidney"
-    assert snapshot() == before
+    # Nothing changed; the refused attempt is kept in the audit trail, once.
+    after = snapshot()
+    assert after[:2] == before[:2] and after[3:] == before[3:]
+    assert after[2] == before[2] + 1
+    status, shown = net.gp.get(f"/safety-nets/{eid}")
+    [kept] = [event for event in shown["timeline"] if event["action"] == "close_refused"]
+    assert kept["from_state"] == kept["to_state"] == EpisodeState.INVESTIGATING
+    assert kept["actor"]["id"] == net.users.gp.pk
 
     # The blood test is not needed after all; the X-ray comes back, is seen and told.
     path = f"/safety-nets/{eid}/investigations"
@@ -199,14 +206,16 @@ def test_open_order_close_refused_then_result_seen_told_and_closed(net: Net) -> 
         ("investigation", "order", InvestigationState.ORDERED),
         ("episode", "order_investigation", EpisodeState.INVESTIGATING),
         ("investigation", "order", InvestigationState.ORDERED),
+        ("episode", "close_refused", EpisodeState.INVESTIGATING),
         ("investigation", "cancel", InvestigationState.CANCELLED),
         ("investigation", "record_result", InvestigationState.RESULTED),
         ("investigation", "mark_seen", InvestigationState.SEEN),
         ("investigation", "mark_told", InvestigationState.TOLD),
+        ("episode", "close_refused", EpisodeState.INVESTIGATING),
         ("episode", "close", EpisodeState.CLOSED),
     ]
     assert closed["timeline"][-1]["reason"] == "no_cancer_found: Alt normalt"
-    assert closed["timeline"][7]["actor"]["id"] == net.users.other_gp.pk
+    assert closed["timeline"][8]["actor"]["id"] == net.users.other_gp.pk
     assert all(has_offset(e["at"]) for e in closed["timeline"])
     # A closed episode takes no more actions.
     status, error = net.gp.post(f"/safety-nets/{eid}/await-follow-up")

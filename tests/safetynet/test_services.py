@@ -185,7 +185,10 @@ def test_no_cancer_found_is_refused_while_a_result_is_pending_and_names_it(net: 
                 "state": InvestigationState.ORDERED,
             }
         ]
-    assert snapshot(episode) == before
+    # Nothing changed but the audit trail: each refused attempt is kept there.
+    assert snapshot(episode)[:2] == before[:2]
+    assert snapshot(episode)[2:] == (before[2] + 2, before[3])
+    assert EpisodeEvent.objects.filter(episode=episode, action="close_refused").count() == 2
 
     # In, seen: still not told to the patient, still refused.
     services.investigation_record_result(

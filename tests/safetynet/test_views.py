@@ -340,7 +340,10 @@ def test_no_cancer_found_while_an_xray_is_pending_is_refused_naming_it(net: Net)
     assert re.search(r'id="dialog-close"[^>]* open data-open-modal', page)
     refused = re.search(r'data-testid="refused-items">(.*?)</ul>', page, re.S)
     assert refused and "Røntgen af thorax" in refused[1] and "Bestilt" in refused[1]
-    assert snapshot(episode) == before
+    # Unchanged, but for the refused attempt kept in the audit trail.
+    after = snapshot(episode)
+    assert after[:3] == before[:3] and after[4:] == before[4:] and after[3] == before[3] + 1
+    assert EpisodeEvent.objects.filter(episode=episode, action="close_refused").count() == 1
     xray.refresh_from_db()
     assert xray.state == InvestigationState.ORDERED
 

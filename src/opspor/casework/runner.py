@@ -130,6 +130,22 @@ def record_event(
     )
 
 
+def record_refusal(
+    row: models.Model, *, by: User, at: datetime, action: str, reason: str = ""
+) -> None:
+    """Keep a refused action in the case's audit trail: an event that changes no state.
+
+    Called after the refused transaction rolled back, so the event is written in one of
+    its own and the row's state is read again (the refusal left it as it was). Inside a
+    caller's own transaction it is a savepoint, and goes if that transaction is undone.
+    """
+    with transaction.atomic():
+        state = type(row)._default_manager.values_list("state", flat=True).get(pk=row.pk)
+        record_event(
+            row, by=by, at=at, action=action, from_state=state, to_state=state, reason=reason
+        )
+
+
 @retry_when_locked
 def run_transition[Row: models.Model](
     row: Row,

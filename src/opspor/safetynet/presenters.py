@@ -3,6 +3,7 @@ the practice's list with what is overdue."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -133,6 +134,7 @@ _ACTIONS = {
     "await_follow_up": _("Awaiting the follow-up"),
     "reschedule": _("Follow-up moved"),
     "close": _("Safety net closed"),
+    "close_refused": _("Closing refused"),
 }
 # The services write an event's reason for the audit, in a fixed shape per action
 # (`services.py`): these turn the codes in it back into words.
@@ -167,11 +169,27 @@ def _event_text(action: str, reason: str) -> str:
             if note
             else _label(EpisodeOutcome, outcome)
         )
+    if action == "close_refused":
+        return _refused_close_text(reason)
     moved = _RESCHEDULED.match(reason) if action == "reschedule" else None
     if moved:
         day = formats.date_format(date.fromisoformat(moved[1]), "SHORT_DATE_FORMAT")
         return gettext("New follow-up %(day)s: %(reason)s") % {"day": day, "reason": moved[2]}
     return reason
+
+
+def _refused_close_text(reason: str) -> str:
+    """The guard's refusal in words: the outcome tried and each item still pending."""
+    try:
+        refused = json.loads(reason)
+        outcome, missing = str(refused["outcome"]), list(refused["pending"])
+    except (ValueError, KeyError, TypeError):
+        return reason  # not written by the service: shown as it stands
+    names = [item.name for item in pending_items(missing, episode_id=0)]
+    return gettext("Closing as “%(outcome)s” refused: %(items)s still pending") % {
+        "outcome": _label(EpisodeOutcome, outcome),
+        "items": ", ".join(names),
+    }
 
 
 def _actor(user: User | None) -> str:

@@ -7,6 +7,7 @@ action raises `WorkflowError` and changes nothing.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -18,7 +19,12 @@ from opspor.accounts.models import Role, User
 from opspor.casework.errors import WorkflowError
 from opspor.casework.guards import require_gp_of
 from opspor.casework.idempotency import fingerprint, recall, remember
-from opspor.casework.runner import record_event, retry_when_locked, run_transition
+from opspor.casework.runner import (
+    record_event,
+    record_refusal,
+    retry_when_locked,
+    run_transition,
+)
 from opspor.casework.text import MAX_LINE_LENGTH, check_length, require_text
 from opspor.engine.rules.loader import DEFAULT_RULESET
 from opspor.records.context import SYMPTOM_DAYS
@@ -42,6 +48,8 @@ from opspor.safetynet.workflow import (
 LONGEST_SAFETY_NET = timedelta(days=366)
 # A lab order's code is the vocabulary code of the result it waits for (the column's length).
 CODE_LENGTH = 60
+# The audit event of a close the guard refused; the episode's state is unchanged.
+CLOSE_REFUSED = "close_refused"
 
 
 def _owner_of(patient: Patient, owner: User | None, by: User) -> User:
@@ -349,7 +357,9 @@ def episode_close(
 
     "No cancer found" and "symptoms resolved" wait for the whole workup: while any
     investigation is not resulted and told to the patient, or the patient has an open
-    referral, they are refused with each item named. There is no override.
+    referral, they are refused with each item named. There is no override. A refused
+    attempt is kept as a `close_refused` event (no change of state): who, when, the
+    outcome tried and the pending items, as JSON in its reason.
     """
     if outcome not in EpisodeOutcome.values:
         raise WorkflowError("invalid", f"Unknown outcome {outcome!r}.")
@@ -368,11 +378,23 @@ def episode_close(
                 )
         row.outcome, row.closed_at = outcome, now
 
-    return _episode_transition(
-        episode,
-        "close",
-        by=by,
-        reason=f"{outcome}: {reason}" if reason else outcome,
-        apply=apply,
-        now=now,
-    )
+    try:
+        return _episode_transition(
+            episode,
+            "close",
+            by=by,
+            reason=f"{outcome}: {reason}" if reason else outcome,
+            apply=apply,
+            now=now,
+        )
+    except WorkflowError as refusal:
+        if refusal.code == "workup_incomplete":
+            # The attempt stays in the audit trail (design row 5: the guard is seen working).
+            record_refusal(
+                episode,
+                by=by,
+                at=now or timezone.now(),
+                action=CLOSE_REFUSED,
+                reason=json.dumps({"outcome": outcome, "pending": refusal.missing}),
+            )
+        raise
