@@ -7,17 +7,22 @@ one absent doctor); everyone else sees none here.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from opspor.accounts.models import User
+from opspor.records.context import SYMPTOM_DAYS
+from opspor.records.models import CancerDiagnosis, Patient, Symptom
 from opspor.records.selectors import practice_of
 from opspor.referrals.models import Referral
 from opspor.referrals.workflow import ReferralState
 from opspor.safetynet.models import Investigation, SafetyNetEpisode
-from opspor.safetynet.workflow import PENDING_INVESTIGATION
+from opspor.safetynet.workflow import LIVE, PENDING_INVESTIGATION
 
 # A referral the unit still has: the patient's workup goes on there.
 OPEN_REFERRAL = frozenset(
@@ -90,3 +95,68 @@ def workups_pending(episodes: Iterable[SafetyNetEpisode]) -> dict[int, list[dict
                 }
             )
     return pending
+
+
+@dataclass(frozen=True)
+class PathwayNegativeProposal:
+    """A pathway ended without a cancer diagnosis and the symptoms persist: the overview
+    proposes a `pathway_negative_symptoms_persist` safety net."""
+
+    referral: Referral
+    symptom_codes: list[str]
+
+
+def pathway_negative_proposal(
+    patient: Patient, *, today: date | None = None
+) -> PathwayNegativeProposal | None:
+    """The proposal for `patient`, or None. Exactly when all of these hold:
+
+    - the patient's most recently completed referral (state `completed`) was sent, and no
+      cancer diagnosis is recorded for the patient on or after the day it was sent;
+    - no other referral of the patient is open at a unit (the workup goes on there);
+    - the patient has no live safety-net episode, and none was opened since the
+      completion (the GP has already decided once after the pathway ended);
+    - a symptom persists: one recorded after the completion (at a contact after it, or,
+      without a contact, on a later day), or one recorded as persistent within the
+      overview's symptom window with an onset on or before the referral was sent.
+    """
+    today = today or timezone.localdate()
+    referral = (
+        Referral.objects.filter(
+            patient=patient,
+            state=ReferralState.COMPLETED,
+            completed_at__isnull=False,
+            sent_at__isnull=False,
+        )
+        .order_by("-completed_at", "-pk")
+        .first()
+    )
+    if referral is None or referral.sent_at is None or referral.completed_at is None:
+        return None
+    sent_on = timezone.localdate(referral.sent_at)
+    completed_at = referral.completed_at
+    if CancerDiagnosis.objects.filter(patient=patient, diagnosed_on__gte=sent_on).exists():
+        return None
+    if Referral.objects.filter(patient=patient, state__in=OPEN_REFERRAL).exists():
+        return None
+    decided = SafetyNetEpisode.objects.filter(patient=patient).filter(
+        Q(state__in=LIVE) | Q(opened_at__gte=completed_at)
+    )
+    if decided.exists():
+        return None
+    since = Symptom.objects.filter(patient=patient).filter(
+        Q(contact__at__gt=completed_at)
+        | Q(contact__isnull=True, recorded_on__gt=timezone.localdate(completed_at))
+    )
+    persistent = Symptom.objects.filter(
+        patient=patient,
+        persistent=True,
+        recorded_on__gte=today - timedelta(days=SYMPTOM_DAYS),
+        onset__lte=sent_on,
+    )
+    codes = sorted(
+        set(since.values_list("code", flat=True)) | set(persistent.values_list("code", flat=True))
+    )
+    if not codes:
+        return None
+    return PathwayNegativeProposal(referral=referral, symptom_codes=codes)

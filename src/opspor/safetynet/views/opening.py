@@ -23,6 +23,7 @@ from opspor.records.templatetags.clinical import vocab_label
 from opspor.safetynet import services
 from opspor.safetynet.forms import EpisodeOpenForm, practice_gps
 from opspor.safetynet.views.common import as_gp
+from opspor.safetynet.workflow import EpisodeReason
 
 
 def current_symptoms(patient: Patient) -> list[SymptomGroup]:
@@ -80,6 +81,9 @@ def episode_open(request: HttpRequest, patient_id: int) -> HttpResponse:
         initial: dict[str, Any] = EpisodeOpenForm.initial_for(
             timezone.localdate(), symptom_codes=[group.code for group in groups], owner=user
         )
+        # A proposal on the overview links here with its reason (the GP may change it).
+        if request.GET.get("reason", "") in EpisodeReason.values:
+            initial["reason"] = request.GET["reason"]
         form = EpisodeOpenForm(
             initial={**initial, "token": new_token()}, symptoms=symptoms, gps=gps
         )
