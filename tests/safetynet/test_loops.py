@@ -15,8 +15,13 @@ from opspor.referrals import services as referral_services
 from opspor.referrals.models import Referral
 from opspor.referrals.workflow import ReferralState
 from opspor.safetynet import services
-from opspor.safetynet.models import EpisodeEvent, Investigation, InvestigationEvent
-from opspor.safetynet.workflow import EpisodeState, InvestigationState
+from opspor.safetynet.models import (
+    EpisodeEvent,
+    Investigation,
+    InvestigationEvent,
+    SafetyNetEpisode,
+)
+from opspor.safetynet.workflow import EpisodeReason, EpisodeState, InvestigationState
 from tests import factories
 from tests.safetynet.test_services import NOW, TODAY, Net, net, opened, ordered
 
@@ -148,3 +153,55 @@ def test_a_loop_that_fails_undoes_the_change_that_caused_it(net: Net) -> None:
     draft.refresh_from_db()
     assert draft.state == ReferralState.DRAFT
     assert not EpisodeEvent.objects.filter(action="referral_sent").exists()
+
+
+# --- a referral sent with no live safety net opens one ---------------------------------
+
+
+def test_a_referral_sent_with_no_live_safety_net_opens_one_for_itself(net: Net) -> None:
+    earlier = opened(net)
+    services.episode_close(episode=earlier, by=net.gp, outcome="other_diagnosis", now=NOW)
+    referral = sent_referral(net)
+    [episode] = SafetyNetEpisode.objects.exclude(pk=earlier.pk)
+    assert referral.triage_due_at is not None
+    assert (episode.reason, episode.state, episode.owner, episode.opened_by) == (
+        EpisodeReason.REFERRAL_PENDING,
+        EpisodeState.OPEN,
+        net.gp,
+        net.gp,
+    )
+    assert episode.follow_up_on == timezone.localdate(referral.triage_due_at)
+    assert episode.ends_on == TODAY + services.REFERRAL_NET_RUNS
+    assert [s["code"] for s in episode.symptoms] == ["cough", "weight_loss"]
+    assert episode.findings == referral.findings
+    assert list(episode.referrals.all()) == [referral]
+    events = list(EpisodeEvent.objects.filter(episode=episode))
+    assert [(e.action, e.actor) for e in events] == [("open", None), ("referral_sent", None)]
+    # The referral is what it waits for: no "no cancer found" while the unit has it.
+    with pytest.raises(WorkflowError) as refused:
+        services.episode_close(episode=episode, by=net.gp, outcome="no_cancer_found", now=NOW)
+    assert [(i["item"], i["id"]) for i in refused.value.missing] == [("referral", referral.pk)]
+    # A second referral joins it instead of opening another.
+    sent_referral(net)
+    assert SafetyNetEpisode.objects.exclude(pk=earlier.pk).count() == 1
+    assert episode.referrals.count() == 2
+
+
+def test_the_owner_is_the_referring_gp_else_the_patients_own_gp_else_the_sender(
+    net: Net,
+) -> None:
+    draft = referral_services.referral_create_draft(
+        by=net.gp, patient=net.patient, pathway="lung", informed_about_kraeft=True, now=NOW
+    )
+    assert services.referral_owner(draft, net.other_gp) == net.gp
+    # The requester is no GP of the practice (a unit doctor, say): the patient's own GP.
+    draft.requester = net.world.doctor
+    net.patient.own_gp = net.other_gp.clinician
+    net.patient.save()
+    assert services.referral_owner(draft, net.gp) == net.other_gp
+    # No own GP either, or one who has left: the GP who sent it.
+    net.other_gp.is_active = False
+    net.other_gp.save()
+    assert services.referral_owner(draft, net.gp) == net.gp
+    net.patient.own_gp = None
+    assert services.referral_owner(draft, net.gp) == net.gp

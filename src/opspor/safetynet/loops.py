@@ -3,7 +3,8 @@ a GP marks it seen").
 
 Registered from the app's `ready()`:
 - a referral sent joins the patient's live safety-net episodes (its date is the Aarhus
-  statement's referral time point);
+  statement's referral time point); with none live, it opens one for itself
+  (`services.episode_open_for_referral`, reason `referral_pending`);
 - a rejection makes the unit's alternative plan the episode's next step: an investigation
   where the plan's catalogue code is one, due when the practice is to contact the patient;
 - a lab result that arrives for the patient fills the open order waiting for that test
@@ -26,6 +27,7 @@ from opspor.casework.events import CaseChange, subscribe
 from opspor.casework.runner import record_event
 from opspor.records.models import LabResult
 from opspor.referrals.models import Referral
+from opspor.safetynet import services
 from opspor.safetynet.models import Investigation, SafetyNetEpisode
 from opspor.safetynet.workflow import (
     EpisodeState,
@@ -57,7 +59,12 @@ def _live_episodes(patient_id: int) -> list[SafetyNetEpisode]:
 
 def referral_sent(change: CaseChange) -> None:
     referral: Referral = change.row
-    for episode in _live_episodes(referral.patient_id):
+    live = _live_episodes(referral.patient_id)
+    if not live and change.by is not None:
+        live = [
+            services.episode_open_for_referral(referral=referral, sent_by=change.by, at=change.at)
+        ]
+    for episode in live:
         episode.referrals.add(referral)
         record_event(
             episode,

@@ -30,6 +30,7 @@ from opspor.engine.rules.loader import DEFAULT_RULESET
 from opspor.records.context import SYMPTOM_DAYS
 from opspor.records.models import ClinicalFinding, LabResult, Patient, Symptom
 from opspor.referrals.findings import findings_snapshot
+from opspor.referrals.models import Referral
 from opspor.safetynet.models import Investigation, SafetyNetEpisode
 from opspor.safetynet.selectors import workup_pending
 from opspor.safetynet.workflow import (
@@ -156,6 +157,61 @@ def episode_open(
     )
     record_event(episode, by=by, at=now, action="open", from_state="", reason=reason)
     remember(by=by, key=idempotency_key, action="episode_open", digest=digest, obj=episode)
+    return episode
+
+
+# How long a safety net opened for a referral runs before it is due (it never closes by
+# itself). A working definition of this software, not a guideline figure: the form's default.
+REFERRAL_NET_RUNS = timedelta(days=42)
+
+
+def referral_owner(referral: Referral, sent_by: User) -> User:
+    """Who owns the safety net a referral opens: the referring GP when a GP of the
+    patient's practice, else the patient's own GP, else the GP who sent it."""
+    patient = referral.patient
+    own_gp = patient.own_gp.user if patient.own_gp is not None else None
+    for candidate in (referral.requester, own_gp):
+        if candidate is None:
+            continue
+        try:
+            return _owner_of(patient, candidate, sent_by)
+        except WorkflowError:
+            continue
+    return sent_by
+
+
+def episode_open_for_referral(
+    *, referral: Referral, sent_by: User, at: datetime
+) -> SafetyNetEpisode:
+    """A referral sent while the patient has no live safety net opens one (Opspor acts, in
+    the send's own transaction): its reason is the referral under way, which the guard
+    already counts as pending; the follow-up is when the unit is due to have triaged it,
+    the symptoms are the patient's current ones and the findings those the referral
+    carries."""
+    today = timezone.localdate(at)
+    due = referral.triage_due_at
+    follow_up_on = max(timezone.localdate(due), today) if due is not None else today
+    episode = SafetyNetEpisode.objects.create(
+        patient=referral.patient,
+        practice_id=referral.patient.practice_id,
+        owner=referral_owner(referral, sent_by),
+        opened_by=sent_by,
+        opened_at=at,
+        reason=EpisodeReason.REFERRAL_PENDING,
+        state=EpisodeState.OPEN,
+        follow_up_on=follow_up_on,
+        ends_on=max(follow_up_on, today + REFERRAL_NET_RUNS),
+        symptoms=_symptoms_now(referral.patient, today, None),
+        findings=referral.findings,
+    )
+    record_event(
+        episode,
+        by=None,
+        at=at,
+        action="open",
+        from_state="",
+        reason=EpisodeReason.REFERRAL_PENDING,
+    )
     return episode
 
 

@@ -33,6 +33,9 @@ class EpisodeReason(models.TextChoices):
         _("Pathway without cancer, symptoms persist"),
     )
     PATIENT_CONCERN = "patient_concern", _("The patient's concern")
+    # Opened by Opspor when a referral is sent and no safety net is live (`loops.py`): the
+    # referral itself is what the episode waits for.
+    REFERRAL_PENDING = "referral_pending", _("Referred, the pathway under way")
 
 
 class EpisodeOutcome(models.TextChoices):
