@@ -6,22 +6,31 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from opspor.casework import events
 from opspor.casework.errors import WorkflowError
-from opspor.records.models import LabResult
+from opspor.engine.vocab.loader import load_vocabulary
+from opspor.records.models import ClinicalFinding, LabResult
 from opspor.referrals import services as referral_services
 from opspor.referrals.models import Referral
 from opspor.referrals.workflow import ReferralState
 from opspor.safetynet import services
+from opspor.safetynet.loops import FINDING_INVESTIGATIONS
 from opspor.safetynet.models import (
     EpisodeEvent,
     Investigation,
     InvestigationEvent,
     SafetyNetEpisode,
 )
-from opspor.safetynet.workflow import EpisodeReason, EpisodeState, InvestigationState
+from opspor.safetynet.workflow import (
+    EpisodeReason,
+    EpisodeState,
+    InvestigationKind,
+    InvestigationState,
+)
 from tests import factories
 from tests.safetynet.test_services import NOW, TODAY, Net, net, opened, ordered
 
@@ -205,3 +214,69 @@ def test_the_owner_is_the_referring_gp_else_the_patients_own_gp_else_the_sender(
     assert services.referral_owner(draft, net.gp) == net.gp
     net.patient.own_gp = None
     assert services.referral_owner(draft, net.gp) == net.gp
+
+
+# --- an imaging finding fills the order of its kind ------------------------------------
+
+
+def test_the_finding_map_names_imaging_findings_of_the_vocabulary_and_known_kinds() -> None:
+    findings = load_vocabulary().findings
+    for code, kind in FINDING_INVESTIGATIONS.items():
+        assert findings[code].category == "imaging", code
+        assert kind in InvestigationKind.values
+
+
+def test_an_imaging_finding_fills_the_open_order_of_its_kind_and_stays_unseen(net: Net) -> None:
+    episode = opened(net)
+    ultrasound = ordered(net, episode, kind="ultrasound", description="")
+    xray = ordered(net, episode)
+    found = {"patient": net.patient, "found_on": TODAY}
+    # Found before the order, another patient's, a finding of no mapped modality, another
+    # modality's: none of them answers the X-ray.
+    ClinicalFinding.objects.create(
+        **(found | {"found_on": TODAY - timedelta(days=2)}), code="chest_xray_performed"
+    )
+    ClinicalFinding.objects.create(
+        **(found | {"patient": factories.patient(net.patient.practice)}),
+        code="chest_xray_performed",
+    )
+    ClinicalFinding.objects.create(**found, code="imaging_suggests_urinary_tract_tumour")
+    ClinicalFinding.objects.create(**found, code="ct_thorax_abdomen_performed")
+    xray.refresh_from_db()
+    ultrasound.refresh_from_db()
+    assert (xray.state, ultrasound.state) == (InvestigationState.ORDERED,) * 2
+    finding = ClinicalFinding.objects.create(**found, code="chest_xray_suggests_lung_cancer")
+    xray.refresh_from_db()
+    assert (xray.state, xray.finding, xray.lab_result, xray.seen_at) == (
+        InvestigationState.RESULTED,
+        finding,
+        None,
+        None,
+    )
+    event = InvestigationEvent.objects.filter(investigation=xray).last()
+    assert event is not None and (event.action, event.actor) == ("record_result", None)
+    # A second X-ray finding finds no order left; the ultrasound still waits.
+    ClinicalFinding.objects.create(**found, code="chest_xray_performed")
+    xray.refresh_from_db()
+    ultrasound.refresh_from_db()
+    assert xray.finding == finding and ultrasound.state == InvestigationState.ORDERED
+
+
+def test_a_finding_fills_no_order_of_a_closed_episode(net: Net) -> None:
+    episode = opened(net)
+    xray = ordered(net, episode)
+    services.episode_close(episode=episode, by=net.gp, outcome="referred", now=NOW)
+    ClinicalFinding.objects.create(patient=net.patient, found_on=TODAY, code="chest_xray_performed")
+    xray.refresh_from_db()
+    assert xray.state == InvestigationState.ORDERED
+
+
+def test_the_page_says_a_result_arrived_and_was_linked_automatically(net: Net) -> None:
+    episode = opened(net)
+    ordered(net, episode)
+    ClinicalFinding.objects.create(patient=net.patient, found_on=TODAY, code="chest_xray_performed")
+    client = Client()
+    client.force_login(net.gp)
+    page = client.get(reverse("safetynet:detail", args=[episode.pk])).content.decode()
+    assert "Kom ind i patientens journal og blev koblet automatisk" in page
+    assert "Finding #" not in page

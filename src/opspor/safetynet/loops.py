@@ -9,23 +9,25 @@ Registered from the app's `ready()`:
   where the plan's catalogue code is one, due when the practice is to contact the patient;
 - a lab result that arrives for the patient fills the open order waiting for that test
   (its code), ordered on or before the day the sample was taken; it is then "resulted" and
-  stays unseen until a GP marks it seen.
+  stays unseen until a GP marks it seen; an imaging finding that arrives fills the open
+  order of its kind (`FINDING_INVESTIGATIONS`) the same way.
 Each runs in the transaction of the change that caused it; Opspor is the actor of what it
 does here (an empty actor in the audit trail).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.signals import post_save
 from django.utils import timezone
 
 from opspor.casework.events import CaseChange, subscribe
 from opspor.casework.runner import record_event
-from opspor.records.models import LabResult
+from opspor.records.models import ClinicalFinding, LabResult
 from opspor.referrals.models import Referral
 from opspor.safetynet import services
 from opspor.safetynet.models import Investigation, SafetyNetEpisode
@@ -46,6 +48,19 @@ PLAN_INVESTIGATIONS = {
     "abdominal_ultrasound": InvestigationKind.ULTRASOUND,
     "pelvic_ultrasound": InvestigationKind.ULTRASOUND,
     "fit": InvestigationKind.FIT,
+}
+
+
+# The vocabulary's imaging findings (engine/vocab/findings.yaml) and the investigation each
+# answers: a finding that arrives fills the open order of that kind. A finding whose
+# modality the code does not say (`imaging_suggests_urinary_tract_tumour`: ultrasound or CT
+# urography) is left for the GP to link by hand.
+FINDING_INVESTIGATIONS = {
+    "chest_xray_performed": InvestigationKind.CHEST_XRAY,
+    "chest_xray_suggests_lung_cancer": InvestigationKind.CHEST_XRAY,
+    "chest_xray_suggests_mesothelioma": InvestigationKind.CHEST_XRAY,
+    "ct_thorax_abdomen_performed": InvestigationKind.CT_THORAX_ABDOMEN,
+    "ultrasound_suggests_ovarian_cancer": InvestigationKind.ULTRASOUND,
 }
 
 
@@ -114,35 +129,54 @@ def lab_result_arrived(instance: LabResult, created: bool, **_: Any) -> None:
     # The row that arrived may have been saved outside a transaction (autocommit); the
     # order it fills is locked in one of its own.
     with transaction.atomic():
-        _fill_waiting_order(instance)
+        _fill_waiting_order(
+            instance,
+            Q(kind=InvestigationKind.LAB, code=instance.code),
+            on=instance.taken_on,
+            field="lab_result",
+            reason=f"Lab result #{instance.pk} arrived",
+        )
 
 
-def _fill_waiting_order(result: LabResult) -> None:
+def finding_arrived(instance: ClinicalFinding, created: bool, **_: Any) -> None:
+    kind = FINDING_INVESTIGATIONS.get(instance.code)
+    if not created or kind is None:
+        return
+    with transaction.atomic():
+        _fill_waiting_order(
+            instance,
+            Q(kind=kind),
+            on=instance.found_on,
+            field="finding",
+            reason=f"Finding #{instance.pk} ({instance.code}) arrived",
+        )
+
+
+def _fill_waiting_order(
+    row: LabResult | ClinicalFinding, answers: Q, *, on: date, field: str, reason: str
+) -> None:
+    """The oldest order of the patient's live episodes that `row` answers, resulted by it."""
     waiting = (
         Investigation.objects.select_for_update()
-        .filter(
-            episode__patient_id=result.patient_id,
-            episode__state__in=LIVE,
-            kind=InvestigationKind.LAB,
-            code=result.code,
-            state=InvestigationState.ORDERED,
-        )
+        .filter(answers, episode__patient_id=row.patient_id, episode__state__in=LIVE)
+        .filter(state=InvestigationState.ORDERED)
         .order_by("ordered_at", "pk")
     )
     now = timezone.now()
     for investigation in waiting:
-        if timezone.localdate(investigation.ordered_at) > result.taken_on:
-            continue  # a sample taken before the order answers another question
+        if timezone.localdate(investigation.ordered_at) > on:
+            continue  # taken or found before the order: it answers another question
         investigation.state = InvestigationState.RESULTED
-        investigation.resulted_at, investigation.lab_result = now, result
-        investigation.save(update_fields=["state", "resulted_at", "lab_result"])
+        investigation.resulted_at = now
+        setattr(investigation, field, row)
+        investigation.save(update_fields=["state", "resulted_at", field])
         record_event(
             investigation,
             by=None,
             at=now,
             action="record_result",
             from_state=InvestigationState.ORDERED,
-            reason=f"Lab result #{result.pk} arrived",
+            reason=reason,
         )
         return  # one result fills one order
 
@@ -151,3 +185,4 @@ def connect() -> None:
     subscribe(Referral, "send", referral_sent)
     subscribe(Referral, "reject", referral_rejected)
     post_save.connect(lab_result_arrived, sender=LabResult, dispatch_uid="safetynet-lab-result")
+    post_save.connect(finding_arrived, sender=ClinicalFinding, dispatch_uid="safetynet-finding")

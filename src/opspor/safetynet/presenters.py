@@ -139,6 +139,8 @@ _ACTIONS = {
 # The services write an event's reason for the audit, in a fixed shape per action
 # (`services.py`): these turn the codes in it back into words.
 _RESCHEDULED = re.compile(r"^follow-up (\d{4}-\d{2}-\d{2}): (.*)$", re.S)
+# What `loops.py` writes when a result that arrived fills an order.
+_ARRIVED = re.compile(r"^(Lab result|Finding) #\d+ .*arrived$")
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,8 @@ def _event_text(action: str, reason: str) -> str:
             if note
             else _label(EpisodeOutcome, outcome)
         )
+    if action == "record_result" and _ARRIVED.match(reason):
+        return gettext("Arrived in the patient's record and linked automatically")
     if action == "close_refused":
         return _refused_close_text(reason)
     moved = _RESCHEDULED.match(reason) if action == "reschedule" else None
