@@ -198,6 +198,9 @@ def test_no_cancer_found_is_refused_while_a_result_is_pending_and_names_it(net: 
     with pytest.raises(WorkflowError):
         services.episode_close(episode=episode, by=net.gp, outcome="no_cancer_found", now=NOW)
     services.investigation_mark_told(investigation=xray, by=net.gp, how="phone", now=NOW)
+    # Told, and nothing else under way: the episode awaits its follow-up by itself.
+    episode.refresh_from_db()
+    assert episode.state == EpisodeState.AWAITING_FOLLOW_UP
     closed = services.episode_close(
         episode=episode, by=net.gp, outcome="no_cancer_found", reason="X-ray normal", now=NOW
     )
@@ -206,7 +209,7 @@ def test_no_cancer_found_is_refused_while_a_result_is_pending_and_names_it(net: 
     assert event is not None
     assert (event.action, event.from_state, event.to_state) == (
         "close",
-        EpisodeState.INVESTIGATING,
+        EpisodeState.AWAITING_FOLLOW_UP,
         EpisodeState.CLOSED,
     )
     assert event.reason == "no_cancer_found: X-ray normal"
@@ -418,3 +421,51 @@ def test_a_code_longer_than_the_column_is_refused_not_a_server_error(net: Net) -
         ordered(net, episode, kind="lab", code="x" * 61)
     assert refused.value.code == "invalid"
     assert not Investigation.objects.exists()
+
+
+# --- nothing more under way ------------------------------------------------------------
+
+
+def test_the_last_investigation_told_or_cancelled_moves_the_episode_to_its_follow_up(
+    net: Net,
+) -> None:
+    episode = opened(net)
+    xray = ordered(net, episode)
+    test = ordered(net, episode, kind="lab", code="haemoglobin", description="")
+    services.investigation_record_result(investigation=xray, by=net.gp, text="Normal", now=NOW)
+    services.investigation_mark_told(investigation=xray, by=net.gp, how="phone", now=NOW)
+    episode.refresh_from_db()
+    assert episode.state == EpisodeState.INVESTIGATING  # the blood test is still under way
+    services.investigation_cancel(investigation=test, by=net.gp, reason="Taget privat", now=NOW)
+    episode.refresh_from_db()
+    assert episode.state == EpisodeState.AWAITING_FOLLOW_UP
+    event = EpisodeEvent.objects.filter(episode=episode).last()
+    assert event is not None
+    assert (event.action, event.actor, event.reason, event.from_state) == (
+        "await_follow_up",
+        net.gp,
+        services.WORKUP_DONE,
+        EpisodeState.INVESTIGATING,
+    )
+    assert EpisodeEvent.objects.filter(episode=episode, action="await_follow_up").count() == 1
+
+
+def test_an_open_referral_keeps_the_episode_investigating(net: Net) -> None:
+    episode = opened(net)
+    xray = ordered(net, episode)
+    referral_in(net.world, ReferralState.ACCEPTED)
+    services.investigation_record_result(investigation=xray, by=net.gp, text="Normal", now=NOW)
+    services.investigation_mark_told(investigation=xray, by=net.gp, how="phone", now=NOW)
+    episode.refresh_from_db()
+    assert episode.state == EpisodeState.INVESTIGATING
+
+
+def test_a_refused_telling_moves_nothing(net: Net) -> None:
+    episode = opened(net)
+    xray = ordered(net, episode)  # not resulted yet: it cannot be told
+    before = snapshot(episode)
+    with pytest.raises(WorkflowError) as refused:
+        services.investigation_mark_told(investigation=xray, by=net.gp, how="phone", now=NOW)
+    assert refused.value.code == "not_allowed"
+    assert snapshot(episode) == before
+    assert episode.state == EpisodeState.INVESTIGATING

@@ -173,6 +173,8 @@ def _event_text(action: str, reason: str) -> str:
         )
     if action == "record_result" and _ARRIVED.match(reason):
         return gettext("Arrived in the patient's record and linked automatically")
+    if action == "await_follow_up" and reason == "workup_done":
+        return gettext("Every investigation is told or cancelled and no referral is open")
     if action == "close_refused":
         return _refused_close_text(reason)
     moved = _RESCHEDULED.match(reason) if action == "reschedule" else None

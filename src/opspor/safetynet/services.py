@@ -337,10 +337,27 @@ def investigation_mark_seen(
     return _investigation_transition(investigation, "mark_seen", by=by, apply=apply, now=now)
 
 
+# The audit reason of the move to "awaiting follow-up" the services make by themselves.
+WORKUP_DONE = "workup_done"
+
+
+def _await_follow_up_when_done(episode_id: int, *, by: User, now: datetime) -> None:
+    """Nothing more under way (no investigation pending, no referral open): an episode
+    that was investigating now awaits its follow-up, in the same transaction. The workflow
+    table's own `await_follow_up` row, so the audit trail shows it like the GP's button."""
+    episode = SafetyNetEpisode.objects.select_for_update().get(pk=episode_id)
+    if episode.state != EpisodeState.INVESTIGATING or workup_pending(episode):
+        return
+    _episode_transition(episode, "await_follow_up", by=by, reason=WORKUP_DONE, now=now)
+
+
+@retry_when_locked
+@transaction.atomic
 def investigation_mark_told(
     *, investigation: Investigation, by: User, how: str, now: datetime | None = None
 ) -> Investigation:
-    """The patient has been told the result, and how; telling means a GP has seen it."""
+    """The patient has been told the result, and how; telling means a GP has seen it.
+    When it was the last thing under way, the episode awaits its follow-up."""
     if how not in ToldHow.values:
         raise WorkflowError("invalid", f"Unknown way of telling {how!r}.")
 
@@ -349,23 +366,32 @@ def investigation_mark_told(
         if row.seen_at is None:
             row.seen_at, row.seen_by = now, by
 
-    return _investigation_transition(
+    told = _investigation_transition(
         investigation, "mark_told", by=by, reason=how, apply=apply, now=now
     )
+    assert told.told_at is not None
+    _await_follow_up_when_done(told.episode_id, by=by, now=told.told_at)
+    return told
 
 
+@retry_when_locked
+@transaction.atomic
 def investigation_cancel(
     *, investigation: Investigation, by: User, reason: str, now: datetime | None = None
 ) -> Investigation:
-    """Cancel an investigation not yet resulted; the reason is required and recorded."""
+    """Cancel an investigation not yet resulted; the reason is required and recorded.
+    When it was the last thing under way, the episode awaits its follow-up."""
     reason = require_text(reason, what="A cancellation's reason")
 
     def apply(row: Investigation, now: datetime) -> None:
         row.cancelled_at, row.cancel_reason = now, reason
 
-    return _investigation_transition(
+    cancelled = _investigation_transition(
         investigation, "cancel", by=by, reason=reason, apply=apply, now=now
     )
+    assert cancelled.cancelled_at is not None
+    _await_follow_up_when_done(cancelled.episode_id, by=by, now=cancelled.cancelled_at)
+    return cancelled
 
 
 def episode_await_follow_up(
