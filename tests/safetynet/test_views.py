@@ -465,3 +465,46 @@ def test_the_screens_speak_the_chosen_language(net: Net, language: str, says: st
         response = net.client.get(url)
         assert response.status_code == 200
         assert says in response.content.decode()
+
+
+# --- a refusal in the form's own words ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("days", "ends", "says"),
+    [
+        (20, 10, "Slutdatoen kan ikke ligge før opfølgningsdatoen."),
+        (20, 400, "Et sikkerhedsnet løber højst et år: vælg en tidligere slutdato."),
+    ],
+)
+def test_a_refused_reschedule_says_exactly_why_and_changes_nothing(
+    net: Net, days: int, ends: int, says: str
+) -> None:
+    episode = opened(net)
+    before = snapshot(episode)
+    today = timezone.localdate()
+    response = net.client.post(
+        reverse("safetynet:episode_reschedule", args=[episode.pk]),
+        {
+            "follow_up_on": f"{today + timedelta(days=days):%Y-%m-%d}",
+            "ends_on": f"{today + timedelta(days=ends):%Y-%m-%d}",
+            "reason": "Patienten er bortrejst",
+        },
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert says in page
+    assert "Noget i formularen blev ikke godkendt" not in page  # not the general text
+    assert snapshot(episode) == before
+
+
+def test_a_reason_of_invisible_characters_is_refused_in_words(net: Net) -> None:
+    episode = opened(net)
+    xray = xray_of(net, episode)
+    before = snapshot(episode)
+    response = net.client.post(
+        reverse("safetynet:investigation_cancel", args=[xray.pk]), {"reason": "\u200b\u200b"}
+    )
+    assert response.status_code == 422
+    assert "En påkrævet tekst er tom" in response.content.decode()
+    assert snapshot(episode) == before

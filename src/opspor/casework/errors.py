@@ -27,6 +27,9 @@ class WorkflowError(Exception):
     code: str
     message: str
     missing: list[dict[str, Any]] = field(default_factory=list)
+    # What this refusal means to the person at the screen, when the service can say it
+    # more exactly than its code's general text (`REFUSALS`); the API keeps `message`.
+    screen: str | Promise = ""
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"
@@ -86,4 +89,5 @@ def status_of(error: WorkflowError) -> int:
 
 
 def screen_text(error: WorkflowError) -> str:
-    return str(refusal_of(error).screen_text)
+    """The refusal for the page: the service's own words for it, else its code's text."""
+    return str(error.screen or refusal_of(error).screen_text)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from django.utils.translation import gettext_lazy as _
+
 from opspor.casework.errors import WorkflowError
 
 # A clinical question, a reason, a plan, an answer, a message: about four pages of text.
@@ -38,11 +40,19 @@ def require_text(value: str | None, *, what: str, limit: int = MAX_TEXT_LENGTH) 
     or it is longer than `limit` characters."""
     text = (value or "").strip()
     if not has_words(text):
-        raise WorkflowError("invalid", f"{what} cannot be empty.")
+        raise WorkflowError(
+            "invalid",
+            f"{what} cannot be empty.",
+            screen=_("A required text is empty: write it (spaces alone do not count)."),
+        )
     return check_length(text, what=what, limit=limit)
 
 
 def check_length(value: str, *, what: str, limit: int = MAX_TEXT_LENGTH) -> str:
     if len(value) > limit:
-        raise WorkflowError("invalid", f"{what} has at most {limit:,} characters.")
+        raise WorkflowError(
+            "invalid",
+            f"{what} has at most {limit:,} characters.",
+            screen=_("A text is too long: at most %(limit)s characters.") % {"limit": limit},
+        )
     return value

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from opspor.accounts.models import Role, User
 from opspor.casework.errors import WorkflowError
@@ -63,17 +64,33 @@ def _owner_of(patient: Patient, owner: User | None, by: User) -> User:
         or clinician is None
         or clinician.practice_id != patient.practice_id
     ):
-        raise WorkflowError("invalid", "The owner must be a GP of the patient's practice.")
+        raise WorkflowError(
+            "invalid",
+            "The owner must be a GP of the patient's practice.",
+            screen=_("The owner must be an active GP of the patient's practice."),
+        )
     return chosen
 
 
 def _check_dates(today: date, follow_up_on: date, ends_on: date) -> None:
     if follow_up_on < today:
-        raise WorkflowError("invalid", "The follow-up date cannot be in the past.")
+        raise WorkflowError(
+            "invalid",
+            "The follow-up date cannot be in the past.",
+            screen=_("The follow-up date cannot be in the past."),
+        )
     if ends_on < follow_up_on:
-        raise WorkflowError("invalid", "The safety net cannot end before its follow-up.")
+        raise WorkflowError(
+            "invalid",
+            "The safety net cannot end before its follow-up.",
+            screen=_("The end date cannot be before the follow-up date."),
+        )
     if ends_on - today > LONGEST_SAFETY_NET:
-        raise WorkflowError("invalid", "A safety net runs at most a year; choose an earlier end.")
+        raise WorkflowError(
+            "invalid",
+            "A safety net runs at most a year; choose an earlier end.",
+            screen=_("A safety net runs at most a year: choose an earlier end date."),
+        )
 
 
 def _symptoms_now(patient: Patient, today: date, codes: list[str] | None) -> list[dict[str, Any]]:
@@ -94,7 +111,9 @@ def _symptoms_now(patient: Patient, today: date, codes: list[str] | None) -> lis
     unknown = sorted(set(codes or []) - set(picked))
     if unknown:
         raise WorkflowError(
-            "invalid", f"Not among the patient's current symptoms: {', '.join(unknown)}."
+            "invalid",
+            f"Not among the patient's current symptoms: {', '.join(unknown)}.",
+            screen=_("A symptom chosen is no longer among the patient's current symptoms."),
         )
     return list(picked.values())
 
@@ -137,7 +156,11 @@ def episode_open(
     if done is not None:
         return done
     if reason not in EpisodeReason.values:
-        raise WorkflowError("invalid", f"Unknown reason {reason!r}.")
+        raise WorkflowError(
+            "invalid",
+            f"Unknown reason {reason!r}.",
+            screen=_("Choose why the safety net is opened from the list."),
+        )
     now = now or timezone.now()
     today = timezone.localdate(now)
     _check_dates(today, follow_up_on, ends_on)
@@ -247,16 +270,28 @@ def investigation_order(
 ) -> Investigation:
     """Order an investigation the episode then waits for; the episode is investigating."""
     if kind not in InvestigationKind.values:
-        raise WorkflowError("invalid", f"Unknown kind of investigation {kind!r}.")
+        raise WorkflowError(
+            "invalid",
+            f"Unknown kind of investigation {kind!r}.",
+            screen=_("Choose the kind of investigation from the list."),
+        )
     if kind == InvestigationKind.LAB and not code.strip():
-        raise WorkflowError("invalid", "A lab test names the result it waits for (its code).")
+        raise WorkflowError(
+            "invalid",
+            "A lab test names the result it waits for (its code).",
+            screen=_("A blood or urine test needs the test it waits for: choose it from the list."),
+        )
     check_length(code, what="The code", limit=CODE_LENGTH)
     check_length(description, what="The description", limit=MAX_LINE_LENGTH)
     made: list[Investigation] = []
 
     def apply(row: SafetyNetEpisode, now: datetime) -> None:
         if expected_by < timezone.localdate(now):
-            raise WorkflowError("invalid", "The expected date cannot be in the past.")
+            raise WorkflowError(
+                "invalid",
+                "The expected date cannot be in the past.",
+                screen=_("The date the result is expected by cannot be in the past."),
+            )
         made.append(
             Investigation.objects.create(
                 episode=row,
@@ -310,7 +345,11 @@ def investigation_record_result(
     patient_id = investigation.episode.patient_id
     for row in (lab_result, finding):
         if row is not None and row.patient_id != patient_id:
-            raise WorkflowError("invalid", "The result belongs to another patient.")
+            raise WorkflowError(
+                "invalid",
+                "The result belongs to another patient.",
+                screen=_("The result chosen belongs to another patient."),
+            )
     if lab_result is None and finding is None:
         text = require_text(text, what="A result without a linked row needs the result in words;")
     text = check_length(text.strip(), what="The result")
@@ -359,7 +398,11 @@ def investigation_mark_told(
     """The patient has been told the result, and how; telling means a GP has seen it.
     When it was the last thing under way, the episode awaits its follow-up."""
     if how not in ToldHow.values:
-        raise WorkflowError("invalid", f"Unknown way of telling {how!r}.")
+        raise WorkflowError(
+            "invalid",
+            f"Unknown way of telling {how!r}.",
+            screen=_("Choose how the patient was told from the list."),
+        )
 
     def apply(row: Investigation, now: datetime) -> None:
         row.told_at, row.told_how = now, how
@@ -444,7 +487,11 @@ def episode_close(
     outcome tried and the pending items, as JSON in its reason.
     """
     if outcome not in EpisodeOutcome.values:
-        raise WorkflowError("invalid", f"Unknown outcome {outcome!r}.")
+        raise WorkflowError(
+            "invalid",
+            f"Unknown outcome {outcome!r}.",
+            screen=_("Choose the outcome from the list."),
+        )
     reason = check_length(reason.strip(), what="A reason")
 
     def apply(row: SafetyNetEpisode, now: datetime) -> None:
