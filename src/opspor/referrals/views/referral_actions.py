@@ -5,11 +5,10 @@ has changed; a success redirects, so a reload does not repeat it."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -17,7 +16,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from opspor.accounts.models import User
-from opspor.casework.errors import WorkflowError, screen_text, status_of
+from opspor.casework.dialogs import dialog_action
 from opspor.referrals import selectors, services
 from opspor.referrals.forms import (
     BookForm,
@@ -47,37 +46,17 @@ def _referral_action(
     act: Any,
     done: str,
 ) -> HttpResponse:
-    """Run one action from a dialog of the detail page; show a refusal in the dialog."""
+    """Run one action from a dialog of the detail page (`casework.dialogs`)."""
     referral = selectors.referral_get(user=user, referral_id=referral_id)
-    if form is not None and not form.is_valid():
-        return referral_page(
-            request, user, referral_id, dialog=dialog, forms={dialog: form}, status=422
-        )
-    # The state the user decided on, as the page showed it: when it has changed since, the
-    # service reports a conflict (someone acted first), not a plain refusal.
-    data = {
-        **(form.cleaned_data if form is not None else {}),
-        "seen_state": request.POST.get("seen", ""),
-    }
-    try:
-        act(referral, data)
-    except WorkflowError as refusal:
-        if refusal.code == "forbidden":
-            raise PermissionDenied(refusal.message) from None
-        # Someone acted first: the dialog may no longer apply, so the page says why.
-        stale = refusal.code in {"not_allowed", "conflict"}
-        return referral_page(
-            request,
-            user,
-            referral_id,
-            dialog="" if stale else dialog,
-            forms={dialog: form} if form is not None else None,
-            error=screen_text(refusal),
-            status=status_of(refusal),
-            missing=refusal.missing or None,
-        )
-    messages.success(request, done)
-    return redirect("referrals:detail", referral_id)
+    return dialog_action(
+        request,
+        dialog=dialog,
+        form=form,
+        act=lambda data: act(referral, data),
+        page=functools.partial(referral_page, request, user, referral_id),
+        done=done,
+        then=reverse("referrals:detail", args=[referral_id]),
+    )
 
 
 @login_required

@@ -5,20 +5,19 @@ has changed; a success redirects, so a reload does not repeat it."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 from django import forms as django_forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from opspor.accounts.models import User
-from opspor.casework.errors import WorkflowError, screen_text, status_of
+from opspor.casework.dialogs import dialog_action
 from opspor.records.models import LabResult
 from opspor.safetynet import selectors, services
 from opspor.safetynet.forms import (
@@ -43,29 +42,16 @@ def _act(
     act: Callable[[dict[str, Any]], object],
     done: str,
 ) -> HttpResponse:
-    """Run one action from a dialog of the episode page; show a refusal in the dialog."""
-    bound = {dialog: form} if form is not None else None
-    if form is not None and not form.is_valid():
-        return episode_page(request, user, episode_id, dialog=dialog, forms=bound, status=422)
-    try:
-        act(form.cleaned_data if form is not None else {})
-    except WorkflowError as refusal:
-        if refusal.code == "forbidden":
-            raise PermissionDenied(refusal.message) from None
-        # Someone acted first: the dialog may no longer apply, so the page says why.
-        stale = refusal.code in {"not_allowed", "conflict"}
-        return episode_page(
-            request,
-            user,
-            episode_id,
-            dialog="" if stale else dialog,
-            forms=bound,
-            error=screen_text(refusal),
-            status=status_of(refusal),
-            missing=refusal.missing,
-        )
-    messages.success(request, done)
-    return redirect("safetynet:detail", episode_id)
+    """Run one action from a dialog of the episode page (`casework.dialogs`)."""
+    return dialog_action(
+        request,
+        dialog=dialog,
+        form=form,
+        act=act,
+        page=functools.partial(episode_page, request, user, episode_id),
+        done=done,
+        then=reverse("safetynet:detail", args=[episode_id]),
+    )
 
 
 # --- the episode ------------------------------------------------------------------------
