@@ -18,7 +18,10 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
+from opspor.accounts.models import User
 from opspor.records.models import Patient, Practice, Symptom
+from opspor.referrals.models import Referral
+from opspor.referrals.workflow import ReferralState
 from opspor.safetynet.models import SafetyNetEpisode
 from tests import factories
 from tests.e2e.conftest import PASSWORD
@@ -150,5 +153,35 @@ def test_a_safety_net_from_the_overview_to_its_close(gp_page: tuple[Page, Patien
     closing.get_by_test_id("confirm-close").click()
     expect(page.get_by_test_id("closed")).to_contain_text("Ingen kræft fundet")
     expect(page.get_by_test_id("timeline")).to_contain_text("Sikkerhedsnet lukket")
+    # The refused attempt stays in the timeline, in words.
+    expect(page.get_by_test_id("timeline")).to_contain_text(
+        "Lukning som “Ingen kræft fundet” afvist: Røntgen af thorax afventer stadig"
+    )
     episode = SafetyNetEpisode.objects.get()
     assert (episode.state, episode.outcome) == ("closed", "no_cancer_found")
+
+
+def test_the_overview_proposes_a_safety_net_when_a_pathway_ended_and_symptoms_persist(
+    gp_page: tuple[Page, Patient],
+) -> None:
+    page, patient = gp_page
+    base = page.url.split("/patients/")[0]
+    now = timezone.now()
+    Referral.objects.create(
+        patient=patient,
+        practice=patient.practice,
+        unit=factories.unit(),
+        requester=User.objects.get(clinician__practice=patient.practice),
+        pathway="lung",
+        state=ReferralState.COMPLETED,
+        sent_at=now - timedelta(days=30),
+        triage_due_at=now - timedelta(days=29),
+        completed_at=now - timedelta(days=5),
+    )
+    page.goto(f"{base}/patients/{patient.pk}/overview/")
+    proposal = page.get_by_test_id("safetynet-proposal")
+    expect(proposal).to_contain_text("uden en registreret kræftdiagnose")
+    proposal.scroll_into_view_if_needed()
+    _shot(page, "proposal", full_page=False)
+    proposal.get_by_test_id("propose-safety-net").click()
+    expect(page.locator("select[name=reason]")).to_have_value("pathway_negative_symptoms_persist")

@@ -23,6 +23,7 @@ from opspor.safetynet.models import (
 from opspor.safetynet.workflow import (
     EPISODE_TRANSITIONS,
     INVESTIGATION_TRANSITIONS,
+    WORKUP_DONE,
     EpisodeOutcome,
     EpisodeState,
     InvestigationState,
@@ -444,7 +445,7 @@ def test_the_last_investigation_told_or_cancelled_moves_the_episode_to_its_follo
     assert (event.action, event.actor, event.reason, event.from_state) == (
         "await_follow_up",
         net.gp,
-        services.WORKUP_DONE,
+        WORKUP_DONE,
         EpisodeState.INVESTIGATING,
     )
     assert EpisodeEvent.objects.filter(episode=episode, action="await_follow_up").count() == 1

@@ -508,3 +508,19 @@ def test_a_reason_of_invisible_characters_is_refused_in_words(net: Net) -> None:
     assert response.status_code == 422
     assert "En påkrævet tekst er tom" in response.content.decode()
     assert snapshot(episode) == before
+
+
+def test_the_move_to_the_follow_up_reads_after_the_telling_that_caused_it(net: Net) -> None:
+    episode = opened(net)
+    xray = xray_of(net, episode)
+    services.investigation_record_result(investigation=xray, by=net.gp, text="Normal")
+    response = net.client.post(
+        reverse("safetynet:investigation_mark_told", args=[xray.pk]), {"how": "phone"}
+    )
+    assert response.status_code == 302
+    episode.refresh_from_db()
+    assert episode.state == EpisodeState.AWAITING_FOLLOW_UP
+    page = net.client.get(detail(episode)).content.decode()
+    actions = re.findall(r'<li data-action="([a-z_]+)"', page)
+    assert actions[-2:] == ["mark_told", "await_follow_up"]
+    assert "Patienten har fået svar på alle undersøgelser" in page

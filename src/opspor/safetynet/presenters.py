@@ -28,6 +28,7 @@ from opspor.safetynet.models import (
 )
 from opspor.safetynet.selectors import workup_pending, workups_pending
 from opspor.safetynet.workflow import (
+    WORKUP_DONE,
     EpisodeOutcome,
     EpisodeReason,
     EpisodeState,
@@ -152,6 +153,9 @@ class TimelineEntry:
     subject: str  # the investigation an event is about, by name
     change: str  # from one state to another, in words
     text: str
+    # Caused by another event of the same moment, so read after it: the move to awaiting
+    # the follow-up that telling the last result makes (`services.WORKUP_DONE`).
+    follows: bool = False
 
 
 def _event_text(action: str, reason: str) -> str:
@@ -173,7 +177,7 @@ def _event_text(action: str, reason: str) -> str:
         )
     if action == "record_result" and _ARRIVED.match(reason):
         return gettext("Arrived in the patient's record and linked automatically")
-    if action == "await_follow_up" and reason == "workup_done":
+    if action == "await_follow_up" and reason == WORKUP_DONE:
         return gettext("Every investigation is told or cancelled and no referral is open")
     if action == "close_refused":
         return _refused_close_text(reason)
@@ -219,6 +223,7 @@ def timeline(episode: SafetyNetEpisode) -> list[TimelineEntry]:
                 if states
                 else "",
                 text=_event_text(event.action, event.reason),
+                follows=event.reason == WORKUP_DONE,
             )
         )
     investigation_events = InvestigationEvent.objects.filter(
@@ -236,4 +241,4 @@ def timeline(episode: SafetyNetEpisode) -> list[TimelineEntry]:
                 text=_event_text(done.action, done.reason),
             )
         )
-    return sorted(entries, key=lambda entry: entry.at)
+    return sorted(entries, key=lambda entry: (entry.at, entry.follows))

@@ -38,6 +38,7 @@ from opspor.safetynet.workflow import (
     EPISODE_TRANSITIONS,
     INVESTIGATION_TRANSITIONS,
     OUTCOMES_THAT_WAIT_FOR_THE_WORKUP,
+    WORKUP_DONE,
     EpisodeOutcome,
     EpisodeReason,
     EpisodeState,
@@ -374,10 +375,6 @@ def investigation_mark_seen(
         row.seen_at, row.seen_by = now, by
 
     return _investigation_transition(investigation, "mark_seen", by=by, apply=apply, now=now)
-
-
-# The audit reason of the move to "awaiting follow-up" the services make by themselves.
-WORKUP_DONE = "workup_done"
 
 
 def _await_follow_up_when_done(episode_id: int, *, by: User, now: datetime) -> None:

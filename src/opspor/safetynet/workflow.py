@@ -68,6 +68,11 @@ EPISODE_TRANSITIONS: dict[str, Transition] = transitions(
 )
 
 
+# The reason of the move to "awaiting follow-up" the services make by themselves when the
+# last investigation under way is told or cancelled and no referral is open.
+WORKUP_DONE = "workup_done"
+
+
 class InvestigationState(models.TextChoices):
     ORDERED = "ordered", _("Ordered")
     RESULTED = "resulted", _("Result in, not yet seen")

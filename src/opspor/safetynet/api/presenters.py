@@ -22,6 +22,7 @@ from opspor.safetynet.models import (
     SafetyNetEpisode,
 )
 from opspor.safetynet.selectors import workup_pending
+from opspor.safetynet.workflow import WORKUP_DONE
 
 
 def person_ref(user: User) -> PersonRef:
@@ -101,7 +102,10 @@ def timeline(episode: SafetyNetEpisode) -> list[EventOut]:
     ).select_related("actor__clinician")
     # An investigation's order is written after the episode's own event of the same moment.
     events: list[EpisodeEvent | InvestigationEvent] = [*episode_events, *investigation_events]
-    events.sort(key=lambda e: (e.at, isinstance(e, InvestigationEvent), e.pk))
+    # ... and the move to awaiting the follow-up that telling the last result makes, after it.
+    events.sort(
+        key=lambda e: (e.at, e.reason == WORKUP_DONE, isinstance(e, InvestigationEvent), e.pk)
+    )
     return [_event_out(event) for event in events]
 
 
