@@ -53,10 +53,22 @@ class WorklistItem:
     since: date  # since when it has waited (its due date, or when it arrived)
     case_url: str
     detail: str  # a name for the item: the test, the pathway (never clinical free text)
+    # One click to the patient: their overview. Left out, it is made from `patient_id`.
+    patient_url: str = ""
+    # Where an item that is done by dismissing it takes the POST, with a required `reason`.
+    dismiss_url: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.patient_url:
+            object.__setattr__(self, "patient_url", patient_overview_url(self.patient_id))
 
     @property
     def code(self) -> str:
         return self.kind.name.lower()
+
+
+def patient_overview_url(patient_id: int) -> str:
+    return reverse("records:patient_overview", args=[patient_id])
 
 
 def _referral_items(referrals: QuerySet[Referral], now: datetime) -> list[WorklistItem]:
