@@ -58,6 +58,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "rows": worklist_rows(shown, owners=owner_names(gps), today=timezone.localdate(now)),
+            "dismissable": any(item.dismiss_url for item in shown),
             "total": sum(count.count for count in counts),
             "counts": counts,
             "kind": kind.name.lower() if kind is not None else "",
