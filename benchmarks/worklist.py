@@ -27,42 +27,12 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
-import sys
 import tempfile
 import time
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _setup(var_dir: str) -> None:
-    # Settings are read at import, so the environment comes first; DEBUG off, as in
-    # production (with DEBUG on Django keeps every query in memory).
-    os.environ["OPSPOR_VAR_DIR"] = var_dir
-    Path(var_dir, "static").mkdir()
-    os.environ["OPSPOR_DEBUG"] = "false"
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opspor.settings")
-    sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+from pages import count_queries, cpu_model, django_setup, percentile, ratio, summary, time_page
 
 
 def _practice(n_patients: int, n_episodes: int, *, first_year: int) -> Any:
@@ -175,29 +145,6 @@ def _practice(n_patients: int, n_episodes: int, *, first_year: int) -> Any:
     return gps[0]
 
 
-def _time(client: Any, url: str, n: int) -> list[float]:
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, response.status_code
-    return times
-
-
-def _queries(client: Any, url: str) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
-
-
-def _p(times: list[float], q: int) -> float:
-    return statistics.quantiles(times, n=100, method="inclusive")[q - 1]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200)
@@ -205,7 +152,7 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=2_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="opspor-bench-worklist-", dir="/tmp") as var_dir:
-        _setup(var_dir)
+        django_setup(var_dir)
         from django.test import Client
         from django.urls import reverse
 
@@ -220,24 +167,22 @@ def main() -> None:
         small.force_login(small_gp)
         big = Client(headers={"accept-language": "da"})
         big.force_login(big_gp)
-        _time(small, worklist, 5)  # warm up templates and translations
-        _time(big, worklist, 5)
-        _time(big, patients, 5)
+        time_page(small, worklist, 5)  # warm up templates and translations
+        time_page(big, worklist, 5)
+        time_page(big, patients, 5)
         page = big.get(worklist).content.decode()
         # The figure means something only if the page shows the practice's items.
         assert 'data-testid="worklist-item"' in page, "no worklist items shown"
         n_small = len(practice_worklist(user=small_gp))
         n_big = len(practice_worklist(user=big_gp))
-        q_small, q_big = _queries(small, worklist), _queries(big, worklist)
-        q_last = _queries(big, worklist + f"?page={(n_big + 49) // 50}")
+        q_small, q_big = count_queries(small, worklist), count_queries(big, worklist)
+        q_last = count_queries(big, worklist + f"?page={(n_big + 49) // 50}")
         base: list[float] = []
         times: list[float] = []
         for _ in range(4):  # interleaved, so a slow spell hits both alike
-            base += _time(big, patients, args.requests // 4)
-            times += _time(big, worklist, args.requests // 4)
-        print(
-            f"machine: {os.cpu_count()} cores, {_cpu_model()}, Python {platform.python_version()}"
-        )
+            base += time_page(big, patients, args.requests // 4)
+            times += time_page(big, worklist, args.requests // 4)
+        print(f"machine: {os.cpu_count()} cores, {cpu_model()}, Python {platform.python_version()}")
         print(
             f"data: {args.patients:,} patients with {args.episodes:,} open episodes, and "
             f"{args.patients // 10:,} with {args.episodes // 10:,}; built in {built:.1f} s"
@@ -253,16 +198,10 @@ def main() -> None:
             (f"worklist, {n_big:,} items", times),
             (f"patient list, {args.patients:,} (baseline)", base),
         ):
-            print(
-                f"{name:34s} p50 {_p(sample, 50):6.1f} ms   p95 {_p(sample, 95):6.1f} ms   "
-                f"max {max(sample):6.1f} ms"
-            )
-        print(
-            f"ratio worklist / patient list: p50 {_p(times, 50) / _p(base, 50):.2f}, "
-            f"p95 {_p(times, 95) / _p(base, 95):.2f}"
-        )
+            print(summary(name, sample, 34))
+        print(f"ratio worklist / patient list: {ratio(times, base)}")
         print(f"constant queries: {'yes' if q_small == q_big == q_last else 'NO'}")
-        print(f"target p95 < 200 ms: {'met' if _p(times, 95) < 200 else 'NOT met'}")
+        print(f"target p95 < 200 ms: {'met' if percentile(times, 95) < 200 else 'NOT met'}")
 
 
 if __name__ == "__main__":
