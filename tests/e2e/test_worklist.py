@@ -42,6 +42,8 @@ def _practice_with_items() -> tuple[World, Patient]:  # the world and Bo
     for user, name in ((world.gp, "Anne Holm"), (world.other_gp, "Peter Berg")):
         user.clinician.name = name  # type: ignore[attr-defined]
         user.clinician.save()  # type: ignore[attr-defined]
+        user.username = name.lower().replace(" ", ".")
+        user.save()
     practice = world.patient.practice
     today = timezone.localdate()
 
