@@ -24,43 +24,14 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
-import sys
 import tempfile
 import time
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from pages import count_queries, cpu_model, django_setup, percentile, ratio, summary, time_page
+
 INBOX_URL_NAME = "referrals:unit_inbox"
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _setup(var_dir: str) -> None:
-    # Settings are read at import, so the environment comes first; DEBUG off, as in
-    # production (with DEBUG on Django keeps every query in memory).
-    os.environ["OPSPOR_VAR_DIR"] = var_dir
-    Path(var_dir, "static").mkdir()
-    os.environ["OPSPOR_DEBUG"] = "false"
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opspor.settings")
-    sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def _unit_with_open_referrals(count: int, *, first_year: int) -> tuple[Any, Any]:
@@ -121,36 +92,13 @@ def _unit_with_open_referrals(count: int, *, first_year: int) -> tuple[Any, Any]
     return unit, doctor.user
 
 
-def _time(client: Any, url: str, n: int) -> list[float]:
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, response.status_code
-    return times
-
-
-def _queries(client: Any, url: str) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
-
-
-def _p(times: list[float], q: int) -> float:
-    return statistics.quantiles(times, n=100, method="inclusive")[q - 1]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--referrals", type=int, default=10_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="opspor-bench-inbox-", dir="/tmp") as var_dir:
-        _setup(var_dir)
+        django_setup(var_dir)
         from django.test import Client
         from django.urls import reverse
 
@@ -165,22 +113,20 @@ def main() -> None:
         small.force_login(small_doctor)
         big = Client(headers={"accept-language": "da"})
         big.force_login(big_doctor)
-        _time(small, url, 5)  # warm up templates and translations
-        _time(big, url, 5)
+        time_page(small, url, 5)  # warm up templates and translations
+        time_page(big, url, 5)
         page = big.get(url).content.decode()
         # The figure means something only if the page shows the unit's open referrals.
         assert 'data-testid="inbox-row"' in page, "no inbox rows shown"
-        q_small, q_big = _queries(small, url), _queries(big, url)
+        q_small, q_big = count_queries(small, url), count_queries(big, url)
         base: list[float] = []
         inbox: list[float] = []
         for _ in range(4):  # interleaved, so a slow spell hits both alike
-            base += _time(small, url, args.requests // 4)
-            inbox += _time(big, url, args.requests // 4)
+            base += time_page(small, url, args.requests // 4)
+            inbox += time_page(big, url, args.requests // 4)
         open_big = Referral.objects.filter(unit=big_unit).count()
         open_small = Referral.objects.filter(unit=small_unit).count()
-        print(
-            f"machine: {os.cpu_count()} cores, {_cpu_model()}, Python {platform.python_version()}"
-        )
+        print(f"machine: {os.cpu_count()} cores, {cpu_model()}, Python {platform.python_version()}")
         print(f"data: {open_big:,} and {open_small} open referrals, built in {built:.1f} s")
         print(f"requests: {len(inbox)} each, SQLite, DEBUG off")
         print(f"queries per inbox request: {q_small} with {open_small}, {q_big} with {open_big:,}")
@@ -189,16 +135,10 @@ def main() -> None:
             (f"inbox, {open_big:,} open", inbox),
             (f"inbox, {open_small} open (baseline)", base),
         ):
-            print(
-                f"{name:30s} p50 {_p(times, 50):6.1f} ms   p95 {_p(times, 95):6.1f} ms   "
-                f"max {max(times):6.1f} ms"
-            )
-        print(
-            f"ratio {open_big:,} / {open_small}: p50 {_p(inbox, 50) / _p(base, 50):.2f}, "
-            f"p95 {_p(inbox, 95) / _p(base, 95):.2f}"
-        )
+            print(summary(name, times, 30))
+        print(f"ratio {open_big:,} / {open_small}: {ratio(inbox, base)}")
         print(f"constant queries: {'yes' if q_small == q_big else 'NO'}")
-        print(f"target p95 < 200 ms: {'met' if _p(inbox, 95) < 200 else 'NOT met'}")
+        print(f"target p95 < 200 ms: {'met' if percentile(inbox, 95) < 200 else 'NOT met'}")
 
 
 if __name__ == "__main__":

@@ -20,42 +20,11 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
-import sys
 import tempfile
-import time
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _setup(var_dir: str) -> None:
-    # Settings are read at import, so the environment comes first. DEBUG off, as in
-    # production: with DEBUG on Django keeps every query in memory and the figures drift.
-    os.environ["OPSPOR_VAR_DIR"] = var_dir
-    Path(var_dir, "static").mkdir()  # WhiteNoise warns about a missing static root
-    os.environ["OPSPOR_DEBUG"] = "false"
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opspor.settings")
-    sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+from pages import cpu_model, django_setup, percentile, ratio, summary, time_page
 
 
 def _ten_year_patient() -> tuple[Any, int]:
@@ -143,27 +112,13 @@ def _ten_year_patient() -> tuple[Any, int]:
     return gp.user, patient.pk
 
 
-def _time(client: object, url: str, n: int) -> list[float]:
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        response = client.get(url)  # type: ignore[attr-defined]
-        times.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, response.status_code
-    return times
-
-
-def _p(times: list[float], q: int) -> float:
-    return statistics.quantiles(times, n=100, method="inclusive")[q - 1]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--ruleset", default="dk-pakkeforloeb")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="opspor-bench-overview-", dir="/tmp") as var_dir:
-        _setup(var_dir)
+        django_setup(var_dir)
         from django.test import Client
         from django.urls import reverse
 
@@ -176,27 +131,25 @@ def main() -> None:
         overview += f"?ruleset={args.ruleset}"
         record = reverse("records:patient_detail", args=[patient_id])
         # Warm up: the rule set, the vocabulary and the templates load on first use.
-        _time(client, overview, 10)
+        time_page(client, overview, 10)
         page = client.get(overview).content.decode()
         # The figures mean something only if the page shows what a GP would see for
         # this patient: signals from the history and at least one criterion met.
         assert 'data-kind="pattern_break"' in page, "no pattern break shown"
         assert 'data-testid="criterion"' in page, "no criterion shown"
         shown = page.count('data-testid="criterion"')
-        _time(client, record, 10)
+        time_page(client, record, 10)
         # Interleaved rounds, so that a slow spell of the machine hits both alike.
         over: list[float] = []
         base: list[float] = []
         for _ in range(4):
-            over += _time(client, overview, args.requests // 4)
-            base += _time(client, record, args.requests // 4)
+            over += time_page(client, overview, args.requests // 4)
+            base += time_page(client, record, args.requests // 4)
 
         first = Contact.objects.filter(patient_id=patient_id).order_by("at").first()
         assert first is not None
         years = (datetime.now(UTC) - first.at).days / 365.25
-        print(
-            f"machine: {os.cpu_count()} cores, {_cpu_model()}, Python {platform.python_version()}"
-        )
+        print(f"machine: {os.cpu_count()} cores, {cpu_model()}, Python {platform.python_version()}")
         print(
             f"patient: {years:.1f} years of history, "
             f"{Contact.objects.filter(patient_id=patient_id).count()} contacts, "
@@ -208,15 +161,9 @@ def main() -> None:
             "SQLite, DEBUG off"
         )
         for name, times in (("overview", over), ("record page (baseline)", base)):
-            print(
-                f"{name:24s} p50 {_p(times, 50):6.1f} ms   p95 {_p(times, 95):6.1f} ms   "
-                f"max {max(times):6.1f} ms"
-            )
-        print(
-            f"ratio overview / record page: p50 {_p(over, 50) / _p(base, 50):.2f}, "
-            f"p95 {_p(over, 95) / _p(base, 95):.2f}"
-        )
-        target = "met" if _p(over, 95) < 150 else "NOT met"
+            print(summary(name, times, 24))
+        print(f"ratio overview / record page: {ratio(over, base)}")
+        target = "met" if percentile(over, 95) < 150 else "NOT met"
         print(f"target p95 < 150 ms: {target}")
 
 

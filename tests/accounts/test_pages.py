@@ -18,7 +18,7 @@ PASSWORD = "correct horse battery"  # tests/factories.py gives every user this o
 @pytest.mark.parametrize(
     ("role", "start"),
     [
-        (Role.GP, "/patients/"),
+        (Role.GP, "/safety-nets/worklist/"),
         (Role.PATIENT, "/patients/me/"),
         (Role.UNIT_DOCTOR, "/referrals/inbox/"),
         (Role.ANALYST, "/region/"),

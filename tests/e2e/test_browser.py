@@ -25,7 +25,9 @@ def _gp_with_patients() -> tuple[Clinician, Patient, Patient]:
     return gp, mine, theirs
 
 
-def test_gp_lands_on_the_practice_patient_list_and_opens_the_overview(login: Login) -> None:
+def test_gp_lands_on_the_worklist_and_opens_an_overview_from_the_patient_list(
+    login: Login,
+) -> None:
     gp, mine, _ = _gp_with_patients()
     today = timezone.localdate()
     Symptom.objects.create(
@@ -37,6 +39,10 @@ def test_gp_lands_on_the_practice_patient_list_and_opens_the_overview(login: Log
     )
     session = login(gp.user)
     page = session.page
+    assert page.url.endswith("/safety-nets/worklist/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Arbejdsliste")
+    expect(page.get_by_test_id("worklist-empty")).to_be_visible()
+    page.get_by_test_id("nav-patients").click()  # the patient list, one click away
     assert page.url.endswith("/patients/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Patienter")
     table = page.get_by_test_id("patient-table")
@@ -52,7 +58,9 @@ def test_gp_lands_on_the_practice_patient_list_and_opens_the_overview(login: Log
 
 def test_gp_name_search_updates_the_list_in_place(login: Login) -> None:
     gp, _, _ = _gp_with_patients()
-    page = login(gp.user).page
+    session = login(gp.user)
+    session.goto("/patients/")
+    page = session.page
     page.evaluate("window.__sameDocument = true")
     page.get_by_label("Søg på navn").fill("mort")
     table = page.get_by_test_id("patient-table")

@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 @pytest.mark.parametrize(
     ("username", "lands_on", "shows"),
     [
-        ("laege.berg", "/patients/", "Jørgen Madsen"),
+        ("laege.berg", "/safety-nets/worklist/", "Arbejdsliste"),
         ("patient.ole", "/patients/me/", "Fiktiv demopatient"),
         ("de.herlev", "/referrals/inbox/", "Herlev"),
         ("analytiker", "/region/", "Regionsoverblik"),

@@ -48,6 +48,7 @@ def test_gp_opens_the_overview_of_a_returning_patient(login: Login) -> None:
     patient = _returning_man(gp.practice)
     session = login(gp.user)
     page = session.page
+    page.get_by_test_id("nav-patients").click()
     page.get_by_role("link", name="Jørgen Tilbage").click()
     assert page.url.endswith(reverse("records:patient_overview", args=[patient.pk]))
 

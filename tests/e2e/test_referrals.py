@@ -97,9 +97,10 @@ def test_advice_referral_rejection_acknowledgement_and_a_new_referral(open_as: O
     assert gp_clinician.user and doctor_clinician.user
     patient = _patient_losing_weight(practice)
     gp, doctor = open_as(gp_clinician.user), open_as(doctor_clinician.user)
-    base = gp.url.split("/patients/")[0]
+    base = gp.url.split("/safety-nets/")[0]
 
     # The GP asks the unit from the patient's overview; the engine's findings go along.
+    gp.get_by_test_id("nav-patients").click()
     gp.get_by_role("link", name="Bent Jørgensen").click()
     gp.get_by_test_id("ask-unit").click()
     expect(gp.get_by_test_id("findings")).to_be_visible()

@@ -79,7 +79,7 @@ def gp_page(browser: Browser, live_server: LiveServer) -> Iterator[tuple[Page, P
 
 def test_a_safety_net_from_the_overview_to_its_close(gp_page: tuple[Page, Patient]) -> None:
     page, patient = gp_page
-    base = page.url.split("/patients/")[0]
+    base = page.url.split("/safety-nets/")[0]
 
     # From the overview, one click to the form, prefilled with the patient's words.
     page.goto(f"{base}/patients/{patient.pk}/overview/")

@@ -8,7 +8,14 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from opspor.casework.errors import WorkflowError
+from opspor.referrals.services import (
+    referral_acknowledge_rejection,
+    referral_record_first_contact,
+)
 from opspor.referrals.workflow import ReferralState
 from opspor.safetynet import services
 from opspor.safetynet.models import SafetyNetEpisode
@@ -117,3 +124,73 @@ def test_the_list_of_safety_nets_costs_the_same_queries_however_long(net: Net) -
         ordered(net, opened(net))
     referral_in(net.world, ReferralState.SENT)  # pending for every episode of the patient
     assert queries() == few
+
+
+def test_the_referral_items_go_only_when_the_rejection_is_read_or_the_patient_reached(
+    net: Net,
+) -> None:
+    rejected = referral_in(
+        net.world, ReferralState.REJECTED, decided_at=NOW, alternative_plan_text="CT thorax"
+    )
+    accepted = referral_in(
+        net.world,
+        ReferralState.ACCEPTED,
+        decided_at=NOW,
+        decided_by=net.world.doctor,
+        first_contact_due_at=NOW + timedelta(days=2),
+    )
+    assert kinds(net, now=NOW) == [ItemKind.REJECTION_UNACKNOWLEDGED]
+    # Time makes the unit late with the patient; it never takes the rejection away.
+    later = NOW + timedelta(days=30)
+    assert kinds(net, now=later) == [
+        ItemKind.REJECTION_UNACKNOWLEDGED,
+        ItemKind.PATIENT_NOT_CONTACTED,
+    ]
+    referral_acknowledge_rejection(referral=rejected, by=net.other_gp, now=later)
+    assert kinds(net, now=later) == [ItemKind.PATIENT_NOT_CONTACTED]
+    referral_record_first_contact(referral=accepted, by=net.world.doctor, now=later)
+    assert kinds(net, now=later) == []
+
+
+def test_an_overdue_investigation_goes_when_it_is_cancelled_with_a_reason(net: Net) -> None:
+    episode = opened(net)
+    xray = ordered(net, episode, expected_by=TODAY + timedelta(days=1))
+    later = NOW + timedelta(days=5)
+    assert kinds(net, now=later) == [ItemKind.INVESTIGATION_OVERDUE]
+    with pytest.raises(WorkflowError):
+        services.investigation_cancel(investigation=xray, by=net.gp, reason=" \u200b ", now=later)
+    assert kinds(net, now=later) == [ItemKind.INVESTIGATION_OVERDUE]
+    services.investigation_cancel(
+        investigation=xray, by=net.gp, reason="Taget på sygehuset", now=later
+    )
+    assert kinds(net, now=later) == []
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(first=st.integers(min_value=0, max_value=120), wait=st.integers(min_value=0, max_value=400))
+def test_no_item_ever_goes_as_time_passes(net: Net, first: int, wait: int) -> None:
+    """Whatever waits on one day waits on every later day, until someone acts: an item may
+    turn more urgent (a follow-up becomes a safety net at its end), never vanish."""
+    if not SafetyNetEpisode.objects.exists():
+        episode = opened(net)
+        ordered(net, episode, expected_by=TODAY + timedelta(days=3))
+        resulted = ordered(net, opened(net), expected_by=TODAY + timedelta(days=20))
+        services.investigation_record_result(
+            investigation=resulted, by=net.gp, text="Normal", now=NOW + timedelta(days=1)
+        )
+        referral_in(
+            net.world,
+            ReferralState.ACCEPTED,
+            decided_at=NOW,
+            first_contact_due_at=NOW + timedelta(days=10),
+        )
+        referral_in(net.world, ReferralState.REJECTED, decided_at=NOW)
+
+    def cases(days: int) -> set[str]:
+        return {item.case_url for item in practice_worklist(user=net.gp, now=NOW + timedelta(days))}
+
+    assert cases(first) <= cases(first + wait)

@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from opspor.accounts.models import Role, User
 
 START_PAGES = {
-    Role.GP: "records:practice_patients",
+    Role.GP: "safetynet:worklist",
     Role.PATIENT: "portal:my_record",
     Role.UNIT_DOCTOR: "referrals:unit_inbox",
     Role.ANALYST: "region",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from opspor.accounts.models import User
 from opspor.records.models import AccessLogEntry, Patient
 
@@ -9,3 +11,14 @@ from opspor.records.models import AccessLogEntry, Patient
 def record_read_log(*, user: User, patient: Patient, what: str, channel: str = "web") -> None:
     """Write one access-log row; called only after access has been granted."""
     AccessLogEntry.objects.create(user=user, patient=patient, what=what, channel=channel)
+
+
+def record_reads_log(
+    *, user: User, patient_ids: Iterable[int], what: str, channel: str = "web"
+) -> None:
+    """One access-log row for each patient a list showed, written in one query; called only
+    after access to every one of them has been granted."""
+    AccessLogEntry.objects.bulk_create(
+        AccessLogEntry(user=user, patient_id=pk, what=what, channel=channel)
+        for pk in dict.fromkeys(patient_ids)
+    )

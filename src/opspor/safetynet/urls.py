@@ -1,12 +1,13 @@
 from django.urls import path
 
-from opspor.safetynet.views import actions, episodes, opening
+from opspor.safetynet.views import actions, episodes, opening, worklist
 
 # Included at /safety-nets/. An action has one name: the URL's last segment, its name here,
 # the view and the service.
 app_name = "safetynet"
 urlpatterns = [
     path("", episodes.episode_list, name="list"),
+    path("worklist/", worklist.worklist, name="worklist"),
     path("new/<int:patient_id>/", opening.episode_open, name="episode_open"),
     path("<int:episode_id>/", episodes.episode_detail, name="detail"),
     path(
