@@ -1,6 +1,6 @@
 from django.urls import path
 
-from opspor.safetynet.views import actions, episodes, opening
+from opspor.safetynet.views import actions, episodes, opening, signals
 
 # Included at /safety-nets/. An action has one name: the URL's last segment, its name here,
 # the view and the service.
@@ -9,6 +9,11 @@ urlpatterns = [
     path("", episodes.episode_list, name="list"),
     path("new/<int:patient_id>/", opening.episode_open, name="episode_open"),
     path("<int:episode_id>/", episodes.episode_detail, name="detail"),
+    path(
+        "signals/<int:patient_id>/<slug:kind>/dismiss/",
+        signals.signal_dismiss,
+        name="signal_dismiss",
+    ),
     path(
         "<int:episode_id>/order-investigation/",
         actions.investigation_order,
