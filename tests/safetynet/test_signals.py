@@ -284,7 +284,7 @@ def test_signals_are_items_after_the_case_items_with_their_figures(world: World)
     assert low.dismiss_url == reverse(
         "safetynet:signal_dismiss", args=[world.patient.pk, "low_user_rise"]
     )
-    assert all(ItemKind.SAFETY_NET_ENDED < kind for kind in SIGNAL_KINDS)
+    assert all(kind > ItemKind.SAFETY_NET_ENDED for kind in SIGNAL_KINDS)
     # Another practice's GP sees none of them.
     assert signal_items(world.stranger_gp) == []
 
