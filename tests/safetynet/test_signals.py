@@ -420,7 +420,7 @@ def test_the_form_dismisses_and_goes_back_to_a_page_of_this_site(world: World) -
         world.gp, world.patient.pk, "low_user_rise", reason="Kendt", next="/safety-nets/"
     )
     assert (status, location) == (302, "/safety-nets/")
-    assert "next contact" in shown[0]
+    assert "efter næste kontakt" in shown[0]
     assert signal_items(world.gp) == []
 
 
@@ -439,7 +439,7 @@ def test_the_form_shows_a_refusal_and_changes_nothing(world: World) -> None:
     before = dismissal_state()
     status, location, shown = _post(world.gp, world.patient.pk, "low_user_rise", reason="\u200b")
     assert (status, location) == (302, reverse("records:patient_overview", args=[world.patient.pk]))
-    assert "Write why" in shown[0]
+    assert shown == ["Skriv, hvorfor signalet ikke kræver noget nu."]
     assert dismissal_state() == before
 
 
