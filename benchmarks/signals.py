@@ -23,41 +23,16 @@ import os
 import platform
 import random
 import statistics
-import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+# The same throwaway database and machine line as the overview's benchmark (this folder is
+# on the path when a script in it runs).
+from overview import _cpu_model, _setup
+
 SYMPTOMS = ("cough", "fatigue", "back_pain", "abdominal_pain", "weight_loss", "dyspepsia")
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _setup(var_dir: str) -> None:
-    # As benchmarks/overview.py: settings are read at import, DEBUG off.
-    os.environ["OPSPOR_VAR_DIR"] = var_dir
-    Path(var_dir, "static").mkdir()
-    os.environ["OPSPOR_DEBUG"] = "false"
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opspor.settings")
-    sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def _practice(n_patients: int, today: date, seed: int) -> tuple[int, dict[str, int]]:
