@@ -508,3 +508,19 @@ def test_the_api_refuses_and_changes_nothing(
     body = {"patient_id": world.patient.pk, "kind": "low_user_rise", "reason": "Kendt"} | change
     assert api(getattr(world, who), body, key=f"k{next(_keys)}")[0] == status
     assert (dismissal_state(), AccessLogEntry.objects.count()) == before
+
+
+def test_the_overview_it_returns_to_shows_what_happened(world: World) -> None:
+    rare_attender_breaks(world.patient)
+    compute(world)
+    client = Client()
+    client.force_login(world.gp)
+    response = client.post(
+        reverse("safetynet:signal_dismiss", args=[world.patient.pk, "low_user_rise"]),
+        {"reason": "Kendt"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Signalet kommer igen, hvis det stadig gælder efter næste kontakt." in (
+        response.content.decode()
+    )
