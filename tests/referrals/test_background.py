@@ -28,6 +28,7 @@ from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 from pytest_django.fixtures import Settings
 
+from opspor.casework import sweep as sweep_module
 from opspor.casework.management.commands.worker import BackgroundWorker
 from opspor.casework.models import Notification
 from opspor.casework.notifications import notify, schedule_delivery
@@ -335,7 +336,13 @@ def test_the_sweep_counts_what_it_did(world: World) -> None:
         sent_referral(world)
         advice_request_send(patient=world.patient, by=world.gp, question="Refer?")
     result = sweep(T0 + timedelta(days=7))
-    assert result == {"handed_over": 0, "escalated": 0, "overdue_notified": 2}
+    # The safety nets' step: the practice's signals, its first sweep of the night.
+    assert result == {
+        "handed_over": 0,
+        "escalated": 0,
+        "overdue_notified": 2,
+        "signals_enqueued": 1,
+    }
 
 
 # -- opspor worker ------------------------------------------------------------------------
@@ -348,7 +355,12 @@ def test_worker_once_runs_a_sweep_through_the_queue(world: World) -> None:
         call_command("worker", "--once")
     sweep_row = DBTaskResult.objects.get(task_path="opspor.casework.tasks.sweep_run")
     assert sweep_row.status == "SUCCESSFUL"
-    assert sweep_row.return_value == {"handed_over": 0, "escalated": 0, "overdue_notified": 1}
+    assert sweep_row.return_value == {
+        "handed_over": 0,
+        "escalated": 0,
+        "overdue_notified": 1,
+        "signals_enqueued": 1,
+    }
     assert [m.to for m in mail.outbox] == [[UNIT_EMAIL]]
 
 
@@ -443,8 +455,10 @@ def test_no_practice_address_means_no_mail_but_the_escalation_still_happens(
 
 
 def test_finished_task_rows_are_pruned_after_two_weeks_and_waiting_ones_never(
-    world: World,
+    world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Only the sweep's own rows here: the nightly signal computation would add its own.
+    monkeypatch.delitem(sweep_module.STEPS, "signals_enqueued")
     with time_machine.travel(T0, tick=False):
         sweep_now()  # finished on T0
     with time_machine.travel(T0 + timedelta(days=10), tick=False):

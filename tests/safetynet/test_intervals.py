@@ -301,12 +301,21 @@ def test_three_consultations_in_the_year_flag_a_symptom():
 def test_the_window_ends_on_the_day_and_spans_exactly_window_days():
     on = D(2025, 6, 30)
     first_day = on - timedelta(days=REPEAT_CONSULTATION_WINDOW_DAYS - 1)
-    inside = {"cough": [first_day, first_day, on]}
-    outside = {"cough": [first_day - timedelta(days=1), first_day, on]}
+    second = first_day + timedelta(days=1)
+    inside = {"cough": [first_day, second, on]}
+    outside = {"cough": [first_day - timedelta(days=1), second, on]}
     later = {"cough": [first_day, on, on + timedelta(days=1)]}
     assert repeated_consultations(inside, on=on) == {"cough": 3}
     assert repeated_consultations(outside, on=on) == {}
     assert repeated_consultations(later, on=on) == {}
+
+
+def test_two_entries_on_one_day_are_one_consultation():
+    on = D(2025, 6, 30)
+    assert repeated_consultations({"cough": [on, on, on - timedelta(days=3)]}, on=on) == {}
+    assert repeated_consultations(
+        {"cough": [on, on, on - timedelta(days=3), on - timedelta(days=9)]}, on=on
+    ) == {"cough": 3}
 
 
 def test_window_and_threshold_can_be_given():
@@ -346,9 +355,11 @@ def _imported_modules(path: Path) -> set[str]:
     return found
 
 
-def test_the_module_imports_only_the_standard_library():
+def test_the_module_imports_only_the_standard_library_and_the_pure_engine():
     imported = _imported_modules(Path(intervals_module.__file__))
     assert not any(name == "django" or name.startswith("django.") for name in imported)
+    # The 3+ consultations flag is the engine's repeat-symptom definition (one definition).
+    imported = {name for name in imported if not name.startswith("opspor.engine.")}
 
     top_levels = {name.split(".")[0] for name in imported}
     assert top_levels <= set(sys.stdlib_module_names) | {"__future__"}, top_levels

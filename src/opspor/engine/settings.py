@@ -30,6 +30,19 @@ class EngineSettings:
     # A marked rise in medicine use: new prescriptions of the watched ATC groups in the recent
     # window against the baseline rate, judged like a pattern break.
     medication_rise_min_count: int = 3
+    # The same symptom at this many consultations (distinct contact days) within this many
+    # days up to as-of: the "3+ consultations" group of the English audits (source and the
+    # window's status in `signals/repeat_symptom.py`). The safety nets' Aarhus flag reads
+    # the same two figures.
+    repeat_symptom_min_consultations: int = 3
+    repeat_symptom_days: int = 365
+    # A marked rise in contacts in a previously low user (the DPF's words, without a
+    # number). WORKING DEFINITION, not a guideline threshold: a pattern break in a patient
+    # whose baseline contact rate was below `low_user_rate_fraction` times the population
+    # rate for their age and sex (`population.yaml`), judged only on a baseline of at least
+    # `low_user_min_baseline_days` days (a new patient has no "previously").
+    low_user_rate_fraction: float = 1.0
+    low_user_min_baseline_days: int = 365
 
 
 DEFAULT_SETTINGS = EngineSettings()

@@ -8,9 +8,16 @@ class SafetynetConfig(AppConfig):
     verbose_name = _("Safety-netting")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from opspor.casework.sweep import register_step
+        from opspor.records.models import Contact
         from opspor.records.overview_panels import register
         from opspor.safetynet import loops
         from opspor.safetynet.panels import overview_panel
+        from opspor.safetynet.tasks import contact_recorded, signals_enqueue_nightly
 
         loops.connect()
         register(overview_panel)
+        register_step("signals_enqueued", signals_enqueue_nightly)
+        post_save.connect(contact_recorded, sender=Contact, dispatch_uid="safetynet-signals")

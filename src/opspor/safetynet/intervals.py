@@ -26,23 +26,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
-from datetime import date, timedelta
+from datetime import date
 from typing import Literal
+
+from opspor.engine.signals.repeat_symptom import (
+    REPEAT_CONSULTATION_THRESHOLD,
+    REPEAT_CONSULTATION_WINDOW_DAYS,
+    repeated_consultations,
+)
 
 IntervalStatus = Literal["known", "unknown", "impossible"]
 
-REPEAT_CONSULTATION_THRESHOLD = 3
-"""Three or more consultations about a symptom: the group the English cancer patient experience
-survey singled out. Lyratzopoulos G, Neal RD, Barbiere JM, Rubin GP, Abel GA. Variation in number
-of general practitioner consultations before hospital referral for cancer: findings from the
-2010 National Cancer Patient Experience Survey in England. Lancet Oncol 2012;13(4):353-65.
-doi:10.1016/S1470-2045(12)70041-4 (title, journal, pages and the 'three or more pre-referral
-consultations' outcome checked against the journal's abstract)."""
-
-REPEAT_CONSULTATION_WINDOW_DAYS = 365
-"""How far back the consultations are counted. Not from the source: the survey asked patients
-how many times they saw their GP before referral, with no time window. One year is this
-software's choice, so that old, settled episodes do not keep a symptom flagged for ever."""
+# The "3+ consultations within 12 months" flag has one definition, shared with the worklist's
+# repeat-symptom signal: `engine/signals/repeat_symptom.py` (the English cancer patient
+# experience survey, Lancet Oncol 2012;13(4):353-65, and why the window is a year).
+__all__ = [
+    "REPEAT_CONSULTATION_THRESHOLD",
+    "REPEAT_CONSULTATION_WINDOW_DAYS",
+    "Intervals",
+    "TimePoints",
+    "aarhus_intervals",
+    "consultations_before_referral",
+    "repeated_consultations",
+]
 
 _LABELS: Mapping[str, str] = {
     "first_symptom": "first symptom",
@@ -155,28 +161,3 @@ def consultations_before_referral(
     if first_presentation is None or referral is None or referral < first_presentation:
         return None
     return sum(1 for day in contacts if first_presentation <= day <= referral)
-
-
-def repeated_consultations(
-    consultations: Mapping[str, Iterable[date]],
-    *,
-    on: date,
-    window_days: int = REPEAT_CONSULTATION_WINDOW_DAYS,
-    threshold: int = REPEAT_CONSULTATION_THRESHOLD,
-) -> dict[str, int]:
-    """The symptom codes consulted about ``threshold`` or more times in the window, with counts.
-
-    The window is the ``window_days`` days that end with ``on``, ``on`` included (365 days:
-    from ``on`` minus 364 days to ``on``). Later dates are not counted. Codes keep the order of
-    ``consultations``.
-    """
-    if window_days < 1:
-        raise ValueError(f"window_days must be at least 1, not {window_days}")
-    if threshold < 1:
-        raise ValueError(f"threshold must be at least 1, not {threshold}")
-    first_day = on - timedelta(days=window_days - 1)
-    counts = {
-        code: sum(1 for day in days if first_day <= day <= on)
-        for code, days in consultations.items()
-    }
-    return {code: count for code, count in counts.items() if count >= threshold}

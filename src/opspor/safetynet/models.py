@@ -174,3 +174,86 @@ class InvestigationEvent(CaseEvent):
 
     def __str__(self) -> str:
         return f"investigation #{self.investigation_id}: {self.from_state or '-'} → {self.to_state}"
+
+
+class SignalKind(models.TextChoices):
+    """The engine's signals the worklist shows for a patient without a live safety net."""
+
+    PATTERN_BREAK = "pattern_break", _("Pattern break")
+    LONG_ABSENCE = "long_absence", _("Return after a long absence")
+    REPEAT_SYMPTOM = "repeat_symptom", _("Same symptom at 3+ consultations")
+    LOW_USER_RISE = "low_user_rise", _("Marked rise in contacts in a previously low user")
+
+
+class PatientSignal(models.Model):
+    """A signal that held for the patient on `as_of`, with the engine's figures.
+
+    Written only by `signal_compute.py`: the practice's rows are replaced each night, a
+    patient's after each new contact. A signal that no longer holds has no row.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="signals")
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=SignalKind.choices)
+    as_of = models.DateField()
+    # Numbers, ISO dates and codes only (`engine/signals/watchlist.py`), never words.
+    figures = models.JSONField(default=dict)
+    # The patient's latest contact when computed: a dismissal holds until a later one.
+    last_contact_at = models.DateTimeField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["practice", "kind"], name="signal_practice_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "kind"], name="one_signal_per_kind"),
+            models.CheckConstraint(
+                name="signal_kind_is_known", condition=Q(kind__in=SignalKind.values)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Signal {self.kind} of patient #{self.patient_id} on {self.as_of}"
+
+
+class SignalDismissal(models.Model):
+    """A GP's decision that a signal needs nothing now, with the reason.
+
+    It holds until the patient has a contact after `last_contact_at`; then the signal, if it
+    still holds, is back on the worklist. Rows are kept: they are the record of the decision.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=SignalKind.choices)
+    reason = models.TextField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    # What was dismissed: the signal's date, figures and the patient's latest contact then.
+    as_of = models.DateField()
+    figures = models.JSONField(default=dict)
+    last_contact_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["patient", "kind", "last_contact_at"], name="dismissal_idx")
+        ]
+        constraints = [
+            models.CheckConstraint(name="dismissal_has_reason", condition=~Q(reason="")),
+        ]
+
+    def __str__(self) -> str:
+        return f"Dismissal #{self.pk} of {self.kind} for patient #{self.patient_id}"
+
+
+class SignalRun(models.Model):
+    """When the practice's signals were last asked for and computed (the nightly run)."""
+
+    practice = models.OneToOneField(Practice, on_delete=models.CASCADE, related_name="+")
+    # The day the sweep last enqueued the computation: once a night, whatever the sweep rate.
+    enqueued_on = models.DateField(null=True, blank=True)
+    as_of = models.DateField(null=True, blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    patients = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Signal run of practice #{self.practice_id} as of {self.as_of}"

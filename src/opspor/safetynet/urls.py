@@ -1,6 +1,6 @@
 from django.urls import path
 
-from opspor.safetynet.views import actions, episodes, opening, worklist
+from opspor.safetynet.views import actions, episodes, opening, signals, worklist
 
 # Included at /safety-nets/. An action has one name: the URL's last segment, its name here,
 # the view and the service.
@@ -10,6 +10,11 @@ urlpatterns = [
     path("worklist/", worklist.worklist, name="worklist"),
     path("new/<int:patient_id>/", opening.episode_open, name="episode_open"),
     path("<int:episode_id>/", episodes.episode_detail, name="detail"),
+    path(
+        "signals/<int:patient_id>/<slug:kind>/dismiss/",
+        signals.signal_dismiss,
+        name="signal_dismiss",
+    ),
     path(
         "<int:episode_id>/order-investigation/",
         actions.investigation_order,

@@ -2,7 +2,8 @@
 
 Every item is derived from the state of a case, so an item is done only by the action that
 changes that state (a result marked seen, a patient told, a follow-up rescheduled with a
-reason, a rejection acknowledged), never by a timer. The list is a handful of queries
+reason, a rejection acknowledged, an episode opened, a signal dismissed with a reason),
+never by a timer. The list is a handful of queries
 whatever the practice's size: one per kind of item, each on an index.
 
 The order of the kinds is this software's judgement of urgency, not a guideline's: what the
@@ -24,11 +25,13 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
 from opspor.accounts.models import User
+from opspor.records.models import Practice
 from opspor.records.selectors import practice_of
 from opspor.referrals.models import Referral
 from opspor.referrals.selectors import first_contact_overdue
 from opspor.referrals.workflow import ReferralState
 from opspor.safetynet.models import Investigation, SafetyNetEpisode
+from opspor.safetynet.signal_items import signal_detail, waiting_signals
 from opspor.safetynet.workflow import EpisodeState, InvestigationState
 
 LIVE = (EpisodeState.OPEN, EpisodeState.INVESTIGATING, EpisodeState.AWAITING_FOLLOW_UP)
@@ -44,6 +47,12 @@ class ItemKind(IntEnum):
     INVESTIGATION_OVERDUE = 5
     FOLLOW_UP_DUE = 6
     SAFETY_NET_ENDED = 7
+    # The engine's signals, for patients without a live safety net: after every case item,
+    # since nothing has been decided for these patients yet (`signal_items.py`).
+    PATTERN_BREAK = 8
+    LONG_ABSENCE = 9
+    REPEAT_SYMPTOM = 10
+    LOW_USER_RISE = 11
 
 
 @dataclass(frozen=True)
@@ -212,6 +221,27 @@ def _episode_items(episodes: QuerySet[SafetyNetEpisode], today: date) -> list[Wo
     return items
 
 
+def _signal_items(practice: Practice) -> list[WorklistItem]:
+    rows = waiting_signals(practice).values_list(
+        "patient_id", "patient__name", "patient__own_gp__user_id", "kind", "figures", "as_of"
+    )
+    patient_url = _url_of("records:patient_overview")
+    return [
+        WorklistItem(
+            kind=ItemKind[kind.upper()],
+            patient_id=patient_id,
+            patient_name=name,
+            owner_id=owner_id,  # the patient's own GP: a signal has no case owner yet
+            since=as_of,
+            case_url=patient_url(patient_id),
+            detail=signal_detail(kind, figures),
+            patient_url=patient_url(patient_id),
+            dismiss_url=reverse("safetynet:signal_dismiss", args=[patient_id, kind]),
+        )
+        for patient_id, name, owner_id, kind, figures, as_of in rows
+    ]
+
+
 def practice_worklist(
     *, user: User, now: datetime | None = None, owner_id: int | None = None
 ) -> list[WorklistItem]:
@@ -229,6 +259,7 @@ def practice_worklist(
             today,
         )
         + _episode_items(episodes, today)
+        + _signal_items(practice)
     )
     if owner_id is not None:
         items = [item for item in items if item.owner_id == owner_id]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -45,33 +46,33 @@ class NewSymptom:
     familiar: tuple[str, ...]  # symptoms the record's conditions and medicines account for
 
 
+def familiar_symptoms(
+    *, chronic: Iterable[tuple[str, str]], medicines: Iterable[str]
+) -> frozenset[str]:
+    """The symptom codes that the patient's chronic conditions (``(system, code)`` pairs)
+    and current medicines (ATC codes) account for (`explanations.yaml`)."""
+    conditions, drugs = explainers()
+    keys = [(f"condition:{system}", code.upper().replace(".", "")) for system, code in chronic]
+    active = [
+        e for kind, code in keys for e in conditions if e.kind == kind and code.startswith(e.code)
+    ]
+    active += [e for atc in medicines for e in drugs if atc.startswith(e.code)]
+    return frozenset().union(*(e.symptoms for e in active)) if active else frozenset()
+
+
 def new_symptoms(context: PatientContext, settings: EngineSettings) -> list[NewSymptom]:
     """Recent unexplained symptoms that none of the patient's chronic conditions or current
     medicines accounts for. Only asked for patients who have such conditions or medicines:
     without familiar symptoms every symptom is new and the signal would say nothing."""
-    conditions, medicines = explainers()
-    chronic = [
-        (f"condition:{c.system}", c.code.upper().replace(".", ""))
-        for c in context.conditions
-        if c.chronic
-    ]
-    active = [
-        e
-        for kind, code in chronic
-        for e in conditions
-        if e.kind == kind and code.startswith(e.code)
-    ]
-    active += [
-        e
-        for m in context.medications
-        if m.stop is None or m.stop >= context.as_of
-        for e in medicines
-        if m.atc.startswith(e.code)
-    ]
-    has_background = bool(active) or bool(chronic)
+    _, medicines = explainers()
+    chronic = [(c.system, c.code) for c in context.conditions if c.chronic]
+    current = [m.atc for m in context.medications if m.stop is None or m.stop >= context.as_of]
+    has_background = bool(chronic) or any(
+        atc.startswith(e.code) for atc in current for e in medicines
+    )
     if not has_background:
         return []
-    familiar = frozenset().union(*(e.symptoms for e in active)) if active else frozenset()
+    familiar = familiar_symptoms(chronic=chronic, medicines=current)
     since = context.as_of - timedelta(days=settings.new_symptom_days)
     return [
         NewSymptom(symptom=s, familiar=tuple(sorted(familiar)))

@@ -9,9 +9,10 @@ the path's last segment is the service's verb (`mark-told` is `investigation_mar
 
 from ninja import Router
 
-from opspor.safetynet.api import episodes, investigations, worklist
+from opspor.safetynet.api import dismissals, episodes, investigations, worklist
 
 router = Router()
 router.add_router("", episodes.router)
 router.add_router("", investigations.router)
 router.add_router("", worklist.router)
+router.add_router("", dismissals.router)
