@@ -27,6 +27,7 @@ from opspor.safetynet.models import (
 )
 from opspor.safetynet.selectors import workup_pending, workups_pending
 from opspor.safetynet.workflow import (
+    ConcernKind,
     EpisodeOutcome,
     EpisodeReason,
     EpisodeState,
@@ -133,6 +134,9 @@ _ACTIONS = {
     "await_follow_up": _("Awaiting the follow-up"),
     "reschedule": _("Follow-up moved"),
     "close": _("Safety net closed"),
+    "concern_raised": _("The patient got in touch"),
+    "concern_answered": _("The patient's concern answered"),
+    "patient_reminded": _("The patient reminded of the follow-up"),
 }
 # The services write an event's reason for the audit, in a fixed shape per action
 # (`services.py`): these turn the codes in it back into words.
@@ -160,6 +164,14 @@ def _event_text(action: str, reason: str) -> str:
         return vocab_label(ordered)
     if action == "mark_told":
         return _label(ToldHow, reason)
+    if action == "concern_raised":
+        return _label(ConcernKind, reason)
+    if action == "concern_answered":
+        kind, _sep, note = reason.partition(": ")
+        return f"{_label(ConcernKind, kind)}: {note}"
+    if action == "patient_reminded" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", reason):
+        day = formats.date_format(date.fromisoformat(reason), "SHORT_DATE_FORMAT")
+        return gettext("Follow-up %(day)s") % {"day": day}
     if action == "close":
         outcome, _sep, note = reason.partition(": ")
         return (

@@ -5,10 +5,13 @@ changes that state (a result marked seen, a patient told, a follow-up reschedule
 reason, a rejection acknowledged), never by a timer. The list is a handful of queries
 whatever the practice's size: one per kind of item, each on an index.
 
-The order of the kinds is this software's judgement of urgency, not a guideline's: what the
-unit has sent back and nobody has read first, then a patient the unit has not reached in
-time, then results nobody has seen, results the patient has not been told, investigations
-past their expected date, follow-ups due, and safety nets at their end.
+The order of the kinds is this software's judgement of urgency, not a guideline's. A
+patient who says it got worse comes first: it is the one item where the patient's state
+may be changing now, and only a person can tell how fast. Then what the unit has sent back
+and nobody has read, then a patient who says they have not heard anything (the loop has
+already failed them once), then a patient the unit has not reached in time, results nobody
+has seen, results the patient has not been told, investigations past their expected date,
+follow-ups due, and safety nets at their end.
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ from opspor.records.selectors import practice_of
 from opspor.referrals.models import Referral
 from opspor.referrals.selectors import first_contact_overdue
 from opspor.referrals.workflow import ReferralState
-from opspor.safetynet.models import Investigation, SafetyNetEpisode
-from opspor.safetynet.workflow import EpisodeState, InvestigationState
+from opspor.safetynet.models import Investigation, PatientConcern, SafetyNetEpisode
+from opspor.safetynet.workflow import ConcernKind, EpisodeState, InvestigationState
 
 LIVE = (EpisodeState.OPEN, EpisodeState.INVESTIGATING, EpisodeState.AWAITING_FOLLOW_UP)
 
@@ -35,13 +38,15 @@ LIVE = (EpisodeState.OPEN, EpisodeState.INVESTIGATING, EpisodeState.AWAITING_FOL
 class ItemKind(IntEnum):
     """The kinds of item, most urgent first (the value is the rank)."""
 
-    REJECTION_UNACKNOWLEDGED = 1
-    PATIENT_NOT_CONTACTED = 2
-    RESULT_UNSEEN = 3
-    RESULT_NOT_TOLD = 4
-    INVESTIGATION_OVERDUE = 5
-    FOLLOW_UP_DUE = 6
-    SAFETY_NET_ENDED = 7
+    PATIENT_GOT_WORSE = 1
+    REJECTION_UNACKNOWLEDGED = 2
+    PATIENT_NOT_HEARD = 3
+    PATIENT_NOT_CONTACTED = 4
+    RESULT_UNSEEN = 5
+    RESULT_NOT_TOLD = 6
+    INVESTIGATION_OVERDUE = 7
+    FOLLOW_UP_DUE = 8
+    SAFETY_NET_ENDED = 9
 
 
 @dataclass(frozen=True)
@@ -140,6 +145,27 @@ def _episode_items(episodes: QuerySet[SafetyNetEpisode], today: date) -> list[Wo
     return items
 
 
+def _concern_items(concerns: QuerySet[PatientConcern]) -> list[WorklistItem]:
+    # Whatever the episode's state: a concern leaves the list only when a GP answers it.
+    items = []
+    for concern in concerns.filter(answered_at__isnull=True).select_related("episode__patient"):
+        episode = concern.episode
+        items.append(
+            WorklistItem(
+                kind=ItemKind.PATIENT_GOT_WORSE
+                if concern.kind == ConcernKind.GOT_WORSE
+                else ItemKind.PATIENT_NOT_HEARD,
+                patient_id=episode.patient_id,
+                patient_name=episode.patient.name,
+                owner_id=episode.owner_id,
+                since=timezone.localdate(concern.raised_at),
+                case_url=_episode_url(episode),
+                detail=concern.kind,
+            )
+        )
+    return items
+
+
 def _episode_url(episode: SafetyNetEpisode) -> str:
     # The episode's page where the screens provide one; the patient's overview otherwise.
     try:
@@ -165,6 +191,7 @@ def practice_worklist(
             today,
         )
         + _episode_items(episodes, today)
+        + _concern_items(PatientConcern.objects.filter(episode__practice=practice))
     )
     if owner_id is not None:
         items = [item for item in items if item.owner_id == owner_id]
