@@ -14,7 +14,7 @@ from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from opspor.accounts.models import User
+from opspor.accounts.models import Role, User
 from opspor.records.templatetags.clinical import vocab_label
 from opspor.referrals.forms import pathway_label
 from opspor.referrals.templatetags.referrals import person
@@ -187,7 +187,10 @@ def _event_text(action: str, reason: str) -> str:
 
 
 def _actor(user: User | None) -> str:
-    return person(user) if user is not None else gettext("Opspor (automatic)")
+    if user is None:
+        return gettext("Opspor (automatic)")
+    # The patient acts only from their own page; their account name means nothing here.
+    return gettext("The patient") if user.role == Role.PATIENT else person(user)
 
 
 def timeline(episode: SafetyNetEpisode) -> list[TimelineEntry]:
