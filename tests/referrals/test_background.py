@@ -335,7 +335,12 @@ def test_the_sweep_counts_what_it_did(world: World) -> None:
         sent_referral(world)
         advice_request_send(patient=world.patient, by=world.gp, question="Refer?")
     result = sweep(T0 + timedelta(days=7))
-    assert result == {"handed_over": 0, "escalated": 0, "overdue_notified": 2}
+    assert result == {
+        "handed_over": 0,
+        "escalated": 0,
+        "overdue_notified": 2,
+        "patients_reminded": 0,
+    }
 
 
 # -- opspor worker ------------------------------------------------------------------------
@@ -348,7 +353,12 @@ def test_worker_once_runs_a_sweep_through_the_queue(world: World) -> None:
         call_command("worker", "--once")
     sweep_row = DBTaskResult.objects.get(task_path="opspor.casework.tasks.sweep_run")
     assert sweep_row.status == "SUCCESSFUL"
-    assert sweep_row.return_value == {"handed_over": 0, "escalated": 0, "overdue_notified": 1}
+    assert sweep_row.return_value == {
+        "handed_over": 0,
+        "escalated": 0,
+        "overdue_notified": 1,
+        "patients_reminded": 0,
+    }
     assert [m.to for m in mail.outbox] == [[UNIT_EMAIL]]
 
 
