@@ -145,6 +145,10 @@ EMAIL_TIMEOUT = env.integer("OPSPOR_EMAIL_TIMEOUT", 30, minimum=1)
 # The address in notification e-mails that leads back to the case in the app (`make demo`
 # sets it to the port it serves on).
 OPSPOR_BASE_URL = env.url("OPSPOR_BASE_URL", "http://127.0.0.1:8000")
+# How many days before a safety net's follow-up date the patient is reminded (on their page
+# and by e-mail). This software's choice, not a guideline's: long enough to book a time,
+# short enough to be remembered.
+OPSPOR_PATIENT_REMINDER_DAYS = env.integer("OPSPOR_PATIENT_REMINDER_DAYS", 2, minimum=0)
 
 # The largest request body the JSON API takes, in bytes; a larger one is answered 413.
 # 1 MiB is about a hundred times the longest text a field may hold (casework/text.py).

@@ -342,6 +342,7 @@ def test_the_sweep_counts_what_it_did(world: World) -> None:
         "escalated": 0,
         "overdue_notified": 2,
         "signals_enqueued": 1,
+        "patients_reminded": 0,
     }
 
 
@@ -360,6 +361,7 @@ def test_worker_once_runs_a_sweep_through_the_queue(world: World) -> None:
         "escalated": 0,
         "overdue_notified": 1,
         "signals_enqueued": 1,
+        "patients_reminded": 0,
     }
     assert [m.to for m in mail.outbox] == [[UNIT_EMAIL]]
 

@@ -48,10 +48,18 @@ def _body(notification: Notification) -> str:
     )
 
 
+def _language(notification: Notification) -> str:
+    """The site's language for the practice's and the unit's staff, whoever's request
+    happened to cause the notification; a patient's own language where the site has it."""
+    patient = notification.patient
+    spoken = {code for code, _name in settings.LANGUAGES}
+    if patient is not None and patient.preferred_language in spoken:
+        return patient.preferred_language
+    return settings.LANGUAGE_CODE
+
+
 def _message(notification: Notification) -> tuple[str, str]:
-    # In the site's language, whoever's request happened to cause the notification: the
-    # recipients are the practice's and the unit's staff.
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(_language(notification)):
         return _subject(notification), _body(notification)
 
 
@@ -66,7 +74,7 @@ def deliver(notification_id: int) -> str:
     hold SQLite's single write lock for as long as the server takes), so two workers may
     both send a pending e-mail; a duplicate e-mail is harmless, a lost one is not.
     """
-    notification = Notification.objects.filter(pk=notification_id).first()
+    notification = Notification.objects.filter(pk=notification_id).select_related("patient").first()
     if notification is None:
         return "gone"
     if notification.delivery != Notification.Delivery.PENDING:

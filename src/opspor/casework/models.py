@@ -100,7 +100,7 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
 
 
 class Notification(models.Model):
-    """Something a practice or a unit must see: in the app, and by e-mail.
+    """Something a practice, a unit or a patient must see: in the app, and by e-mail.
 
     The row is written in the same transaction as the change it reports, so it cannot be
     lost; the e-mail is delivered by a background task and retried until it is sent. The
@@ -122,6 +122,15 @@ class Notification(models.Model):
     )
     unit = models.ForeignKey(
         "records.DiagnosticUnit",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    # Or the patient themself (a reminder from their practice), at their own account's
+    # address; never listed with the practice's notifications.
+    patient = models.ForeignKey(
+        "records.Patient",
         null=True,
         blank=True,
         on_delete=models.CASCADE,
@@ -163,9 +172,10 @@ class Notification(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                name="notification_goes_to_practice_or_unit",
-                condition=Q(practice__isnull=False, unit__isnull=True)
-                | Q(practice__isnull=True, unit__isnull=False),
+                name="notification_goes_to_practice_unit_or_patient",
+                condition=Q(practice__isnull=False, unit__isnull=True, patient__isnull=True)
+                | Q(practice__isnull=True, unit__isnull=False, patient__isnull=True)
+                | Q(practice__isnull=True, unit__isnull=True, patient__isnull=False),
             ),
         ]
 

@@ -27,7 +27,7 @@ from opspor.casework.models import (
     Notification,
     NotificationQuerySet,
 )
-from opspor.records.models import Clinician, DiagnosticUnit, Practice
+from opspor.records.models import Clinician, DiagnosticUnit, Patient, Practice
 from opspor.records.selectors import practice_of, unit_of
 
 
@@ -54,17 +54,24 @@ def notify(
     practice: Practice | None = None,
     unit: DiagnosticUnit | None = None,
     recipient: Clinician | None = None,
+    patient: Patient | None = None,
 ) -> Notification:
-    """Record a notification about a case for a practice or a unit and schedule its e-mail."""
+    """Record a notification about a case for a practice, a unit or a patient (at their own
+    account's address) and schedule its e-mail."""
     if kind not in NOTIFICATION_KINDS:
         raise ValueError(f"Unknown kind of notification {kind!r}; register it first.")
-    address = (practice.email if practice is not None else unit.email if unit else "") or ""
+    if patient is not None:
+        account = patient.user
+        address = account.email if account is not None and account.is_active else ""
+    else:
+        address = (practice.email if practice is not None else unit.email if unit else "") or ""
     recipient_address = getattr(getattr(recipient, "user", None), "email", "") or ""
     email_to = recipient_address or address
     notification = Notification.objects.create(
         kind=kind,
         practice=practice,
         unit=unit,
+        patient=patient,
         recipient=recipient,
         subject=about,
         created_at=at,

@@ -6,4 +6,9 @@ app_name = "portal"
 urlpatterns = [
     path("", views.my_record, name="my_record"),
     path("contacts/", views.my_contacts, name="my_contacts"),
+    path(
+        "safety-nets/<int:episode_id>/tell-the-practice/",
+        views.concern_raise,
+        name="concern_raise",
+    ),
 ]

@@ -1,5 +1,6 @@
-"""The patient's own pages: their record with what happens next with each referral, and
-their whole contact history.
+"""The patient's own pages: their record with what happens next with each referral and
+each live safety net, their whole contact history, and telling the practice "I have not
+heard anything" or "It got worse" about a safety net.
 
 Each view first checks that the user is a patient (403 otherwise, before any record is
 read, so nothing is logged); a patient's user without a record is told so (404). The reads
@@ -8,16 +9,26 @@ go through the record's selectors, which log them.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext
+from django.views.decorators.http import require_POST
 
 from opspor.accounts.guards import require_role
 from opspor.accounts.models import Role, User
+from opspor.casework.errors import WorkflowError, screen_text
+from opspor.portal.forms import ConcernForm
+from opspor.portal.my_safety_nets import my_safety_nets
 from opspor.portal.patient_status import my_referral_steps
 from opspor.records import selectors
 from opspor.records.models import Patient
+from opspor.safetynet import concerns
+from opspor.safetynet import selectors as safetynet_selectors
+from opspor.safetynet.workflow import ConcernKind
 
 
 def _patient_user(request: HttpRequest) -> User:
@@ -46,6 +57,7 @@ def my_record(request: HttpRequest) -> HttpResponse:
     )
     # What happens next with each referral: who will contact the patient, and by when.
     steps = my_referral_steps(user=user, patient=page.record.patient)
+    safety_nets = my_safety_nets(user=user, patient=page.record.patient)
     return render(
         request,
         "portal/my_record.html",
@@ -53,6 +65,7 @@ def my_record(request: HttpRequest) -> HttpResponse:
             "page": page,
             "own": True,
             "referral_steps": steps,
+            "safety_nets": safety_nets,
             "record_url": reverse("portal:my_record"),
             "all_contacts_url": reverse("portal:my_contacts"),
         },
@@ -72,3 +85,44 @@ def my_contacts(request: HttpRequest) -> HttpResponse:
         "records/_contacts.html",
         {"patient": own, "contacts": contacts, "older_contacts": 0},
     )
+
+
+@login_required
+@require_POST
+def concern_raise(request: HttpRequest, episode_id: int) -> HttpResponse:
+    """The patient tells the practice about one of their own live safety nets; the page
+    then confirms it, or says since when the practice has already had it."""
+    user = _patient_user(request)
+    # Another patient's safety net, or a closed one: 404, and nothing is read or logged.
+    episode = safetynet_selectors.own_live_episode_get(user=user, episode_id=episode_id)
+    back = f"{reverse('portal:my_record')}#my-safety-nets"
+    form = ConcernForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, gettext("That did not go through. Please try again."))
+        return redirect(back)
+    data = form.cleaned_data
+    try:
+        raised = concerns.concern_raise(
+            episode=episode,
+            by=user,
+            kind=data["kind"],
+            words=data["words"],
+            idempotency_key=data["token"],
+        )
+    except WorkflowError as refusal:
+        messages.error(request, screen_text(refusal))
+        return redirect(back)
+    if raised.new:
+        done = (
+            gettext("Your practice has been told that it got worse. They will contact you.")
+            if raised.concern.kind == ConcernKind.GOT_WORSE
+            else gettext("Your practice has been told that you have not heard anything.")
+        )
+        messages.success(request, done)
+    else:
+        day = formats.date_format(timezone.localtime(raised.concern.raised_at), "DATE_FORMAT")
+        messages.info(
+            request,
+            gettext("Your practice already has this from you since %(day)s.") % {"day": day},
+        )
+    return redirect(back)

@@ -10,10 +10,11 @@ class SafetynetConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_save
 
+        from opspor.casework.notifications import register_kinds
         from opspor.casework.sweep import register_step
         from opspor.records.models import Contact
         from opspor.records.overview_panels import register
-        from opspor.safetynet import loops
+        from opspor.safetynet import loops, reminders
         from opspor.safetynet.panels import overview_panel
         from opspor.safetynet.tasks import contact_recorded, signals_enqueue_nightly
 
@@ -21,3 +22,5 @@ class SafetynetConfig(AppConfig):
         register(overview_panel)
         register_step("signals_enqueued", signals_enqueue_nightly)
         post_save.connect(contact_recorded, sender=Contact, dispatch_uid="safetynet-signals")
+        register_kinds(reminders.PatientNotificationKind)
+        register_step("patients_reminded", reminders.patients_remind_of_follow_up)

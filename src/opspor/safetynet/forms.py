@@ -240,3 +240,11 @@ class CloseForm(DialogForm):
         max_length=MAX_TEXT_LENGTH,
         required=False,
     )
+
+
+class ConcernAnswerForm(forms.Form):
+    note = forms.CharField(
+        label=_("What was done (a note for the audit trail)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=MAX_TEXT_LENGTH,
+    )

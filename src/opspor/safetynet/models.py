@@ -11,12 +11,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from opspor.casework.models import CaseEvent
 from opspor.records.models import ClinicalFinding, LabResult, Patient, Practice
 from opspor.referrals.models import Referral
 from opspor.safetynet.workflow import (
+    ConcernKind,
     EpisodeOutcome,
     EpisodeReason,
     EpisodeState,
@@ -257,3 +259,91 @@ class SignalRun(models.Model):
 
     def __str__(self) -> str:
         return f"Signal run of practice #{self.practice_id} as of {self.as_of}"
+
+
+class PatientConcern(models.Model):
+    """The patient's own word from their page: "I have not heard anything", "It got worse".
+
+    It waits on the practice's worklist until a GP of the practice answers it with a note;
+    nothing else takes it off. One unanswered concern of each kind per episode: pressing
+    again tells the patient the practice already has it.
+    """
+
+    episode = models.ForeignKey(SafetyNetEpisode, on_delete=models.PROTECT, related_name="concerns")
+    kind = models.CharField(max_length=12, choices=ConcernKind.choices)
+    raised_at = models.DateTimeField()
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # A few words the patient may add; for the practice's eyes only.
+    words = models.TextField(blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answer_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["raised_at", "pk"]
+        indexes = [models.Index(fields=["episode", "answered_at"], name="concern_episode_idx")]
+        constraints = [
+            models.CheckConstraint(
+                name="concern_kind_is_known", condition=Q(kind__in=ConcernKind.values)
+            ),
+            # Two presses, two tabs, two workers: still one waiting item per kind.
+            models.UniqueConstraint(
+                fields=["episode", "kind"],
+                condition=Q(answered_at__isnull=True),
+                name="one_open_concern_per_kind",
+            ),
+            models.CheckConstraint(
+                name="answered_concern_has_note",
+                condition=Q(answered_at__isnull=True)
+                | (Q(answered_by__isnull=False) & ~Q(answer_note="")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "answered" if self.answered_at else "open"
+        return f"Concern #{self.pk} ({self.kind}, {state})"
+
+    @property
+    def practice_id(self) -> int:
+        return self.episode.practice_id
+
+
+class PatientReminder(models.Model):
+    """A reminder before the follow-up date, shown on the patient's page and e-mailed.
+
+    One per episode and follow-up date: a rescheduled follow-up gets its own.
+    """
+
+    episode = models.ForeignKey(
+        SafetyNetEpisode, on_delete=models.PROTECT, related_name="reminders"
+    )
+    follow_up_on = models.DateField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["follow_up_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["episode", "follow_up_on"], name="one_reminder_per_follow_up"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder #{self.pk} (episode #{self.episode_id})"
+
+    def get_absolute_url(self) -> str:
+        # Where the e-mail's link goes: the patient's own page, by the URL's name (the
+        # portal app sits above this one and is not imported).
+        return reverse("portal:my_record")
+
+    @property
+    def case_title(self) -> str:
+        return str(_("A reminder from your practice"))
+
+    @property
+    def patient(self) -> Patient:
+        return self.episode.patient

@@ -15,7 +15,7 @@ from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from opspor.accounts.models import User
+from opspor.accounts.models import Role, User
 from opspor.records.templatetags.clinical import vocab_label
 from opspor.referrals.forms import pathway_label
 from opspor.referrals.templatetags.referrals import person
@@ -29,6 +29,7 @@ from opspor.safetynet.models import (
 from opspor.safetynet.selectors import workup_pending, workups_pending
 from opspor.safetynet.workflow import (
     WORKUP_DONE,
+    ConcernKind,
     EpisodeOutcome,
     EpisodeReason,
     EpisodeState,
@@ -136,6 +137,9 @@ _ACTIONS = {
     "reschedule": _("Follow-up moved"),
     "close": _("Safety net closed"),
     "close_refused": _("Closing refused"),
+    "concern_raised": _("The patient got in touch"),
+    "concern_answered": _("The patient's concern answered"),
+    "patient_reminded": _("The patient reminded of the follow-up"),
 }
 # The services write an event's reason for the audit, in a fixed shape per action
 # (`services.py`): these turn the codes in it back into words.
@@ -168,6 +172,14 @@ def _event_text(action: str, reason: str) -> str:
         return vocab_label(ordered)
     if action == "mark_told":
         return _label(ToldHow, reason)
+    if action == "concern_raised":
+        return _label(ConcernKind, reason)
+    if action == "concern_answered":
+        kind, _sep, note = reason.partition(": ")
+        return f"{_label(ConcernKind, kind)}: {note}"
+    if action == "patient_reminded" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", reason):
+        day = formats.date_format(date.fromisoformat(reason), "SHORT_DATE_FORMAT")
+        return gettext("Follow-up %(day)s") % {"day": day}
     if action == "close":
         outcome, _sep, note = reason.partition(": ")
         return (
@@ -203,7 +215,10 @@ def _refused_close_text(reason: str) -> str:
 
 
 def _actor(user: User | None) -> str:
-    return person(user) if user is not None else gettext("Opspor (automatic)")
+    if user is None:
+        return gettext("Opspor (automatic)")
+    # The patient acts only from their own page; their account name means nothing here.
+    return gettext("The patient") if user.role == Role.PATIENT else person(user)
 
 
 def timeline(episode: SafetyNetEpisode) -> list[TimelineEntry]:

@@ -1,7 +1,8 @@
 """Reads of safety-net episodes shared by the services, the screens and the API.
 
 Access is decided here: a GP sees every episode of their own practice (nothing waits on
-one absent doctor); everyone else sees none here.
+one absent doctor); a patient sees their own live safety nets (`own_live_episodes`);
+everyone else sees none here.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from opspor.accounts.models import User
+from opspor.accounts.models import Role, User
 from opspor.records.context import SYMPTOM_DAYS
 from opspor.records.models import CancerDiagnosis, Patient, Symptom
 from opspor.records.selectors import practice_of
 from opspor.referrals.models import Referral
 from opspor.referrals.workflow import ReferralState
-from opspor.safetynet.models import Investigation, SafetyNetEpisode
+from opspor.safetynet.models import Investigation, PatientConcern, SafetyNetEpisode
 from opspor.safetynet.workflow import LIVE, PENDING_INVESTIGATION
 
 # A referral the unit still has: the patient's workup goes on there.
@@ -43,6 +44,34 @@ def episode_get(*, user: User, episode_id: int) -> SafetyNetEpisode:
         return episodes_visible_to(user).get(pk=episode_id)
     except SafetyNetEpisode.DoesNotExist:
         raise Http404("No such safety-net episode") from None
+
+
+def concern_get(*, user: User, concern_id: int) -> PatientConcern:
+    """A patient's concern about an episode of the user's practice; 404 for every other id."""
+    try:
+        return PatientConcern.objects.select_related("episode").get(
+            pk=concern_id, episode__in=episodes_visible_to(user)
+        )
+    except PatientConcern.DoesNotExist:
+        raise Http404("No such concern") from None
+
+
+def own_live_episodes(user: User) -> QuerySet[SafetyNetEpisode]:
+    """The patient's own live safety nets (a patient's account sees only these; everyone
+    else sees none here)."""
+    if not (user.is_authenticated and user.is_active and user.role == Role.PATIENT):
+        return SafetyNetEpisode.objects.none()
+    return SafetyNetEpisode.objects.filter(patient__user=user, state__in=LIVE).select_related(
+        "patient", "practice"
+    )
+
+
+def own_live_episode_get(*, user: User, episode_id: int) -> SafetyNetEpisode:
+    """One of the patient's own live safety nets; 404 for every other id."""
+    try:
+        return own_live_episodes(user).get(pk=episode_id)
+    except SafetyNetEpisode.DoesNotExist:
+        raise Http404("No such safety net") from None
 
 
 def investigation_get(*, user: User, investigation_id: int) -> Investigation:

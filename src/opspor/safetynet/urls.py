@@ -42,6 +42,7 @@ urlpatterns = [
         actions.investigation_mark_told,
         name="investigation_mark_told",
     ),
+    path("concerns/<int:concern_id>/answer/", actions.concern_answer, name="concern_answer"),
     path(
         "investigations/<int:investigation_id>/cancel/",
         actions.investigation_cancel,

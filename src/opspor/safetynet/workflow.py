@@ -103,6 +103,13 @@ class InvestigationKind(models.TextChoices):
     SPECIALTY = "specialty", _("Another specialty")
 
 
+class ConcernKind(models.TextChoices):
+    """What a patient can tell the practice from their own page about a live safety net."""
+
+    GOT_WORSE = "got_worse", _("It got worse")
+    NOT_HEARD = "not_heard", _("I have not heard anything")
+
+
 class ToldHow(models.TextChoices):
     CONSULTATION = "consultation", _("At a consultation")
     PHONE = "phone", _("By phone")

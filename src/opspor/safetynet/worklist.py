@@ -6,10 +6,13 @@ reason, a rejection acknowledged, an episode opened, a signal dismissed with a r
 never by a timer. The list is a handful of queries
 whatever the practice's size: one per kind of item, each on an index.
 
-The order of the kinds is this software's judgement of urgency, not a guideline's: what the
-unit has sent back and nobody has read first, then a patient the unit has not reached in
-time, then results nobody has seen, results the patient has not been told, investigations
-past their expected date, follow-ups due, and safety nets at their end.
+The order of the kinds is this software's judgement of urgency, not a guideline's. A
+patient who says it got worse comes first: it is the one item where the patient's state
+may be changing now, and only a person can tell how fast. Then what the unit has sent back
+and nobody has read, then a patient who says they have not heard anything (the loop has
+already failed them once), then a patient the unit has not reached in time, results nobody
+has seen, results the patient has not been told, investigations past their expected date,
+follow-ups due, and safety nets at their end.
 """
 
 from __future__ import annotations
@@ -30,9 +33,9 @@ from opspor.records.selectors import practice_of
 from opspor.referrals.models import Referral
 from opspor.referrals.selectors import first_contact_overdue
 from opspor.referrals.workflow import ReferralState
-from opspor.safetynet.models import Investigation, SafetyNetEpisode
+from opspor.safetynet.models import Investigation, PatientConcern, SafetyNetEpisode
 from opspor.safetynet.signal_items import signal_detail, waiting_signals
-from opspor.safetynet.workflow import EpisodeState, InvestigationState
+from opspor.safetynet.workflow import ConcernKind, EpisodeState, InvestigationState
 
 LIVE = (EpisodeState.OPEN, EpisodeState.INVESTIGATING, EpisodeState.AWAITING_FOLLOW_UP)
 
@@ -40,19 +43,21 @@ LIVE = (EpisodeState.OPEN, EpisodeState.INVESTIGATING, EpisodeState.AWAITING_FOL
 class ItemKind(IntEnum):
     """The kinds of item, most urgent first (the value is the rank)."""
 
-    REJECTION_UNACKNOWLEDGED = 1
-    PATIENT_NOT_CONTACTED = 2
-    RESULT_UNSEEN = 3
-    RESULT_NOT_TOLD = 4
-    INVESTIGATION_OVERDUE = 5
-    FOLLOW_UP_DUE = 6
-    SAFETY_NET_ENDED = 7
+    PATIENT_GOT_WORSE = 1
+    REJECTION_UNACKNOWLEDGED = 2
+    PATIENT_NOT_HEARD = 3
+    PATIENT_NOT_CONTACTED = 4
+    RESULT_UNSEEN = 5
+    RESULT_NOT_TOLD = 6
+    INVESTIGATION_OVERDUE = 7
+    FOLLOW_UP_DUE = 8
+    SAFETY_NET_ENDED = 9
     # The engine's signals, for patients without a live safety net: after every case item,
     # since nothing has been decided for these patients yet (`signal_items.py`).
-    PATTERN_BREAK = 8
-    LONG_ABSENCE = 9
-    REPEAT_SYMPTOM = 10
-    LOW_USER_RISE = 11
+    PATTERN_BREAK = 10
+    LONG_ABSENCE = 11
+    REPEAT_SYMPTOM = 12
+    LOW_USER_RISE = 13
 
 
 @dataclass(frozen=True)
@@ -242,6 +247,38 @@ def _signal_items(practice: Practice) -> list[WorklistItem]:
     ]
 
 
+def _concern_items(concerns: QuerySet[PatientConcern]) -> list[WorklistItem]:
+    # Whatever the episode's state: a concern leaves the list only when a GP answers it.
+    waiting = (
+        concerns.filter(answered_at__isnull=True)
+        .order_by()
+        .values_list(
+            "kind",
+            "raised_at",
+            "episode_id",
+            "episode__patient_id",
+            "episode__patient__name",
+            "episode__owner_id",
+        )
+    )
+    case_url, patient_url = _url_of("safetynet:detail"), _url_of("records:patient_overview")
+    return [
+        WorklistItem(
+            kind=ItemKind.PATIENT_GOT_WORSE
+            if kind == ConcernKind.GOT_WORSE
+            else ItemKind.PATIENT_NOT_HEARD,
+            patient_id=patient_id,
+            patient_name=name,
+            owner_id=owner_id,
+            since=timezone.localdate(raised_at),
+            case_url=case_url(episode_id),
+            detail=kind,
+            patient_url=patient_url(patient_id),
+        )
+        for kind, raised_at, episode_id, patient_id, name, owner_id in waiting
+    ]
+
+
 def practice_worklist(
     *, user: User, now: datetime | None = None, owner_id: int | None = None
 ) -> list[WorklistItem]:
@@ -259,6 +296,7 @@ def practice_worklist(
             today,
         )
         + _episode_items(episodes, today)
+        + _concern_items(PatientConcern.objects.filter(episode__practice=practice))
         + _signal_items(practice)
     )
     if owner_id is not None:

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('records', '0005_access_log_table_named_after_records'),
         ('referrals', '0006_notification_and_idempotency_move_to_casework'),
-        ('safetynet', '0001_initial'),
+        ('safetynet', '0003_patient_side'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

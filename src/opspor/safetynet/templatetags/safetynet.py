@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 
 from opspor.safetynet.workflow import (
+    ConcernKind,
     EpisodeOutcome,
     EpisodeReason,
     EpisodeState,
@@ -37,6 +38,11 @@ def episode_outcome(value: str) -> str:
 @register.filter
 def investigation_state(value: str) -> str:
     return _label(InvestigationState, value)
+
+
+@register.filter
+def concern_kind(value: str) -> str:
+    return _label(ConcernKind, value)
 
 
 @register.filter

@@ -19,10 +19,11 @@ from django.views.decorators.http import require_POST
 from opspor.accounts.models import User
 from opspor.casework.dialogs import dialog_action
 from opspor.records.models import LabResult
-from opspor.safetynet import selectors, services
+from opspor.safetynet import concerns, selectors, services
 from opspor.safetynet.forms import (
     CancelForm,
     CloseForm,
+    ConcernAnswerForm,
     OrderForm,
     RescheduleForm,
     ResultForm,
@@ -210,4 +211,25 @@ def investigation_cancel(request: HttpRequest, investigation_id: int) -> HttpRes
             investigation=investigation, by=user, reason=data["reason"]
         ),
         done=gettext("The investigation is cancelled."),
+    )
+
+
+# --- the patient's concern --------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def concern_answer(request: HttpRequest, concern_id: int) -> HttpResponse:
+    """A GP answers "I have not heard anything" or "It got worse": the only way the item
+    leaves the practice's worklist."""
+    user = as_gp(request)
+    concern = selectors.concern_get(user=user, concern_id=concern_id)
+    return _act(
+        request,
+        user,
+        concern.episode_id,
+        dialog=f"answer-{concern_id}",
+        form=ConcernAnswerForm(request.POST, auto_id=f"id_%s_{concern_id}"),
+        act=lambda data: concerns.concern_answer(concern=concern, by=user, note=data["note"]),
+        done=gettext("The patient's concern is answered."),
     )

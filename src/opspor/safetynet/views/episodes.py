@@ -24,13 +24,14 @@ from opspor.safetynet.forms import (
     EXPECTED_AFTER,
     CancelForm,
     CloseForm,
+    ConcernAnswerForm,
     OrderForm,
     RescheduleForm,
     ResultForm,
     ToldForm,
     practice_gps,
 )
-from opspor.safetynet.models import Investigation, SafetyNetEpisode
+from opspor.safetynet.models import Investigation, PatientConcern, SafetyNetEpisode
 from opspor.safetynet.views.common import as_gp
 from opspor.safetynet.workflow import (
     EPISODE_TRANSITIONS,
@@ -90,6 +91,28 @@ def _investigation_rows(
     return rows
 
 
+@dataclass
+class ConcernRow:
+    concern: PatientConcern
+    key: str  # the concern's id as text, for its dialog's name
+    form: django_forms.Form
+
+
+def _concern_rows(
+    episode: SafetyNetEpisode, bound: dict[str, django_forms.Form]
+) -> list[ConcernRow]:
+    """The patient's unanswered concerns, most urgent first, each with its answer form (the
+    answered ones are in the audit trail)."""
+    waiting = []
+    for concern in episode.concerns.filter(answered_at__isnull=True):
+        name = f"answer-{concern.pk}"
+        form = bound.get(name) or ConcernAnswerForm(auto_id=f"id_%s_{concern.pk}")
+        waiting.append(ConcernRow(concern=concern, key=str(concern.pk), form=form))
+    # "It got worse" before "I have not heard anything", as on the worklist.
+    waiting.sort(key=lambda row: (row.concern.kind != "got_worse", row.concern.raised_at))
+    return waiting
+
+
 def _symptoms(episode: SafetyNetEpisode) -> list[dict[str, Any]]:
     return [
         {"label": vocab_label(str(item.get("code", ""))), "words": item.get("words") or []}
@@ -132,6 +155,7 @@ def episode_page(
             "live": live,
             "actions": _allowed(EPISODE_TRANSITIONS, episode.state),
             "investigations": _investigation_rows(episode, bound),
+            "concerns": _concern_rows(episode, bound),
             "pending": presenters.episode_pending(episode) if live else [],
             "refused": presenters.pending_items(missing or [], episode_id=episode.pk),
             "symptoms": _symptoms(episode),
