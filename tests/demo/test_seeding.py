@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from opspor.accounts.models import Role, User
-from opspor.demo import cases, region, seeding
+from opspor.demo import cases, region, safetynets, seeding
 from opspor.demo.seed_arguments import SeedArguments
 from opspor.demo.seed_practices import provider_number
 from opspor.demo.stories import load_stories
@@ -51,6 +51,15 @@ ALL_MODELS: tuple[type[models.Model], ...] = (
     DiagnosticUnit,
     User,
 )
+
+
+def demo_net_results() -> int:
+    """Lab results the demo's safety nets add on top of the generated region."""
+    return LabResult.objects.filter(
+        pk__in=LabResult.history.filter(  # type: ignore[attr-defined]
+            history_change_reason=safetynets.CHANGE_REASON
+        ).values("id")
+    ).count()
 
 
 def seed(**overrides: Any) -> str:
@@ -106,7 +115,9 @@ def test_seeding_with_other_arguments_is_refused_and_changes_nothing() -> None:
 
 
 def test_counts_match_the_generated_tables() -> None:
-    seed(stories=False)
+    out = seed(stories=False)
+    # Without the story patients, their safety nets are left out, and said so.
+    assert "Left out (their patient is not in the database): bo, anne, joergen, erik." in out
     practices = seeding.default_practices(N)
     tables = generate_region_tables(N, SEED, AS_OF, n_practices=practices)
 
@@ -116,7 +127,8 @@ def test_counts_match_the_generated_tables() -> None:
         Patient: tables["patients"].num_rows,
         Contact: tables["contacts"].num_rows,
         Symptom: tables["symptoms"].num_rows,
-        LabResult: tables["labs"].num_rows,
+        # The demo's safety nets add the results that arrive in them (safetynets.yaml).
+        LabResult: tables["labs"].num_rows + demo_net_results(),
         Condition: tables["conditions"].num_rows,
         Medication: tables["medications"].num_rows,
         CancerDiagnosis: tables["diagnoses"].num_rows,
@@ -156,13 +168,22 @@ def test_seeded_clinical_rows_have_their_created_history() -> None:
         stories=True,
     ).marker()
     for model in seeding.SEEDED_MODELS:
-        # The one later change: the demo gives the patient of a rejected referral a login.
+        # The later changes: the demo gives the patient of a rejected referral a login, and
+        # its safety nets add the lab results that arrive in them, each with its history.
         history = model.history.exclude(  # type: ignore[attr-defined]
-            history_change_reason=cases.LOGIN_CHANGE_REASON
+            history_change_reason__in=[cases.LOGIN_CHANGE_REASON, safetynets.CHANGE_REASON]
         )
-        assert history.count() == model._default_manager.count(), model.__name__
+        added = demo_net_results() if model is LabResult else 0
+        assert history.count() + added == model._default_manager.count(), model.__name__
         assert set(history.values_list("history_type", flat=True)) == {"+"}
         assert set(history.values_list("history_change_reason", flat=True)) == {marker}
+    assert (
+        LabResult.history.filter(  # type: ignore[attr-defined]
+            history_change_reason=safetynets.CHANGE_REASON, history_type="+"
+        ).count()
+        == demo_net_results()
+        > 0
+    )
     login = Patient.history.get(  # type: ignore[attr-defined]
         history_change_reason=cases.LOGIN_CHANGE_REASON
     )

@@ -39,12 +39,12 @@ When = Annotated[Moment, PlainValidator(Moment.parse)]
 Actor = Literal["gp", "doctor"]
 
 
-class _Strict(BaseModel):
+class Strict(BaseModel):
     # A misspelt key in the case file must be an error, not silently dropped.
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class _Step(_Strict):
+class _Step(Strict):
     at: When
 
 
@@ -123,7 +123,7 @@ class ReturnWithAdvice(_Step):
     advice_text: str
 
 
-class GivePatientLogin(_Strict):
+class GivePatientLogin(Strict):
     """Not a service: the demo gives the referral's patient a login of their own."""
 
     do: Literal["give_patient_login"]
@@ -185,7 +185,7 @@ _DEMO_GP_USERNAMES = tuple(gp.username for gp in DEMO_GPS)
 CaseName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")]
 
 
-class _Case(_Strict):
+class GpCase(Strict):
     gp: str
 
     @field_validator("gp")
@@ -196,7 +196,7 @@ class _Case(_Strict):
         return gp
 
 
-class ReferralCase(_Case):
+class ReferralCase(GpCase):
     referral: CaseName
     # "lacking tests": a patient whose record lacks some of the pathway's pre-referral tests.
     patient: Literal["next", "lacking tests"] = "next"
@@ -214,7 +214,7 @@ class ReferralCase(_Case):
         return self
 
 
-class AdviceCase(_Case):
+class AdviceCase(GpCase):
     advice: CaseName
     steps: Annotated[list[AdviceStep], Field(min_length=1)]
 
@@ -246,7 +246,7 @@ Case = Annotated[
 ]
 
 
-class CaseFile(_Strict):
+class CaseFile(Strict):
     # Named texts that the cases share through YAML anchors (&name ... *name).
     texts: dict[str, str] = {}
     cases: list[Case]

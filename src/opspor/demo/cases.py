@@ -23,14 +23,12 @@ prefix, and a database that holds one is left as it is.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from opspor.accounts.models import Role, User
@@ -41,7 +39,6 @@ from opspor.casework.notifications import notifications_mark_read
 from opspor.demo.case_file import (
     Accept,
     AcknowledgeRejection,
-    Actor,
     AdviceCase,
     AdviceStep,
     Answer,
@@ -65,7 +62,8 @@ from opspor.demo.case_file import (
     load_cases,
 )
 from opspor.demo.case_moments import Timeline
-from opspor.demo.region import DEMO_GPS, PRACTICE_ON_CALL_PHONE, REGION_CODE, second_contact
+from opspor.demo.case_people import Side, demo_sides
+from opspor.demo.region import PRACTICE_ON_CALL_PHONE, REGION_CODE, second_contact
 from opspor.records.models import Clinician, DiagnosticUnit, Patient, Practice
 from opspor.referrals.models import AdviceRequest, Referral, UnitSettings
 from opspor.referrals.services import (
@@ -86,13 +84,9 @@ from opspor.referrals.services import (
     referral_withdraw,
     thread_mark_read,
 )
-from opspor.referrals.workflow import FRAILTY_AGE
 
 KEY_PREFIX = "opspor-demo:"
 CHANGE_REASON = "opspor demo contacts"
-# Patients of these ages are picked, so no case needs the frailty section (75+).
-YOUNGEST, OLDEST = 40, FRAILTY_AGE - 1
-ADULT = 18
 
 # The patient of the fresh rejection gets a login, so the demo shows the patient's side of
 # a rejection: who will contact them and by when (the story patients' stories stop before
@@ -168,45 +162,15 @@ class DemoCases:
 
 
 @dataclass
-class _Patients:
-    """A practice's patients for the demo, each used once while there are enough."""
-
-    rows: list[Patient]
-    used: set[int] = field(default_factory=set)
-
-    def take(self, fits: Callable[[Patient], bool] | None = None) -> Patient:
-        unused = [p for p in self.rows if p.pk not in self.used] or self.rows
-        chosen = next((p for p in unused if fits is None or fits(p)), unused[0])
-        self.used.add(chosen.pk)
-        return chosen
-
-
-@dataclass
-class _Side:
-    """A demo GP, their practice, the practice's unit doctor, and its patients."""
-
-    gp: User
-    practice: Practice
-    doctor: User
-    patients: _Patients
-
-    def patient(self, fits: Callable[[Patient], bool] | None = None) -> Patient:
-        return self.patients.take(fits)
-
-    def user(self, actor: Actor) -> User:
-        return self.gp if actor == "gp" else self.doctor
-
-
-@dataclass
 class _Runner:
     """Makes the cases in the file's order, each step as of its moment."""
 
-    sides: dict[str, _Side]
+    sides: dict[str, Side]
     at: Timeline
     as_of: date
     made: dict[str, Referral | AdviceRequest] = field(default_factory=dict)
 
-    def side(self, username: str) -> _Side:
+    def side(self, username: str) -> Side:
         # A small region may lack a demo GP's practice; another demo GP takes the case.
         return self.sides.get(username) or next(iter(self.sides.values()))
 
@@ -238,7 +202,7 @@ class _Runner:
     def _perform(
         self,
         case: ReferralCase | AdviceCase,
-        side: _Side,
+        side: Side,
         step: ReferralStep | AdviceStep,
         *,
         message_key: str,
@@ -289,7 +253,7 @@ class _Runner:
             case _:
                 self._referral_step(self.referral(case.name), side, step, now)
 
-    def _create(self, case: ReferralCase, side: _Side, step: Create, now: datetime) -> Referral:
+    def _create(self, case: ReferralCase, side: Side, step: Create, now: datetime) -> Referral:
         details: dict[str, Any] = {"informed_about_kraeft": step.informed_about_kraeft}
         if step.origin is not None:
             details |= {
@@ -315,7 +279,7 @@ class _Runner:
             **details,
         )
 
-    def _patient_lacking_tests(self, side: _Side, pathway: str) -> tuple[Patient, bool]:
+    def _patient_lacking_tests(self, side: Side, pathway: str) -> tuple[Patient, bool]:
         """A patient whose record lacks some of the pathway's tests, so the referral is
         sent incomplete with a reason; when every patient has them all, the *kræft*
         conversation is left out instead (the second value: whether the patient was
@@ -329,7 +293,7 @@ class _Runner:
         return patient, lacks_tests(patient)
 
     def _referral_step(
-        self, referral: Referral, side: _Side, step: ReferralStep | AdviceStep, now: datetime
+        self, referral: Referral, side: Side, step: ReferralStep | AdviceStep, now: datetime
     ) -> None:
         match step:
             case Send():
@@ -373,66 +337,6 @@ class _Runner:
                 raise AssertionError(f"{step.do} is handled before")
 
 
-def _sides(as_of: date) -> dict[str, _Side]:
-    """The demo GPs that exist, each with their practice's unit doctor and patients."""
-    usernames = [gp.username for gp in DEMO_GPS]
-    clinicians = Clinician.objects.filter(user__username__in=usernames).select_related(
-        "user", "practice__diagnostic_unit"
-    )
-    sides: dict[str, _Side] = {}
-    pools: dict[int, _Patients] = {}  # one per practice: its GPs share its patients
-    by_username = {c.user.username: c for c in clinicians if c.user is not None}
-    for username in usernames:
-        clinician = by_username.get(username)
-        practice = clinician.practice if clinician is not None else None
-        if clinician is None or clinician.user is None or practice is None:
-            continue
-        doctor = (
-            Clinician.objects.filter(
-                unit=practice.diagnostic_unit, role=Clinician.Role.UNIT_DOCTOR, user__isnull=False
-            )
-            .select_related("user")
-            .order_by("pk")
-            .first()
-        )
-        rows = _patients_of(practice, as_of)
-        if doctor is None or doctor.user is None or not rows:
-            continue
-        sides[clinician.user.username] = _Side(
-            gp=clinician.user,
-            practice=practice,
-            doctor=doctor.user,
-            patients=pools.setdefault(practice.pk, _Patients(rows)),
-        )
-    return sides
-
-
-def _patients_of(practice: Practice, as_of: date) -> list[Patient]:
-    """Listed, living, generated patients of the practice, aged 40 to 74 where there are
-    some, else any adult under 75 (a tiny region may have none of that age)."""
-    listed = Patient.objects.filter(
-        Q(registered_to__isnull=True) | Q(registered_to__gt=as_of),
-        Q(died_on__isnull=True) | Q(died_on__gt=as_of),
-        practice=practice,
-        is_fictional=True,
-        story="",
-        registered_from__lte=as_of,
-        birth_date__gt=_years_before(as_of, OLDEST + 1),
-    ).order_by("pk")
-    for youngest in (YOUNGEST, ADULT):
-        rows = list(listed.filter(birth_date__lte=_years_before(as_of, youngest))[:40])
-        if rows:
-            return rows
-    return []
-
-
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
 def _patient_login(patient: Patient) -> None:
     if (
         patient.user_id is not None
@@ -464,7 +368,7 @@ def demo_cases_ensure(
         changed = contacts_ensure()
         if IdempotencyRecord.objects.filter(key__startswith=KEY_PREFIX).exists():
             return DemoCases(status="already_seeded", contacts_changed=changed)
-        sides = _sides(as_of)
+        sides = demo_sides(as_of)
         if not sides:
             return DemoCases(status="no_demo_users", contacts_changed=changed)
         runner = _Runner(

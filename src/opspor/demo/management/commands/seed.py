@@ -12,6 +12,8 @@ from opspor.demo import seeding
 from opspor.demo.case_file import CaseFileError, load_cases
 from opspor.demo.cases import demo_cases_ensure
 from opspor.demo.region import DemoError
+from opspor.demo.safetynet_file import load_safety_nets
+from opspor.demo.safetynets import demo_safety_nets_ensure
 from opspor.demo.seed_arguments import SeedRefused
 from opspor.demo.stories import StoryFileError
 
@@ -28,8 +30,9 @@ def _int(value: object, name: str) -> int:
 class Command(BaseCommand):
     help = (
         "Seed a synthetic Capital Region (fictional patients in a handful of practices), the "
-        "study's story patients, a demo user for every role, and referrals and advice "
-        "requests in every state. Running it again with the same arguments changes nothing."
+        "study's story patients, a demo user for every role, referrals and advice "
+        "requests in every state, and safety nets in every state. Running it again with the "
+        "same arguments changes nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -103,6 +106,7 @@ class Command(BaseCommand):
             # Read first, like the stories: a broken case file stops before anything is
             # written.
             cases = load_cases()
+            nets = load_safety_nets()
             result = seeding.region_seed(
                 patients=patients,
                 seed=seed,
@@ -122,6 +126,12 @@ class Command(BaseCommand):
         except CaseFileError as error:
             raise CommandError(f"No demo cases made: {error}") from None
         self.stdout.write(made.summary())
+        # The safety nets come after the cases: one of them follows a rejected referral.
+        try:
+            nets_made = demo_safety_nets_ensure(as_of=result.arguments.as_of, nets=nets)
+        except CaseFileError as error:
+            raise CommandError(f"No demo safety nets made: {error}") from None
+        self.stdout.write(nets_made.summary())
 
     def _report(self, result: seeding.SeedResult) -> None:
         marker = result.arguments.marker()
