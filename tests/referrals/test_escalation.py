@@ -299,7 +299,8 @@ def test_the_patient_page_names_the_requesting_gp_before_any_escalation_and_logs
     assert "by Monday 30 Nov 2026 at 14:30" in html
     assert "has not taken on the referral" in html
     whats = sorted(AccessLogEntry.objects.values_list("what", flat=True))
-    assert whats == ["own record", "own referrals"]
+    # The referral opened a safety net when it was sent; the page shows it too.
+    assert whats == ["own record", "own referrals", "own safety nets"]
     entry = AccessLogEntry.objects.get(what="own referrals")
     assert (entry.user, entry.patient) == (case.patient_account, case.patient)
     assert referral.reason_text not in html  # the clinical reason is for the GP to explain
