@@ -20,6 +20,7 @@ from opspor.records.templatetags.clinical import vocab_label
 from opspor.referrals.forms import pathway_label
 from opspor.referrals.templatetags.referrals import person
 from opspor.referrals.workflow import ReferralState
+from opspor.safetynet.aarhus import EpisodeAarhus
 from opspor.safetynet.models import (
     EpisodeEvent,
     Investigation,
@@ -257,3 +258,49 @@ def timeline(episode: SafetyNetEpisode) -> list[TimelineEntry]:
             )
         )
     return sorted(entries, key=lambda entry: (entry.at, entry.follows))
+
+
+# The Aarhus statement's time points and intervals in the order the statement names them.
+AARHUS_POINTS: tuple[tuple[str, Any], ...] = (
+    ("first_symptom", _("First symptom")),
+    ("first_presentation", _("First presentation")),
+    ("referral", _("Referral")),
+    ("diagnosis", _("Diagnosis")),
+)
+AARHUS_INTERVALS: tuple[tuple[str, Any], ...] = (
+    ("patient", _("Patient interval")),
+    ("primary_care", _("Primary care interval")),
+    ("secondary_care", _("Secondary care interval")),
+    ("diagnostic", _("Diagnostic interval")),
+    ("total", _("Total interval")),
+)
+
+
+def aarhus_view(figures: EpisodeAarhus) -> dict[str, Any]:
+    """An episode's Aarhus figures for its page: each time point and interval by name, the
+    dates in an impossible order in words (the record needs checking, not the arithmetic),
+    and the 3+ consultations flag."""
+    points = [(label, getattr(figures.points, name)) for name, label in AARHUS_POINTS]
+    intervals = [(label, getattr(figures.intervals, name)) for name, label in AARHUS_INTERVALS]
+    known = [(name, label, getattr(figures.points, name)) for name, label in AARHUS_POINTS]
+    # The same pairs as `Intervals.problems`, told in the reader's language.
+    problems = [
+        gettext("%(later)s (%(later_on)s) is before %(earlier)s (%(earlier_on)s)")
+        % {
+            "later": later_label,
+            "later_on": formats.date_format(end, "SHORT_DATE_FORMAT"),
+            "earlier": str(earlier_label).lower(),
+            "earlier_on": formats.date_format(start, "SHORT_DATE_FORMAT"),
+        }
+        for i, (_n, earlier_label, start) in enumerate(known)
+        for _m, later_label, end in known[i + 1 :]
+        if start is not None and end is not None and end < start
+    ]
+    repeated = sorted(figures.repeated.items(), key=lambda item: (-item[1], item[0]))
+    return {
+        "points": points,
+        "intervals": intervals,
+        "problems": problems,
+        "consultations_before_referral": figures.consultations_before_referral,
+        "repeated": [(vocab_label(code), count) for code, count in repeated],
+    }

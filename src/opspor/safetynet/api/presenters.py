@@ -8,7 +8,11 @@ from django.utils import timezone
 
 from opspor.accounts.models import User
 from opspor.casework.endpoints import local
+from opspor.safetynet.aarhus import episode_aarhus
 from opspor.safetynet.api.schemas import (
+    AarhusIntervalsOut,
+    AarhusOut,
+    AarhusPointsOut,
     EpisodeDetailOut,
     EpisodeOut,
     EventOut,
@@ -116,4 +120,30 @@ def episode_detail(episode: SafetyNetEpisode) -> EpisodeDetailOut:
         investigations=[investigation_out(i) for i in investigations],
         pending=workup_pending(episode),
         timeline=timeline(episode),
+        aarhus=aarhus_out(episode),
+    )
+
+
+def aarhus_out(episode: SafetyNetEpisode) -> AarhusOut:
+    figures = episode_aarhus(episode)
+    points = figures.points
+    intervals = figures.intervals
+    return AarhusOut(
+        time_points=AarhusPointsOut(
+            first_symptom=points.first_symptom,
+            first_presentation=points.first_presentation,
+            referral=points.referral,
+            diagnosis=points.diagnosis,
+        ),
+        intervals=AarhusIntervalsOut(
+            patient=intervals.patient.days,
+            primary_care=intervals.primary_care.days,
+            secondary_care=intervals.secondary_care.days,
+            diagnostic=intervals.diagnostic.days,
+            total=intervals.total.days,
+        ),
+        problems=list(intervals.problems),
+        consultations_before_referral=figures.consultations_before_referral,
+        repeated_consultations=dict(sorted(figures.repeated.items())),
+        three_or_more_consultations=bool(figures.repeated),
     )

@@ -92,12 +92,46 @@ class EpisodeOut(Schema):
     closed_at: datetime | None
 
 
+class AarhusPointsOut(Schema):
+    """The Aarhus statement's time points; null where the record does not hold the date."""
+
+    first_symptom: date | None
+    first_presentation: date | None
+    referral: date | None
+    diagnosis: date | None
+
+
+class AarhusIntervalsOut(Schema):
+    """The five intervals in days; null where a date is unknown or two are in an impossible
+    order (then `problems` names the pair)."""
+
+    patient: int | None
+    primary_care: int | None
+    secondary_care: int | None
+    diagnostic: int | None
+    total: int | None
+
+
+class AarhusOut(Schema):
+    """The episode's road to a diagnosis as the Aarhus statement counts it (Weller D et al.,
+    Br J Cancer 2012;106:1262-7)."""
+
+    time_points: AarhusPointsOut
+    intervals: AarhusIntervalsOut
+    problems: list[str]  # each pair of dates in an impossible order, in words
+    consultations_before_referral: int | None
+    # Symptom codes consulted about at 3 or more consultations within 12 months, with counts.
+    repeated_consultations: dict[str, int]
+    three_or_more_consultations: bool
+
+
 class EpisodeDetailOut(EpisodeOut):
     investigations: list[InvestigationOut]
     # What keeps the workup incomplete: investigations not yet told to the patient and the
     # patient's open referrals, each named (as in a refused close's `missing`).
     pending: list[dict[str, Any]]
     timeline: list[EventOut]  # oldest first
+    aarhus: AarhusOut
 
 
 class EpisodeIn(BodyIn):

@@ -20,6 +20,7 @@ from opspor.records.services import record_read_log
 from opspor.records.templatetags.clinical import vocab_label
 from opspor.referrals.findings import summary_view
 from opspor.safetynet import presenters, selectors
+from opspor.safetynet.aarhus import episode_aarhus
 from opspor.safetynet.forms import (
     EXPECTED_AFTER,
     CancelForm,
@@ -161,6 +162,7 @@ def episode_page(
             "symptoms": _symptoms(episode),
             "findings": summary_view(episode.findings),
             "timeline": presenters.timeline(episode),
+            "aarhus": presenters.aarhus_view(episode_aarhus(episode, today=today)),
             "forms": shown,
             "dialog": dialog or request.GET.get("dialog", ""),
             "error": error,
