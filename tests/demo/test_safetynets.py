@@ -30,9 +30,17 @@ from opspor.referrals.models import Referral
 from opspor.referrals.workflow import ReferralState
 from opspor.safetynet.aarhus import episode_aarhus
 from opspor.safetynet.advice import load_advice
-from opspor.safetynet.models import EpisodeEvent, Investigation, InvestigationEvent
+from opspor.safetynet.models import (
+    EpisodeEvent,
+    Investigation,
+    InvestigationEvent,
+    PatientConcern,
+    PatientSignal,
+    SignalRun,
+)
 from opspor.safetynet.models import SafetyNetEpisode as Episode
 from opspor.safetynet.workflow import (
+    ConcernKind,
     EpisodeOutcome,
     EpisodeReason,
     EpisodeState,
@@ -53,6 +61,9 @@ MODELS: tuple[type[Model], ...] = (
     InvestigationEvent,
     LabResult,
     IdempotencyRecord,
+    PatientConcern,
+    PatientSignal,
+    SignalRun,
 )
 # NICE DG30: a FIT below this (µg Hb/g faeces) is negative.
 FIT_THRESHOLD = 10
@@ -219,9 +230,78 @@ def test_joergen_back_after_a_long_absence_with_his_blood_tests_pending() -> Non
     assert joergen.state == EpisodeState.INVESTIGATING
     pending = joergen.investigations.filter(kind=InvestigationKind.LAB)
     assert pending.count() >= 1
-    assert all(i.state == InvestigationState.ORDERED and i.expected_by >= AS_OF for i in pending)
+    # Past their expected date: why he has not heard anything.
+    assert all(i.state == InvestigationState.ORDERED and i.expected_by < AS_OF for i in pending)
     findings = assess(patient_context_for(joergen.patient, as_of=AS_OF)).findings
     assert "long_absence" in {f.kind for f in findings}
+
+
+def test_joergen_pressed_i_have_not_heard_anything_and_his_gp_has_it_on_the_worklist() -> None:
+    joergen = story_episode("man_alone_returns")
+    [concern] = PatientConcern.objects.filter(episode=joergen)
+    assert concern.kind == ConcernKind.NOT_HEARD and concern.answered_at is None
+    assert concern.raised_by == joergen.patient.user
+    expected = max(i.expected_by for i in joergen.investigations.all())
+    assert expected < timezone.localdate(concern.raised_at) < AS_OF
+    # The services' own audit event, at the moment he pressed.
+    event = joergen.events.get(action="concern_raised")
+    assert (event.at, event.reason) == (concern.raised_at, ConcernKind.NOT_HEARD)
+    gp = User.objects.get(username="laege.berg")
+    items = practice_worklist(user=gp, now=ANCHOR)
+    assert any(
+        item.patient_id == joergen.patient_id and item.code == "patient_not_heard" for item in items
+    ), sorted({item.code for item in items})
+    # Another practice's GP does not see it.
+    other = practice_worklist(user=User.objects.get(username="laege.holm"), now=ANCHOR)
+    assert joergen.patient_id not in {item.patient_id for item in other}
+
+
+def test_erik_pressed_it_got_worse_with_his_own_words() -> None:
+    erik = story_episode("multimorbid_new_symptom")
+    [concern] = PatientConcern.objects.filter(episode=erik)
+    assert concern.kind == ConcernKind.GOT_WORSE and concern.words
+    assert concern.raised_by == erik.patient.user
+
+
+def test_a_generated_patient_cannot_press_a_button_in_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "safetynets.yaml"
+    path.write_text(
+        """
+safety_nets:
+  - net: pressed
+    gp: laege.hansen
+    steps:
+      - {do: open, at: 2 days ago at 10:00, reason: wait_and_see, advice: fatigue,
+         follow_up: in 5 days, ends: in 30 days}
+      - {do: patient_presses, at: 1 day ago at 10:00, kind: not_heard}
+""",
+        encoding="utf-8",
+    )
+    with pytest.raises(CaseFileError, match="only a story patient has a login"):
+        load_safety_nets(path)
+
+
+def test_the_seed_stores_the_demo_practices_signals_on_the_as_of_date(seeded: str) -> None:
+    assert "Demo signals computed in " in seeded
+    gps = User.objects.filter(username__in=["laege.hansen", "laege.berg", "laege.holm"])
+    practices = {gp.clinician.practice_id for gp in gps}
+    runs = SignalRun.objects.filter(practice_id__in=practices)
+    assert runs.count() == len(practices)
+    assert all(run.as_of == AS_OF and run.computed_at is not None for run in runs)
+    assert PatientSignal.objects.filter(practice_id__in=practices, as_of=AS_OF).exists()
+    codes = set()
+    for gp in gps:
+        codes |= {item.code for item in practice_worklist(user=gp, now=ANCHOR)}
+    signal_codes = {"pattern_break", "long_absence", "repeat_symptom", "low_user_rise"}
+    assert codes & signal_codes, sorted(codes)
+
+
+def test_lone_has_no_stored_signal() -> None:
+    lone = Patient.objects.get(story="frequent_cancer_worry")
+    assert SignalRun.objects.filter(practice_id=lone.practice_id, as_of=AS_OF).exists()
+    assert not PatientSignal.objects.filter(patient=lone).exists()
+    gp = User.objects.get(username="laege.hansen")
+    assert lone.pk not in {item.patient_id for item in practice_worklist(user=gp, now=ANCHOR)}
 
 
 def test_erik_a_new_symptom_safety_net_for_visible_haematuria() -> None:
@@ -255,6 +335,7 @@ def test_seeding_twice_changes_nothing() -> None:
     before = counts()
     again = seed()
     assert "Demo safety nets already there; nothing to do." in again
+    assert "Demo signals already computed; nothing to do." in again
     assert counts() == before
 
 

@@ -21,7 +21,13 @@ from opspor.demo.case_file import CaseFileError, CaseName, GpCase, Strict, When
 from opspor.demo.case_moments import Day
 from opspor.engine.vocab import load_vocabulary
 from opspor.safetynet.advice import load_advice
-from opspor.safetynet.workflow import EpisodeOutcome, EpisodeReason, InvestigationKind, ToldHow
+from opspor.safetynet.workflow import (
+    ConcernKind,
+    EpisodeOutcome,
+    EpisodeReason,
+    InvestigationKind,
+    ToldHow,
+)
 
 SAFETY_NETS_FILE = Path(__file__).with_name("safetynets.yaml")
 
@@ -143,8 +149,26 @@ class Close(_Step):
     refused: bool = False
 
 
+class PatientPresses(_Step):
+    """The patient presses a button on their own page ("I have not heard anything", "It
+    got worse"), with optional words; only a story patient has a login to press it with."""
+
+    do: Literal["patient_presses"]
+    kind: ConcernKind
+    words: str = ""
+
+
 NetStep = Annotated[
-    Open | Order | RecordResult | MarkSeen | MarkTold | Cancel | AwaitFollowUp | Reschedule | Close,
+    Open
+    | Order
+    | RecordResult
+    | MarkSeen
+    | MarkTold
+    | Cancel
+    | AwaitFollowUp
+    | Reschedule
+    | Close
+    | PatientPresses,
     Field(discriminator="do"),
 ]
 
@@ -175,6 +199,10 @@ class SafetyNetCase(GpCase):
             raise ValueError("a safety net starts with `open`, and has only that one")
         ordered: set[str] = set()
         for number, step in enumerate(self.steps, start=1):
+            if isinstance(step, PatientPresses) and not isinstance(self.patient, StoryPatient):
+                raise ValueError(
+                    f"step {number} (patient_presses): only a story patient has a login"
+                )
             if isinstance(step, Order):
                 if step.investigation in ordered:
                     raise ValueError(f"step {number}: {step.investigation!r} is ordered twice")

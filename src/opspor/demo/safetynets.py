@@ -42,6 +42,7 @@ from opspor.demo.safetynet_file import (
     NetStep,
     Open,
     Order,
+    PatientPresses,
     RecordResult,
     ReferralPatient,
     Reschedule,
@@ -54,6 +55,7 @@ from opspor.records.context import SYMPTOM_DAYS
 from opspor.records.models import ClinicalFinding, LabResult, Patient, Symptom
 from opspor.referrals.models import AdviceRequest, Referral
 from opspor.safetynet.advice import load_advice
+from opspor.safetynet.concerns import concern_raise
 from opspor.safetynet.models import Investigation, SafetyNetEpisode
 from opspor.safetynet.services import (
     episode_await_follow_up,
@@ -78,6 +80,7 @@ class DemoSafetyNets:
     status: str  # "seeded", "already_seeded" or "no_demo_users"
     states: Counter[str] = field(default_factory=Counter)
     refused_closes: int = 0
+    concerns: int = 0
     skipped: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -85,7 +88,8 @@ class DemoSafetyNets:
             states = ", ".join(f"{n} {state}" for state, n in sorted(self.states.items()))
             text = (
                 f"Demo safety nets: {sum(self.states.values())} episodes ({states}); "
-                f"{self.refused_closes} close refused by the guard."
+                f"{self.refused_closes} close refused by the guard; "
+                f"{self.concerns} concerns raised by patients from their page."
             )
             if self.skipped:
                 left_out = ", ".join(self.skipped)
@@ -281,6 +285,17 @@ class _Runner:
                 )
             case Close():
                 self._close(net, step, now)
+            case PatientPresses():
+                # The patient's own login presses it, as on their page; the file allows the
+                # step only for story patients, and a story patient without a user (their
+                # login left out) stops the demo rather than pressing on their behalf.
+                user = net.episode.patient.user
+                if user is None:
+                    raise WorkflowError("invalid", "the patient has no login to press with")
+                concern_raise(
+                    now=now, episode=net.episode, by=user, kind=step.kind.value, words=step.words
+                )
+                self.result.concerns += 1
             case _:
                 raise AssertionError(f"{step.do} is handled before")
 

@@ -15,6 +15,7 @@ from opspor.demo.region import DemoError
 from opspor.demo.safetynet_file import load_safety_nets
 from opspor.demo.safetynets import demo_safety_nets_ensure
 from opspor.demo.seed_arguments import SeedRefused
+from opspor.demo.signals import demo_signals_ensure
 from opspor.demo.stories import StoryFileError
 
 
@@ -132,6 +133,9 @@ class Command(BaseCommand):
         except CaseFileError as error:
             raise CommandError(f"No demo safety nets made: {error}") from None
         self.stdout.write(nets_made.summary())
+        # Last, on the finished record: the GP's worklist shows the engine's signals on first
+        # start instead of after the first nightly run.
+        self.stdout.write(demo_signals_ensure(as_of=result.arguments.as_of).summary())
 
     def _report(self, result: seeding.SeedResult) -> None:
         marker = result.arguments.marker()
