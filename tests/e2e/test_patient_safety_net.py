@@ -131,14 +131,16 @@ def test_the_patient_says_they_have_not_heard_and_the_practice_answers(
     assert PatientConcern.objects.filter(episode=episode, kind="not_heard").count() == 1
     context.close()
 
-    # The practice: the item is on the worklist, and the episode page shows it to answer.
-    [item] = [i for i in practice_worklist(user=gp) if i.kind == ItemKind.PATIENT_NOT_HEARD]
-    assert item.patient_id == patient.pk
+    # The practice: the GP lands on the worklist, the item is there, one click to the case.
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="da-DK")
     context.set_default_timeout(10_000)
     page = context.new_page()
     _login(page, base, gp)
-    page.goto(base + item.case_url)
+    item = page.locator("[data-testid=worklist-item][data-kind=patient_not_heard]")
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text(patient.name)
+    _shot(page, "gp-worklist")
+    item.get_by_test_id("worklist-case").click()
     concern = page.get_by_test_id("concern")
     expect(concern).to_contain_text("Jeg har ikke hørt noget")
     _shot(page, "gp-episode")

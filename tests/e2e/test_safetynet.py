@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.utils import timezone
@@ -165,7 +166,8 @@ def test_the_overview_proposes_a_safety_net_when_a_pathway_ended_and_symptoms_pe
     gp_page: tuple[Page, Patient],
 ) -> None:
     page, patient = gp_page
-    base = page.url.split("/patients/")[0]
+    scheme, host = urlsplit(page.url)[:2]
+    base = f"{scheme}://{host}"
     now = timezone.now()
     Referral.objects.create(
         patient=patient,
