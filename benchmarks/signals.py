@@ -30,7 +30,7 @@ from typing import Any
 
 # The same throwaway database and machine line as the overview's benchmark (this folder is
 # on the path when a script in it runs).
-from overview import _cpu_model, _setup
+from pages import cpu_model, django_setup
 
 SYMPTOMS = ("cough", "fatigue", "back_pain", "abdominal_pain", "weight_loss", "dyspepsia")
 
@@ -160,7 +160,7 @@ def main() -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     with tempfile.TemporaryDirectory(prefix="opspor-bench-signals-", dir="/tmp") as var_dir:
-        _setup(var_dir)
+        django_setup(var_dir)
         from django.utils import timezone
 
         from opspor.safetynet.models import PatientSignal
@@ -198,7 +198,7 @@ def main() -> None:
         median = statistics.median(computed)
         base = statistics.median(baseline)
         print(
-            f"machine: {os.cpu_count()} cores, {_cpu_model()}, Python {platform.python_version()}"
+            f"machine: {os.cpu_count()} cores, {cpu_model()}, Python {platform.python_version()}"
             ", pinned to one core"
         )
         print(

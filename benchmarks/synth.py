@@ -19,18 +19,9 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+from pages import cpu_model
 
 from opspor.synth import generate_region
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def duckdb_baseline(n_rows: int, path: Path) -> float:
@@ -66,7 +57,7 @@ def main() -> None:
         synth_s = time.perf_counter() - start
         contacts = summary.rows["contacts"]
         duck_s = duckdb_baseline(contacts, Path(tmp) / "baseline.parquet")
-    print(f"machine: {platform.machine()}, {_cpu_model()}, Python {platform.python_version()}")
+    print(f"machine: {platform.machine()}, {cpu_model()}, Python {platform.python_version()}")
     print(f"patients: {args.patients:,}  practices: {summary.n_practices:,}  seed: {args.seed}")
     print("rows: " + ", ".join(f"{k} {v:,}" for k, v in summary.rows.items()))
     print(f"opspor synth (all nine files): {synth_s:7.2f} s")
