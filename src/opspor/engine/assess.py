@@ -207,7 +207,7 @@ def assess(
         },
     )
     matched = []
-    for rule in rules.rules:
+    for rule in rules.for_gp:
         evidence = rule.when.test(facts)
         if evidence is None:
             continue
@@ -218,7 +218,10 @@ def assess(
                 rule_id=rule.id,
                 cancer_site=rule.cancer_site,
                 recommendation=rule.recommendation,
+                strength=rule.strength,
+                applies_to=rule.applies_to,
                 investigation=rule.investigation,
+                investigations=list(rule.investigations),
                 within_days=rule.within_days,
                 source={
                     "title": rule.source_title or rules.source["title"],
@@ -238,7 +241,7 @@ def assess(
         )
 
     findings += _ppv(facts)
-    if any(rule.investigation == FILTER_INVESTIGATION for rule in matched):
+    if any(FILTER_INVESTIGATION in rule.investigations for rule in matched):
         findings += _filter_package(context)
     signalled = (
         pb.signal or absence is not None or any(f["kind"] == "new_symptom" for f in findings)

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from opspor.engine.rules.schema import Recommendation
+
 
 class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -33,10 +35,11 @@ class GuidelineCriterion(_Finding):
     kind: Literal["guideline_criterion"] = "guideline_criterion"
     rule_id: str
     cancer_site: str
-    recommendation: Literal[
-        "suspected_cancer_referral", "urgent_investigation", "consider_referral", "safety_net"
-    ]
-    investigation: str | None
+    recommendation: Recommendation
+    strength: Literal["offer", "consider"]
+    applies_to: str = Field(description="The age group the recommendation names")
+    investigation: str | None = Field(description="The first test named, if any")
+    investigations: list[str] = Field(description="Every test the recommendation names")
     within_days: int | None
     source: RuleSource
     clinical_judgement: Explanation | None = None

@@ -1,5 +1,5 @@
-"""NICE NG12 1.5.1-1.5.9 (ovarian cancer, women aged 18 and over), matched and not matched as
-worded in the guideline last updated 1 May 2025."""
+"""NICE NG12 1.5.1-1.5.9 (ovarian cancer, women aged 16 and over: young people and adults),
+matched and not matched as worded in the guideline last updated 1 May 2025."""
 
 from __future__ import annotations
 
@@ -49,9 +49,9 @@ def test_every_ovarian_recommendation_with_an_action_is_encoded() -> None:
     [{"findings": ["ascites"]}, {"findings": ["pelvic_mass"]}, {"symptoms": ["abdominal_mass"]}],
     ids=["ascites", "pelvic-mass", "abdominal-mass"],
 )
-def test_1_5_1_examination_finding_in_a_woman_of_18(kwargs: dict[str, Any]) -> None:
-    assert matches(EXAMINATION, ctx(age=18, **kwargs))
-    assert matches(EXAMINATION, ctx(age=17, **kwargs)) is None
+def test_1_5_1_examination_finding_in_a_woman_of_16(kwargs: dict[str, Any]) -> None:
+    assert matches(EXAMINATION, ctx(age=16, **kwargs))
+    assert matches(EXAMINATION, ctx(age=15, **kwargs)) is None
     assert matches(EXAMINATION, ctx(age=60, sex="male", **kwargs)) is None
 
 
@@ -70,8 +70,8 @@ def test_1_5_2_each_symptom_when_persistent_or_frequent(code: str, course: str) 
     assert matches(PERSISTENT, ctx(age=50, symptoms=[symptom]))
     # "Especially if aged 50 or over" is emphasis, not a threshold.
     assert matches(PERSISTENT, ctx(age=49, symptoms=[symptom]))
-    assert matches(PERSISTENT, ctx(age=18, symptoms=[symptom]))
-    assert matches(PERSISTENT, ctx(age=17, symptoms=[symptom])) is None
+    assert matches(PERSISTENT, ctx(age=16, symptoms=[symptom]))
+    assert matches(PERSISTENT, ctx(age=15, symptoms=[symptom])) is None
     assert matches(PERSISTENT, ctx(age=50, sex="male", symptoms=[symptom])) is None
 
 
@@ -90,8 +90,8 @@ def test_1_5_2_other_persistent_symptoms_do_not_count() -> None:
 
 @pytest.mark.parametrize("code", ["weight_loss", "fatigue", "change_in_bowel_habit"])
 def test_1_5_3_consider_ca125(code: str) -> None:
-    assert matches(CONSIDER, ctx(age=18, symptoms=[code]))
-    assert matches(CONSIDER, ctx(age=17, symptoms=[code])) is None
+    assert matches(CONSIDER, ctx(age=16, symptoms=[code]))
+    assert matches(CONSIDER, ctx(age=15, symptoms=[code])) is None
     assert matches(CONSIDER, ctx(age=40, symptoms=[{"code": code, "unexplained": False}])) is None
     assert matches(CONSIDER, ctx(age=40, sex="male", symptoms=[code])) is None
 
@@ -120,7 +120,7 @@ def test_1_5_7_ca125_of_35_or_more_leads_to_ultrasound() -> None:
     assert matches(ULTRASOUND, ctx(age=55, labs=[("ca125", 35)]))
     assert matches(ULTRASOUND, ctx(age=55, labs=[("ca125", 34.9)])) is None
     assert matches(ULTRASOUND, ctx(age=55, sex="male", labs=[("ca125", 80)])) is None
-    assert matches(ULTRASOUND, ctx(age=17, labs=[("ca125", 80)])) is None
+    assert matches(ULTRASOUND, ctx(age=15, labs=[("ca125", 80)])) is None
 
 
 def test_1_5_7_uses_the_newest_ca125() -> None:

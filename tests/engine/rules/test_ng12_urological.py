@@ -33,7 +33,8 @@ def test_1_6_1_malignant_feeling_prostate_is_referred_at_any_age_and_psa() -> No
         ctx(age=35, sex="male", findings=["rectal_exam_abnormal_prostate"], labs=[("psa", 0.5)]),
     )
     assert evidence == [
-        {"input": "finding", "code": "rectal_exam_abnormal_prostate", "date": "2025-05-26"}
+        {"input": "age", "value": 35},
+        {"input": "finding", "code": "rectal_exam_abnormal_prostate", "date": "2025-05-26"},
     ]
 
 

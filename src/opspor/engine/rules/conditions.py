@@ -79,6 +79,9 @@ class Symptom:
     unexplained: bool = True
     course: Course = "any"
     within_days: int | None = None
+    # NG12 1.8.2 "ulceration ... lasting for more than 3 weeks": a minimum duration, counted
+    # from the recorded onset.
+    lasting_more_than_days: int | None = None
 
     def test(self, facts: Facts) -> list[Evidence] | None:
         for entry in facts.symptoms.get(self.code, ()):
@@ -93,6 +96,11 @@ class Symptom:
             ):
                 continue
             if self.within_days is not None and (facts.as_of - entry.onset).days > self.within_days:
+                continue
+            if (
+                self.lasting_more_than_days is not None
+                and (facts.as_of - entry.onset).days <= self.lasting_more_than_days
+            ):
                 continue
             return [facts.symptom_evidence(entry)]
         return None
@@ -205,6 +213,27 @@ class AtLeast:
                 count += 1
                 evidence += found
         return evidence if count >= self.n else None
+
+
+@dataclass(frozen=True)
+class WeightedScore:
+    """A checklist whose items carry points, such as NG12's weighted 7-point checklist for
+    pigmented skin lesions: it holds when the points of the items present reach `at_least`."""
+
+    at_least: int
+    items: tuple[tuple[int, Condition], ...]
+
+    def test(self, facts: Facts) -> list[Evidence] | None:
+        evidence: list[Evidence] = []
+        total = 0
+        for points, condition in self.items:
+            found = condition.test(facts)
+            if found is not None:
+                total += points
+                evidence += found
+        if total < self.at_least:
+            return None
+        return [*evidence, {"input": "score", "points": total, "threshold": self.at_least}]
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ def load_ruleset_dir(folder: Path) -> RuleSet:
     parts: list[tuple[str, tuple[Rule, ...]]] = [
         (path.name, parse_rules(_yaml(path), file=path.name, vocab=vocab))
         for path in sorted(folder.glob("*.yaml"))
-        if path.name != "_ruleset.yaml"
+        if not path.name.startswith("_")
     ]
     return merge(header, parts)
 

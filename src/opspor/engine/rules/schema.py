@@ -4,9 +4,12 @@ A rule set file has a header (`ruleset`, `title`, `source`) and a list of `rules
 
     - id: ng12-1.1.1-haemoptysis          # unique, lower case
       cancer_site: lung
-      recommendation: suspected_cancer_referral  # or urgent_investigation,
-                                          # consider_referral, safety_net
-      investigation: null                 # or chest_xray, full_blood_count, fit, psa, ...
+      recommendation: suspected_cancer_referral  # one of RECOMMENDATIONS, the guideline's
+                                          # own kind of action and urgency
+      strength: offer                     # offer ("refer", "offer") or consider
+      applies_to: young_people_and_adults # the age group the recommendation names
+      audience: gp                        # or dentist: kept as data, never assessed for a GP
+      investigation: null                 # or chest_xray, or a list when several tests are named
       within_days: 14                     # the guideline's time frame, or null
       source: {recommendation_number: "1.1.1"}  # may add title, url, version when the
                                           # rule comes from another document than the header's
@@ -17,19 +20,26 @@ A rule set file has a header (`ruleset`, `title`, `source`) and a list of `rules
 A condition is a mapping with exactly one key:
     all: [<condition>, ...]             any: [<condition>, ...]        not: <condition>
     at_least: {n: 2, of: [<condition>, ...]}
+    weighted_score: {at_least: 3, of: [{points: 2, when: <condition>}, ...]}
     age: {min: 40, max: 59}             sex: female | male
     smoking: [current, former]          exposure: [asbestos, ...]
     family_history: {sites: [breast, ovarian], at_least: 1}
     symptom: haemoptysis | {code, unexplained: true, course: any | persistent | recurrent
-                            | persistent_or_recurrent, within_days: 90}
+                            | persistent_or_recurrent, within_days: 90,
+                            lasting_more_than_days: 21}
     symptoms: {at_least: 2, of: [cough, fatigue, ...], unexplained: true, course: any}
     finding: chest_xray_suggests_lung_cancer | {code, within_days}
     lab: {code: platelets, above: 400, within_days: 90}   (above, below, at_least, at_most)
     signal: pattern_break | long_absence | low_continuity | medication_rise
+
+A file of a rule set kept as a folder may also describe the pathway it encodes (`pathway`:
+code, title, source, entry_criteria, tried), so that a pathway whose criteria could not be
+read is still named, with what was tried.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -38,10 +48,43 @@ from typing import Any, Literal, get_args
 from opspor.engine.rules import conditions as c
 from opspor.engine.vocab import Vocabulary
 
+# The guideline's own kinds of action, most urgent first within referrals and investigations.
+# NG12's terms: "immediate" is within a few hours, "very urgent" within 48 hours, "urgent"
+# before 2 weeks; a suspected cancer pathway referral aims at a diagnosis within 28 days;
+# "non-urgent" (and "routine") has no fixed time. `referral` is a referral whose urgency the
+# guideline does not state (NG12 1.13.1).
 Recommendation = Literal[
-    "suspected_cancer_referral", "urgent_investigation", "consider_referral", "safety_net"
+    "immediate_referral",
+    "very_urgent_referral",
+    "suspected_cancer_referral",
+    "consider_referral",
+    "urgent_referral",
+    "urgent_investigation_or_referral",
+    "urgent_investigation",
+    "non_urgent_investigation",
+    "non_urgent_referral",
+    "referral",
+    "safety_net",
 ]
 RECOMMENDATIONS: tuple[str, ...] = get_args(Recommendation)
+STRENGTHS = ("offer", "consider")
+# What a suspected cancer pathway referral is called says its strength already.
+_FIXED_STRENGTH = {"suspected_cancer_referral": "offer", "consider_referral": "consider"}
+Audience = Literal["gp", "dentist"]
+AUDIENCES: tuple[str, ...] = get_args(Audience)
+# The age groups recommendations name, as whole years (min, max). NG12's "Terms used":
+# children are from birth to 15, children and young people from birth to 24, young people 16
+# to 24. NG12 does not define "adults"; 18 is the age of majority. A site recommendation that
+# says "people" and is not in NG12's table "Symptoms in children and young people" is read as
+# young_people_and_adults (see the rule set's notes).
+AGE_GROUPS: dict[str, tuple[int | None, int | None]] = {
+    "everyone": (None, None),
+    "adults": (18, None),
+    "young_people_and_adults": (16, None),
+    "children_and_young_people": (None, 24),
+    "children": (None, 15),
+}
+ENTRY_CRITERIA = ("encoded", "partly_encoded", "not_found")
 INVESTIGATIONS = (
     "chest_xray",
     "ct_thorax_abdomen",
@@ -61,6 +104,14 @@ INVESTIGATIONS = (
     "serum_protein_electrophoresis",
     "mammography",
     "diagnostic_pathway_tests",
+    "abdominal_pelvic_ultrasound",
+    "testicular_ultrasound",
+    "soft_tissue_ultrasound",
+    "bone_xray",
+    "mri_brain",
+    "calcium",
+    "plasma_viscosity_or_esr",
+    "serum_free_light_chains",
 )
 SIGNALS = ("pattern_break", "long_absence", "low_continuity", "medication_rise")
 COURSES = ("any", "persistent", "recurrent", "persistent_or_recurrent")
@@ -86,7 +137,10 @@ class Rule:
     id: str
     cancer_site: str
     recommendation: str
-    investigation: str | None
+    strength: str
+    applies_to: str
+    audience: str
+    investigations: tuple[str, ...]
     within_days: int | None
     recommendation_number: str
     explanation: Text
@@ -97,6 +151,23 @@ class Rule:
     clinical_judgement: Text | None
     when: c.Condition
 
+    @property
+    def investigation(self) -> str | None:
+        """The first test named, for readers that show one."""
+        return self.investigations[0] if self.investigations else None
+
+
+@dataclass(frozen=True)
+class Pathway:
+    """A Danish cancer pathway one file of a rule set encodes, or says it could not."""
+
+    code: str
+    title: Text
+    source: dict[str, str] | None
+    entry_criteria: str
+    tried: tuple[str, ...]
+    file: str
+
 
 @dataclass(frozen=True)
 class RuleSet:
@@ -104,6 +175,13 @@ class RuleSet:
     title: str
     source: dict[str, str]
     rules: tuple[Rule, ...]
+    pathways: tuple[Pathway, ...] = ()
+
+    @functools.cached_property
+    def for_gp(self) -> tuple[Rule, ...]:
+        """The rules a GP's assessment runs: those written for another audience (NG12's
+        recommendations to dentists) stay in the data but are not for the GP."""
+        return tuple(r for r in self.rules if r.audience == "gp")
 
 
 class _Parser:
@@ -181,6 +259,7 @@ class _Parser:
             "any": lambda a, p: c.AnyOf(self.conditions(a, p)),
             "not": lambda a, p: c.Not(self.condition(a, p)),
             "at_least": self.at_least,
+            "weighted_score": self.weighted_score,
             "age": self.age,
             "sex": lambda a, p: c.Sex(self.choice(a, p, ("female", "male"))),
             "smoking": lambda a, p: c.Smoking(
@@ -216,6 +295,21 @@ class _Parser:
             raise self.fail(f"{path}.n", f"{n} is more than the {len(of)} conditions listed")
         return c.AtLeast(n, of)
 
+    def weighted_score(self, value: Any, path: str) -> c.Condition:
+        m = self.mapping(value, path)
+        self.keys(m, path, {"at_least", "of"}, {"at_least", "of"})
+        items = []
+        for i, raw in enumerate(self.listing(m["of"], f"{path}.of")):
+            item_path = f"{path}.of[{i}]"
+            item = self.mapping(raw, item_path)
+            self.keys(item, item_path, {"points", "when"}, {"points", "when"})
+            points = self.integer(item["points"], f"{item_path}.points", 1)
+            items.append((points, self.condition(item["when"], f"{item_path}.when")))
+        at_least = self.integer(m["at_least"], f"{path}.at_least", 1)
+        if at_least > sum(p for p, _ in items):
+            raise self.fail(f"{path}.at_least", f"{at_least} is more than all items' points")
+        return c.WeightedScore(at_least, tuple(items))
+
     def age(self, value: Any, path: str) -> c.Condition:
         m = self.mapping(value, path)
         self.keys(m, path, {"min", "max"}, set())
@@ -246,10 +340,22 @@ class _Parser:
         if isinstance(value, str):
             return c.Symptom(self.code(value, path, self.vocab.symptoms, "symptom"))
         m = self.mapping(value, path)
-        self.keys(m, path, {"code", "unexplained", "course", "within_days"}, {"code"})
+        self.keys(
+            m,
+            path,
+            {"code", "unexplained", "course", "within_days", "lasting_more_than_days"},
+            {"code"},
+        )
         unexplained, course, within_days = self._symptom_options(m, path)
         code = self.code(m["code"], f"{path}.code", self.vocab.symptoms, "symptom")
-        return c.Symptom(code, unexplained, course, within_days)  # type: ignore[arg-type]
+        lasting = m.get("lasting_more_than_days")
+        return c.Symptom(
+            code,
+            unexplained,
+            course,  # type: ignore[arg-type]
+            within_days,
+            None if lasting is None else self.integer(lasting, f"{path}.lasting_more_than_days", 1),
+        )
 
     def symptoms(self, value: Any, path: str) -> c.Condition:
         m = self.mapping(value, path)
@@ -304,6 +410,9 @@ class _Parser:
             "id",
             "cancer_site",
             "recommendation",
+            "strength",
+            "applies_to",
+            "audience",
             "investigation",
             "within_days",
             "source",
@@ -315,7 +424,16 @@ class _Parser:
             m,
             "rule",
             fields,
-            {"id", "cancer_site", "recommendation", "source", "explanation", "when"},
+            {
+                "id",
+                "cancer_site",
+                "recommendation",
+                "strength",
+                "applies_to",
+                "source",
+                "explanation",
+                "when",
+            },
         )
         if not isinstance(m["id"], str) or not _ID.match(m["id"]):
             raise self.fail("id", "expected lower-case letters, digits, dots and dashes")
@@ -332,16 +450,28 @@ class _Parser:
             raise self.fail(
                 "source", "a rule's own source needs title and url (and may give version)"
             )
-        investigation = m.get("investigation")
-        if investigation is not None:
-            self.choice(investigation, "investigation", INVESTIGATIONS)
+        investigations = self.investigations(m.get("investigation"))
         within = m.get("within_days")
         judgement = m.get("clinical_judgement")
+        recommendation = self.choice(m["recommendation"], "recommendation", RECOMMENDATIONS)
+        strength = self.choice(m["strength"], "strength", STRENGTHS)
+        if _FIXED_STRENGTH.get(recommendation, strength) != strength:
+            raise self.fail(
+                "strength", f"{recommendation} is always {_FIXED_STRENGTH[recommendation]}"
+            )
+        applies_to = self.choice(m["applies_to"], "applies_to", tuple(AGE_GROUPS))
+        when = self.condition(m["when"], "when")
+        lo, hi = AGE_GROUPS[applies_to]
+        if lo is not None or hi is not None:
+            when = c.AllOf((c.Age(lo, hi), when))
         return Rule(
             id=m["id"],
             cancer_site=str(m["cancer_site"]),
-            recommendation=self.choice(m["recommendation"], "recommendation", RECOMMENDATIONS),
-            investigation=investigation,
+            recommendation=recommendation,
+            strength=strength,
+            applies_to=applies_to,
+            audience=self.choice(m.get("audience", "gp"), "audience", AUDIENCES),
+            investigations=investigations,
             within_days=None if within is None else self.integer(within, "within_days", 0),
             recommendation_number=str(source["recommendation_number"]),
             source_title=str(source["title"]).strip() if "title" in source else None,
@@ -351,7 +481,51 @@ class _Parser:
             clinical_judgement=None
             if judgement is None
             else self.text(judgement, "clinical_judgement"),
-            when=self.condition(m["when"], "when"),
+            when=when,
+        )
+
+    def investigations(self, value: Any) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if isinstance(value, list):
+            codes = tuple(
+                self.choice(v, f"investigation[{i}]", INVESTIGATIONS)
+                for i, v in enumerate(self.listing(value, "investigation"))
+            )
+            if len(set(codes)) != len(codes):
+                raise self.fail("investigation", "a test is named twice")
+            return codes
+        return (self.choice(value, "investigation", INVESTIGATIONS),)
+
+    def pathway(self, value: Any) -> Pathway:
+        self.rule_id = "(pathway)"
+        m = self.mapping(value, "pathway")
+        self.keys(
+            m,
+            "pathway",
+            {"code", "title", "source", "entry_criteria", "tried"},
+            {"code", "title", "source", "entry_criteria"},
+        )
+        if not isinstance(m["code"], str) or not _ID.match(m["code"]):
+            raise self.fail("pathway.code", "expected lower-case letters, digits and dashes")
+        entry = self.choice(m["entry_criteria"], "pathway.entry_criteria", ENTRY_CRITERIA)
+        source = None
+        if m["source"] is not None:
+            raw = self.mapping(m["source"], "pathway.source")
+            self.keys(raw, "pathway.source", {"title", "url", "version", "note"}, {"title", "url"})
+            source = {k: str(v).strip() for k, v in raw.items()}
+        tried_raw = m.get("tried") or []
+        if not isinstance(tried_raw, list) or not all(isinstance(t, str) for t in tried_raw):
+            raise self.fail("pathway.tried", "expected a list of texts")
+        if entry != "encoded" and not tried_raw:
+            raise self.fail("pathway.tried", "say what was tried when criteria are not encoded")
+        return Pathway(
+            code=m["code"],
+            title=self.text(m["title"], "pathway.title"),
+            source=source,
+            entry_criteria=entry,
+            tried=tuple(t.strip() for t in tried_raw),
+            file=self.file,
         )
 
     def ruleset(self, data: Any) -> RuleSet:
@@ -387,28 +561,54 @@ class _Parser:
             rules=rules,
         )
 
-    def rules_only(self, data: Any) -> tuple[Rule, ...]:
+    def rules_only(self, data: Any) -> tuple[tuple[Rule, ...], Pathway | None]:
         m = self.mapping(data, "file")
-        self.keys(m, "file", {"rules", "notes"}, {"rules"})
-        return tuple(self.rule(r, i) for i, r in enumerate(self.listing(m["rules"], "rules")))
+        self.keys(m, "file", {"rules", "notes", "pathway"}, {"rules"})
+        pathway = self.pathway(m["pathway"]) if "pathway" in m else None
+        raw_rules = m["rules"]
+        if pathway is None or raw_rules != []:
+            raw_rules = self.listing(raw_rules, "rules")
+        if pathway is not None and pathway.entry_criteria == "not_found" and raw_rules:
+            self.rule_id = "(pathway)"
+            raise self.fail("pathway.entry_criteria", "not_found, yet the file has rules")
+        return tuple(self.rule(r, i) for i, r in enumerate(raw_rules)), pathway
 
 
 def parse_ruleset(data: Any, *, file: str, vocab: Vocabulary) -> RuleSet:
     return _Parser(file, vocab).ruleset(data)
 
 
-def parse_rules(data: Any, *, file: str, vocab: Vocabulary) -> tuple[Rule, ...]:
-    """The rules of one file of a rule set kept as a folder (one file per cancer site)."""
+def parse_rules(
+    data: Any, *, file: str, vocab: Vocabulary
+) -> tuple[tuple[Rule, ...], Pathway | None]:
+    """The rules of one file of a rule set kept as a folder (one file per cancer site), and
+    the pathway the file says it encodes, if it names one."""
     return _Parser(file, vocab).rules_only(data)
 
 
-def merge(header: RuleSet, parts: list[tuple[str, tuple[Rule, ...]]]) -> RuleSet:
+def merge(
+    header: RuleSet, parts: list[tuple[str, tuple[tuple[Rule, ...], Pathway | None]]]
+) -> RuleSet:
     seen: dict[str, str] = {r.id: "_ruleset.yaml" for r in header.rules}
     rules = list(header.rules)
-    for file, part in parts:
+    pathways: dict[str, Pathway] = {}
+    for file, (part, pathway) in parts:
         for rule in part:
             if rule.id in seen:
                 raise RuleError(f"{file}: rule {rule.id}: id: already used in {seen[rule.id]}")
             seen[rule.id] = file
             rules.append(rule)
-    return RuleSet(name=header.name, title=header.title, source=header.source, rules=tuple(rules))
+        if pathway is not None:
+            if pathway.code in pathways:
+                raise RuleError(
+                    f"{file}: pathway {pathway.code!r} is also described in "
+                    f"{pathways[pathway.code].file}"
+                )
+            pathways[pathway.code] = pathway
+    return RuleSet(
+        name=header.name,
+        title=header.title,
+        source=header.source,
+        rules=tuple(rules),
+        pathways=tuple(pathways.values()),
+    )
