@@ -116,7 +116,7 @@ def test_each_entry_at_most_once_in_catalogue_order() -> None:
             "provenance.0",
             "needs a note",
         ),
-        (lambda e: e.update(investigations=["mri_brain"]), "(entry)", "unknown investigation"),
+        (lambda e: e.update(investigations=["mri_knee"]), "(entry)", "unknown investigation"),
         (
             lambda e: e.update(provenance=[{"source": "nowhere", "location": "p. 1"}]),
             "provenance.0.source",

@@ -212,6 +212,7 @@ def test_a_rule_source_with_a_title_but_no_url_is_refused(tmp_path: Path) -> Non
     )
     (tmp_path / "site.yaml").write_text(
         "rules:\n  - id: r1\n    cancer_site: lung\n    recommendation: safety_net\n"
+        "    strength: offer\n    applies_to: adults\n"
         "    source: {recommendation_number: '1', title: Other}\n"
         "    explanation: {da: a, en: b}\n    when: {age: {min: 18}}\n"
     )

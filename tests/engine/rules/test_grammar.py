@@ -29,6 +29,8 @@ VALID_RULE = {
     "id": "t-1",
     "cancer_site": "lung",
     "recommendation": "suspected_cancer_referral",
+    "strength": "offer",
+    "applies_to": "everyone",
     "investigation": None,
     "within_days": 28,
     "source": {"recommendation_number": "1.1.1"},
@@ -70,7 +72,62 @@ MALFORMED: list[tuple[str, dict[str, Any], str]] = [
     ("missing explanation", {"explanation": "__drop__"}, "rule: missing field(s) ['explanation']"),
     ("missing when", {"when": "__drop__"}, "rule: missing field(s) ['when']"),
     ("bad recommendation", {"recommendation": "refer_now"}, "recommendation: 'refer_now'"),
-    ("bad investigation", {"investigation": "mri_brain"}, "investigation: 'mri_brain'"),
+    ("bad investigation", {"investigation": "mri_knee"}, "investigation: 'mri_knee'"),
+    (
+        "bad investigation in a list",
+        {"investigation": ["full_blood_count", "cea"]},
+        "investigation[1]: 'cea'",
+    ),
+    (
+        "a test named twice",
+        {"investigation": ["calcium", "calcium"]},
+        "investigation: a test is named twice",
+    ),
+    ("empty list of tests", {"investigation": []}, "investigation: expected a non-empty list"),
+    ("missing strength", {"strength": "__drop__"}, "rule: missing field(s) ['strength']"),
+    ("bad strength", {"strength": "must"}, "strength: 'must' is not one of offer, consider"),
+    (
+        "strength against the recommendation",
+        {"strength": "consider"},
+        "strength: suspected_cancer_referral is always offer",
+    ),
+    ("missing age group", {"applies_to": "__drop__"}, "rule: missing field(s) ['applies_to']"),
+    ("bad age group", {"applies_to": "teenagers"}, "applies_to: 'teenagers'"),
+    ("bad audience", {"audience": "nurse"}, "audience: 'nurse'"),
+    (
+        "weighted score above all points",
+        {
+            "when": {
+                "weighted_score": {
+                    "at_least": 4,
+                    "of": [{"points": 2, "when": {"symptom": "cough"}}],
+                }
+            }
+        },
+        "when.weighted_score.at_least: 4 is more than all items' points",
+    ),
+    (
+        "weighted item without points",
+        {"when": {"weighted_score": {"at_least": 1, "of": [{"when": {"symptom": "cough"}}]}}},
+        "when.weighted_score.of[0]: missing field(s) ['points']",
+    ),
+    (
+        "weighted item with zero points",
+        {
+            "when": {
+                "weighted_score": {
+                    "at_least": 1,
+                    "of": [{"points": 0, "when": {"symptom": "cough"}}],
+                }
+            }
+        },
+        "when.weighted_score.of[0].points: expected a whole number of at least 1",
+    ),
+    (
+        "duration as text",
+        {"when": {"symptom": {"code": "cough", "lasting_more_than_days": "3 weeks"}}},
+        "when.symptom.lasting_more_than_days",
+    ),
     ("negative days", {"within_days": -1}, "within_days: expected a whole number"),
     ("days as text", {"within_days": "14"}, "within_days: expected a whole number"),
     ("source without number", {"source": {"note": "x"}}, "source: missing field(s)"),
@@ -166,11 +223,11 @@ def test_a_malformed_rule_names_file_rule_and_field(
 def test_the_second_rule_of_a_file_is_named_by_its_id(tmp_path: Path) -> None:
     text = """\
     rules:
-      - {id: good, cancer_site: lung, recommendation: safety_net,
-         source: {recommendation_number: "1"}, explanation: {da: a, en: b},
+      - {id: good, cancer_site: lung, recommendation: safety_net, strength: offer,
+         applies_to: adults, source: {recommendation_number: "1"}, explanation: {da: a, en: b},
          when: {symptom: cough}}
-      - {id: bad-one, cancer_site: lung, recommendation: safety_net,
-         source: {recommendation_number: "1"}, explanation: {da: a, en: b},
+      - {id: bad-one, cancer_site: lung, recommendation: safety_net, strength: offer,
+         applies_to: adults, source: {recommendation_number: "1"}, explanation: {da: a, en: b},
          when: {symptom: {code: cough, within_days: 0}}}
     """
     message = load_error(tmp_path, {"breast.yaml": text})
@@ -285,7 +342,7 @@ def at_least_condition(n: int, codes: list[str], unexplained: bool, course: str)
         file="property.yaml",
         vocab=load_vocabulary(),
     )
-    return rules[0].when
+    return rules[0][0].when
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -369,3 +426,145 @@ def test_facts_helper_matches_direct_construction() -> None:
     facts: Facts = facts_of(ctx(age=40))
     assert facts.age == 40
     assert facts_of(ctx(age=39, last_day_of_age=True)).age == 39
+
+
+# -- the age group, the audience, several tests, weighted checklists, durations, pathways ----
+
+
+def one_rule(**changes: Any) -> Any:
+    (rules, _pathway) = parse_rules(
+        {"rules": [{**VALID_RULE, **changes}]}, file="t.yaml", vocab=load_vocabulary()
+    )
+    return rules[0]
+
+
+@pytest.mark.parametrize(
+    ("applies_to", "youngest", "oldest"),
+    [
+        ("adults", 18, 110),
+        ("young_people_and_adults", 16, 110),
+        ("children_and_young_people", 0, 24),
+        ("children", 0, 15),
+        ("everyone", 0, 110),
+    ],
+)
+def test_the_age_group_bounds_the_rule_to_its_years(
+    applies_to: str, youngest: int, oldest: int
+) -> None:
+    rule = one_rule(applies_to=applies_to)
+    for age in range(0, 111):
+        holds = rule.when.test(facts_of(ctx(age=age, symptoms=["haemoptysis"]))) is not None
+        assert holds == (youngest <= age <= oldest), age
+    if youngest > 0:
+        day_before = ctx(age=youngest - 1, last_day_of_age=True, symptoms=["haemoptysis"])
+        assert rule.when.test(facts_of(day_before)) is None
+
+
+def test_several_tests_are_kept_in_their_order_and_the_first_is_the_investigation() -> None:
+    rule = one_rule(
+        recommendation="non_urgent_investigation",
+        investigation=["full_blood_count", "calcium", "serum_free_light_chains"],
+    )
+    assert rule.investigations == ("full_blood_count", "calcium", "serum_free_light_chains")
+    assert rule.investigation == "full_blood_count"
+    assert one_rule().investigations == ()
+    assert one_rule().investigation is None
+
+
+def test_a_rule_for_dentists_is_loaded_but_not_run_for_a_gp(tmp_path: Path) -> None:
+    import yaml
+
+    text = yaml.safe_dump(
+        {"rules": [VALID_RULE, {**VALID_RULE, "id": "t-dentist", "audience": "dentist"}]}
+    )
+    ruleset = load_ruleset_dir(write(tmp_path, {"oral.yaml": text}))
+    assert [r.id for r in ruleset.rules] == ["t-1", "t-dentist"]
+    assert [r.id for r in ruleset.for_gp] == ["t-1"]
+
+
+SEVEN_POINT = {
+    "weighted_score": {
+        "at_least": 3,
+        "of": [
+            {"points": 2, "when": {"symptom": {"code": "cough", "unexplained": False}}},
+            {"points": 1, "when": {"symptom": {"code": "fatigue", "unexplained": False}}},
+            {"points": 1, "when": {"symptom": {"code": "fever", "unexplained": False}}},
+        ],
+    }
+}
+
+
+@pytest.mark.parametrize(
+    ("present", "total"),
+    [([], None), (["cough"], None), (["fatigue", "fever"], None), (["cough", "fatigue"], 3)],
+)
+def test_a_weighted_score_counts_the_points_of_the_items_present(
+    present: list[str], total: int | None
+) -> None:
+    evidence = one_rule(when=SEVEN_POINT).when.test(facts_of(ctx(symptoms=present)))
+    if total is None:
+        assert evidence is None
+    else:
+        assert evidence is not None
+        assert {"input": "score", "points": total, "threshold": 3} in evidence
+        assert {e.get("code") for e in evidence} >= set(present)
+
+
+@pytest.mark.parametrize(("days_ago", "holds"), [(21, False), (22, True), (400, True)])
+def test_lasting_more_than_counts_from_the_onset(days_ago: int, holds: bool) -> None:
+    rule = one_rule(when={"symptom": {"code": "cough", "lasting_more_than_days": 21}})
+    facts = facts_of(ctx(symptoms=[{"code": "cough", "days_ago": days_ago}]))
+    assert (rule.when.test(facts) is not None) == holds
+
+
+PATHWAY = {
+    "code": "lung",
+    "title": {"da": "Pakkeforløb for lungekræft", "en": "Lung cancer pathway"},
+    "source": None,
+    "entry_criteria": "not_found",
+    "tried": ["sst.dk: only the table of contents"],
+}
+
+
+def test_a_pathway_without_criteria_is_kept_with_what_was_tried(tmp_path: Path) -> None:
+    import yaml
+
+    text = yaml.safe_dump({"pathway": PATHWAY, "rules": []}, allow_unicode=True)
+    ruleset = load_ruleset_dir(write(tmp_path, {"lung.yaml": text}))
+    (pathway,) = ruleset.pathways
+    assert (pathway.code, pathway.entry_criteria, pathway.file) == (
+        "lung",
+        "not_found",
+        "lung.yaml",
+    )
+    assert pathway.tried == ("sst.dk: only the table of contents",)
+    assert ruleset.rules == ()
+
+
+@pytest.mark.parametrize(
+    ("changes", "rules", "expected"),
+    [
+        ({"tried": []}, [], "pathway.tried: say what was tried"),
+        ({"entry_criteria": "maybe"}, [], "pathway.entry_criteria: 'maybe'"),
+        ({}, [VALID_RULE], "pathway.entry_criteria: not_found, yet the file has rules"),
+        ({"code": "Lung Cancer"}, [], "pathway.code: expected lower-case"),
+        ({"source": {"title": "x"}}, [], "pathway.source: missing field(s) ['url']"),
+    ],
+)
+def test_a_malformed_pathway_is_refused(
+    tmp_path: Path, changes: dict[str, Any], rules: list[Any], expected: str
+) -> None:
+    import yaml
+
+    text = yaml.safe_dump({"pathway": {**PATHWAY, **changes}, "rules": rules})
+    message = load_error(tmp_path, {"lung.yaml": text})
+    assert message.startswith("lung.yaml: rule (pathway): "), message
+    assert expected in message, message
+
+
+def test_the_same_pathway_in_two_files_is_refused(tmp_path: Path) -> None:
+    import yaml
+
+    text = yaml.safe_dump({"pathway": PATHWAY, "rules": []}, allow_unicode=True)
+    message = load_error(tmp_path, {"a.yaml": text, "b.yaml": text})
+    assert message == "b.yaml: pathway 'lung' is also described in a.yaml"

@@ -20,7 +20,7 @@ NIPPLE = ["nipple_discharge", "nipple_retraction", "nipple_change_of_concern"]
     [
         (REFER, "suspected_cancer_referral", 28, "1.4.1"),
         (CONSIDER, "consider_referral", 28, "1.4.2"),
-        (UNDER_30, "consider_referral", None, "1.4.3"),
+        (UNDER_30, "non_urgent_referral", None, "1.4.3"),
     ],
 )
 def test_each_rule_carries_the_recommendation_type_and_number(

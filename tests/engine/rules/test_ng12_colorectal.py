@@ -18,7 +18,7 @@ IRON_DEFICIENT = [("haemoglobin", 6.5), ("mcv", 72)]
 @pytest.mark.parametrize(
     ("rule_id", "recommendation", "investigation", "within_days", "number", "site"),
     [
-        ("ng12-1.3.1-fit", "urgent_investigation", "fit", None, "1.3.1", "colorectal"),
+        ("ng12-1.3.1-fit", "non_urgent_investigation", "fit", None, "1.3.1", "colorectal"),
         ("ng12-1.3.2-fit-positive", "suspected_cancer_referral", None, 28, "1.3.2", "colorectal"),
         ("ng12-1.3.3-fit-below-threshold", "safety_net", None, None, "1.3.3", "colorectal"),
         ("ng12-1.3.5-rectal-mass", "consider_referral", None, 28, "1.3.5", "colorectal"),

@@ -32,7 +32,7 @@ SITES = ["oesophageal", "stomach"]
         ),
         (
             "ng12-1.2.2-haematemesis",
-            "consider_referral",
+            "non_urgent_investigation",
             "upper_gi_endoscopy",
             None,
             "1.2.2",
@@ -40,7 +40,7 @@ SITES = ["oesophageal", "stomach"]
         ),
         (
             "ng12-1.2.3-endoscopy",
-            "consider_referral",
+            "non_urgent_investigation",
             "upper_gi_endoscopy",
             None,
             "1.2.3",
@@ -50,7 +50,7 @@ SITES = ["oesophageal", "stomach"]
         ("ng12-1.2.7-stomach-referral", "suspected_cancer_referral", None, 28, "1.2.7", "stomach"),
         (
             "ng12-1.2.8-haematemesis",
-            "consider_referral",
+            "non_urgent_investigation",
             "upper_gi_endoscopy",
             None,
             "1.2.8",
@@ -58,7 +58,7 @@ SITES = ["oesophageal", "stomach"]
         ),
         (
             "ng12-1.2.9-endoscopy",
-            "consider_referral",
+            "non_urgent_investigation",
             "upper_gi_endoscopy",
             None,
             "1.2.9",
