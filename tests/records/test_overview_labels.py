@@ -6,8 +6,9 @@ import pytest
 from django.utils import translation
 
 from opspor.engine.rules.loader import RULESETS, load_ruleset
-from opspor.engine.rules.schema import RECOMMENDATIONS, SIGNALS
+from opspor.engine.rules.schema import INVESTIGATIONS, RECOMMENDATIONS, SIGNALS
 from opspor.engine.signals.vulnerability import FLAG_LABELS, FLAGS
+from opspor.engine.urgency import urgency_key
 from opspor.records.templatetags import overview
 
 
@@ -15,8 +16,9 @@ def _rules() -> list:
     return [rule for name in RULESETS for rule in load_ruleset(name).rules]
 
 
-def test_every_investigation_of_the_rules_has_a_label() -> None:
-    used = {rule.investigation for rule in _rules() if rule.investigation}
+def test_every_investigation_the_rules_can_name_has_a_label() -> None:
+    assert set(INVESTIGATIONS) <= set(overview._INVESTIGATIONS)
+    used = {code for rule in _rules() for code in rule.investigations}
     assert used <= set(overview._INVESTIGATIONS)
 
 
@@ -37,9 +39,23 @@ def test_every_vulnerability_flag_is_shown_in_the_engines_words(language: str) -
     assert shown == {flag: FLAG_LABELS[flag][language] for flag in FLAGS}
 
 
-def test_every_recommendation_the_rules_can_make_has_a_label_an_urgency_and_a_badge() -> None:
-    for table in (overview._RECOMMENDATIONS, overview._URGENCY, overview._BADGES):
-        assert set(table) == set(RECOMMENDATIONS)
+def test_every_recommendation_the_rules_can_make_has_a_label_and_an_urgency() -> None:
+    assert set(overview._RECOMMENDATIONS) == set(RECOMMENDATIONS)
+    # Only the recommendations that ask for action within a time draw the eye.
+    assert set(overview._BADGES) < set(RECOMMENDATIONS)
+    last = urgency_key("an unknown kind")
+    assert all(urgency_key(code) < last for code in RECOMMENDATIONS)
+
+
+@pytest.mark.parametrize("language", ["da", "ar", "tr"])
+def test_every_recommendation_strength_and_age_group_is_translated(language: str) -> None:
+    tables = (overview._RECOMMENDATIONS, overview._STRENGTHS, overview._AGE_GROUPS)
+    with translation.override(language):
+        for table in tables:
+            for code, label in table.items():
+                with translation.override("en"):
+                    english = str(label)
+                assert str(label) != english, (language, code)
 
 
 def test_every_signal_a_rule_can_use_has_a_name() -> None:

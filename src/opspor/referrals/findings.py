@@ -18,6 +18,7 @@ from opspor.accounts.models import User
 from opspor.engine.assess import assess
 from opspor.engine.assessment import Assessment
 from opspor.engine.rules.loader import DEFAULT_RULESET, RULESETS
+from opspor.engine.urgency import urgency_key
 from opspor.records.context import patient_context_for
 from opspor.records.models import Patient
 from opspor.referrals.workflow import PATHWAY_OF_SITE
@@ -32,7 +33,18 @@ def findings_summary(assessment: Assessment) -> dict[str, Any]:
     """A JSON snapshot of the engine's findings, stored on the advice request or referral."""
     items: list[dict[str, Any]] = []
     seen_symptoms: set[str] = set()
-    for finding in assessment.findings:
+    # The most urgent criterion first, as on the overview, so the unit reads it first and
+    # the suggested pathway follows it.
+    criteria = iter(
+        sorted(
+            (f for f in assessment.findings if f.kind == "guideline_criterion"),
+            key=lambda f: urgency_key(f.recommendation, f.within_days, f.strength),
+        )
+    )
+    findings = [
+        next(criteria) if f.kind == "guideline_criterion" else f for f in assessment.findings
+    ]
+    for finding in findings:
         if finding.kind in SUMMARY_SKIPPED_KINDS:
             continue
         if finding.kind == "continuity" and not finding.low_continuity:
@@ -51,6 +63,9 @@ def findings_summary(assessment: Assessment) -> dict[str, Any]:
                 "rule_id": finding.rule_id,
                 "cancer_site": finding.cancer_site,
                 "recommendation": finding.recommendation,
+                "strength": finding.strength,
+                "within_days": finding.within_days,
+                "investigations": list(finding.investigations),
                 "source": f"{finding.source.title}, {finding.source.recommendation_number}",
             }
         items.append(item)
@@ -86,6 +101,9 @@ class SummaryItem:
     text: dict[str, str]
     source: str = ""
     cancer_site: str = ""
+    recommendation: str = ""
+    strength: str = ""
+    within_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +149,10 @@ def _day(value: Any) -> date | None:
         return None
 
 
+def _days(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def summary_view(raw: Any) -> SummaryView:
     """A stored snapshot as the screens show it; items that cannot be read are left out."""
     data = raw if isinstance(raw, dict) else {}
@@ -148,6 +170,9 @@ def summary_view(raw: Any) -> SummaryView:
                 text=text,
                 source=str(item.get("source", "") or ""),
                 cancer_site=str(item.get("cancer_site", "") or ""),
+                recommendation=str(item.get("recommendation", "") or ""),
+                strength=str(item.get("strength", "") or ""),
+                within_days=_days(item.get("within_days")),
             )
         )
     return SummaryView(

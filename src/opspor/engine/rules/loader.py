@@ -7,6 +7,7 @@ import yaml
 
 from opspor.engine.datafile import load_yaml
 from opspor.engine.rules.schema import (
+    Pathway,
     Rule,
     RuleError,
     RuleSet,
@@ -32,7 +33,7 @@ def load_ruleset_dir(folder: Path) -> RuleSet:
     """A rule set kept as a folder: `_ruleset.yaml` (the header) and one file per site."""
     vocab = load_vocabulary()
     header = parse_ruleset(_yaml(folder / "_ruleset.yaml"), file="_ruleset.yaml", vocab=vocab)
-    parts: list[tuple[str, tuple[Rule, ...]]] = [
+    parts: list[tuple[str, tuple[tuple[Rule, ...], Pathway | None]]] = [
         (path.name, parse_rules(_yaml(path), file=path.name, vocab=vocab))
         for path in sorted(folder.glob("*.yaml"))
         if not path.name.startswith("_")

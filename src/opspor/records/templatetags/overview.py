@@ -19,6 +19,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from opspor.engine.signals.vulnerability import flag_label as engine_flag_label
+from opspor.engine.urgency import urgency_key
 from opspor.records.models import Sex, Smoking
 from opspor.records.templatetags.clinical import cancer_site as _cancer_site_label
 from opspor.records.templatetags.clinical import lab_value, vocab_label
@@ -39,24 +40,38 @@ _SIGNAL_TITLES = {
     "new_symptom": _("New symptom"),
 }
 
+# The guideline's own kinds of action (engine/rules/schema.py), in its words.
 _RECOMMENDATIONS = {
+    "immediate_referral": _("Immediate referral (within hours)"),
+    "very_urgent_referral": _("Very urgent referral (within 48 hours)"),
     "suspected_cancer_referral": _("Suspected cancer pathway referral"),
+    "consider_referral": _("Consider a suspected cancer pathway referral"),
+    "urgent_referral": _("Urgent referral (within 2 weeks)"),
+    "urgent_investigation_or_referral": _(
+        "Urgent investigation or suspected cancer pathway referral"
+    ),
     "urgent_investigation": _("Urgent investigation"),
-    "consider_referral": _("Consider referral"),
+    "non_urgent_investigation": _("Investigation (no urgency given)"),
+    "non_urgent_referral": _("Non-urgent referral"),
+    "referral": _("Referral (urgency not stated)"),
     "safety_net": _("Safety net: agree a follow-up"),
 }
-# The most pressing recommendation first, so the first screen shows it.
-_URGENCY = {
-    "suspected_cancer_referral": 0,
-    "urgent_investigation": 1,
-    "consider_referral": 2,
-    "safety_net": 3,
+_STRENGTHS = {
+    "offer": _("Recommended"),
+    "consider": _("Consider"),
+}
+_AGE_GROUPS = {
+    "children": _("Children (0–15 years)"),
+    "children_and_young_people": _("Children and young people (0–24 years)"),
 }
 _BADGES = {
+    "immediate_referral": "badge-error",
+    "very_urgent_referral": "badge-error",
     "suspected_cancer_referral": "badge-error",
-    "urgent_investigation": "badge-warning",
     "consider_referral": "badge-warning",
-    "safety_net": "badge-info",
+    "urgent_referral": "badge-warning",
+    "urgent_investigation_or_referral": "badge-warning",
+    "urgent_investigation": "badge-warning",
 }
 
 _INVESTIGATIONS = {
@@ -67,7 +82,21 @@ _INVESTIGATIONS = {
     "fit": _("FIT (faecal immunochemical test)"),
     "psa": _("PSA"),
     "ca125": _("CA-125"),
-    "pelvic_ultrasound": _("Ultrasound of abdomen and pelvis"),
+    "pelvic_ultrasound": _("Pelvic ultrasound"),
+    "abdominal_pelvic_ultrasound": _("Ultrasound of abdomen and pelvis"),
+    "abdominal_ultrasound": _("Abdominal ultrasound"),
+    "renal_ultrasound": _("Ultrasound of the kidneys"),
+    "testicular_ultrasound": _("Ultrasound of the testis"),
+    "soft_tissue_ultrasound": _("Ultrasound of the lump"),
+    "bone_xray": _("X-ray of the bone"),
+    "mri_brain": _("MRI of the brain"),
+    "endoscopy": _("Endoscopy"),
+    "mammography": _("Mammography"),
+    "blood_tests": _("Blood tests"),
+    "urine_dipstick": _("Urine dipstick"),
+    "calcium": _("Calcium"),
+    "plasma_viscosity_or_esr": _("Plasma viscosity or ESR"),
+    "serum_free_light_chains": _("Serum free light chains"),
     "ultrasound": _("Ultrasound"),
     "upper_gi_endoscopy": _("Upper GI endoscopy"),
     "serum_protein_electrophoresis": _("Serum protein electrophoresis"),
@@ -80,6 +109,26 @@ _EXTRA_SITES = {
     "mesothelioma": _("Mesothelioma"),
     "oesophageal": _("Oesophageal cancer"),
     "unspecified": _("Serious illness that could be cancer"),
+    "gall_bladder": _("Gall bladder cancer"),
+    "endometrial": _("Endometrial cancer"),
+    "cervical": _("Cervical cancer"),
+    "vulval": _("Vulval cancer"),
+    "vaginal": _("Vaginal cancer"),
+    "penile": _("Penile cancer"),
+    "skin_scc": _("Squamous cell carcinoma of the skin"),
+    "skin_bcc": _("Basal cell carcinoma of the skin"),
+    "laryngeal": _("Laryngeal cancer"),
+    "oral": _("Oral cancer"),
+    "head_and_neck": _("Head and neck cancer"),
+    "brain_cns": _("Brain or central nervous system cancer"),
+    "bone_sarcoma": _("Bone sarcoma"),
+    "soft_tissue_sarcoma": _("Soft tissue sarcoma"),
+    "sarcoma": _("Sarcoma"),
+    "neuroblastoma": _("Neuroblastoma"),
+    "retinoblastoma": _("Retinoblastoma"),
+    "wilms": _("Wilms' tumour"),
+    "uterine": _("Cancer of the uterus"),
+    "childhood_cancer": _("Childhood cancer"),
 }
 
 _SIGNAL_NAMES = {
@@ -132,6 +181,24 @@ def recommendation_label(code: str) -> str:
 @register.filter
 def recommendation_badge(code: str) -> str:
     return _BADGES.get(code, "badge-info")
+
+
+@register.filter
+def strength_label(code: str | None) -> str:
+    label = _STRENGTHS.get(code or "")
+    return str(label) if label is not None else ""
+
+
+@register.filter
+def age_group_label(code: str | None) -> str:
+    """The age group a recommendation names, where it is not the adults' default."""
+    label = _AGE_GROUPS.get(code or "")
+    return str(label) if label is not None else ""
+
+
+@register.filter
+def investigations_label(codes: list[str] | None) -> str:
+    return ", ".join(investigation_label(code) for code in codes or ())
 
 
 @register.filter
@@ -307,7 +374,12 @@ def findings_of(assessment: Any, kind: str) -> list[Any]:
 @register.simple_tag
 def criteria_of(assessment: Any) -> list[Any]:
     criteria = [f for f in assessment.findings if f.kind == "guideline_criterion"]
-    return sorted(criteria, key=lambda f: _URGENCY.get(f.recommendation, len(_URGENCY)))
+    return sorted(
+        criteria,
+        key=lambda f: urgency_key(
+            f.recommendation, f.within_days, getattr(f, "strength", "offer") or "offer"
+        ),
+    )
 
 
 @dataclass
