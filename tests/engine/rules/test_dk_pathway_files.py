@@ -66,3 +66,13 @@ def test_only_colorectal_rules_come_from_these_files() -> None:
     absent = {"lung", "breast", "pancreatic", "oesophageal", "stomach", "prostate", "ovarian"}
     assert sites.isdisjoint(absent)
     assert "colorectal" in sites
+
+
+def test_the_loader_reads_each_pathway_with_its_file_and_state() -> None:
+    pathways = {p.code: p for p in load_ruleset(RULESET).pathways}
+    for name, state in FILES.items():
+        assert pathways[name].entry_criteria == state
+        assert pathways[name].file == f"{name}.yaml"
+        assert pathways[name].tried
+    assert pathways["colorectal"].source is not None
+    assert all(pathways[n].source is None for n, s in FILES.items() if s == "not_found")
