@@ -5,9 +5,13 @@ from __future__ import annotations
 SITE_NAMES: dict[str, tuple[str, str]] = {
     "anal": ("kræft i endetarmsåbningen", "anal cancer"),
     "bladder": ("blærekræft", "bladder cancer"),
+    "brain": ("hjernesvulst", "brain tumour"),
     "breast": ("brystkræft", "breast cancer"),
+    "cervical": ("livmoderhalskræft", "cervical cancer"),
+    "childhood": ("kræft hos børn", "childhood cancer"),
     "colorectal": ("tarmkræft", "colorectal cancer"),
     "kidney": ("nyrekræft", "kidney cancer"),
+    "laryngeal": ("strubekræft", "laryngeal cancer"),
     "leukaemia": ("leukæmi", "leukaemia"),
     "lung": ("lungekræft", "lung cancer"),
     "lymphoma": ("lymfeknudekræft", "lymphoma"),
@@ -19,6 +23,7 @@ SITE_NAMES: dict[str, tuple[str, str]] = {
     "prostate": ("prostatakræft", "prostate cancer"),
     "stomach": ("mavekræft", "stomach cancer"),
     "testis": ("testikelkræft", "testicular cancer"),
+    "uterine": ("livmoderkræft", "uterine cancer"),
     "unspecified": ("alvorlig sygdom, der kan være kræft", "serious illness that could be cancer"),
 }
 

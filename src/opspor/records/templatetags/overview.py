@@ -77,8 +77,12 @@ _INVESTIGATIONS = {
 # Sites the rule sets use that the record's list of diagnoses does not.
 _EXTRA_SITES = {
     "anal": _("Anal cancer"),
+    "cervical": _("Cervical cancer"),
+    "childhood": _("Childhood cancer"),
+    "laryngeal": _("Laryngeal cancer"),
     "mesothelioma": _("Mesothelioma"),
     "oesophageal": _("Oesophageal cancer"),
+    "uterine": _("Uterine cancer"),
     "unspecified": _("Serious illness that could be cancer"),
 }
 
