@@ -92,6 +92,134 @@ def test_packaged_rows_use_known_vocabulary_codes() -> None:
             assert code in vocab.symptoms or code in vocab.findings
 
 
+# The rows added for the sites beyond the first set: each must be in the packaged table, with
+# a complete citation, so that a lost row or a half-filled source fails here.
+ADDED_ROWS = {
+    "oesophageal-jones2007-dysphagia-male-55-64": ("oesophageal", 6.0),
+    "oesophageal-jones2007-dysphagia-male-65-74": ("oesophageal", 9.0),
+    "oesophageal-jones2007-dysphagia-male-75-84": ("oesophageal", 7.1),
+    "oesophageal-jones2007-dysphagia-male-85": ("oesophageal", 9.7),
+    "prostate-hamilton2006-urinary-retention": ("prostate", 3.1),
+    "prostate-hamilton2006-impotence": ("prostate", 3.0),
+    "prostate-hamilton2006-hesitancy": ("prostate", 3.0),
+    "prostate-hamilton2006-frequency": ("prostate", 2.2),
+    "prostate-hamilton2006-nocturia": ("prostate", 2.2),
+    "prostate-hamilton2006-weight-loss": ("prostate", 0.75),
+    "prostate-hamilton2006-rectal-exam-malignant": ("prostate", 12),
+    "brain-hamilton2007-seizure-60-69": ("brain_cns", 2.3),
+    "brain-hamilton2007-headache-60-69": ("brain_cns", 0.13),
+    "laryngeal-shephard2019-hoarseness-over-60": ("laryngeal", 2.7),
+    "uterine-2013-post-menopausal-bleeding": ("uterine", 4),
+    "cervical-walker2017-post-menopausal-bleeding-55": ("cervical", 4.6),
+    "lymphoma-shephard2015-nhl-lymphadenopathy-60": ("lymphoma", 13),
+    "lymphoma-shephard2015-hodgkin-lymphadenopathy-60": ("lymphoma", 5.6),
+    "childhood-dommett2013-pallor": ("childhood_cancer", 0.41),
+    "childhood-dommett2013-lymphadenopathy": ("childhood_cancer", 0.09),
+    "childhood-dommett2013-bruising": ("childhood_cancer", 0.08),
+}
+
+
+@pytest.mark.parametrize(("row_id", "expected"), sorted(ADDED_ROWS.items()))
+def test_added_row_is_loaded_with_its_value_and_a_complete_citation(
+    row_id: str, expected: tuple[str, float]
+) -> None:
+    table = load_ppv_table()
+    by_id = {r.id: r for r in table.rows}
+    assert row_id in by_id
+    r = by_id[row_id]
+    assert (r.cancer_site, r.ppv_percent) == expected
+    src = table.sources[r.source]
+    for field in ("title", "authors", "journal", "doi_or_url", "read_at", "population"):
+        assert getattr(src, field).strip(), field
+    assert src.doi_or_url.startswith("https://")
+    assert r.location.strip() and r.outcome.strip() and r.age_band.strip()
+
+
+def test_a_value_read_second_hand_is_flagged_and_says_where() -> None:
+    table = load_ppv_table()
+    flagged = [r for r in table.rows if r.secondary or table.sources[r.source].secondary]
+    assert flagged
+    for r in flagged:
+        # Either the source itself is the review, or the row says which secondary source it used.
+        assert table.sources[r.source].secondary or (r.note and r.note.strip()), r.id
+
+
+def test_prostate_and_larynx_rows_are_marked_secondary() -> None:
+    by_id = {r.id: r for r in load_ppv_table().rows}
+    for row_id in ADDED_ROWS:
+        if row_id.startswith(("prostate-", "laryngeal-", "oesophageal-jones2007-dysphagia-male-")):
+            assert by_id[row_id].secondary, row_id
+
+
+def findings(*codes: str) -> list[dict[str, str]]:
+    return [{"code": c, "date": "2025-02-15"} for c in codes]
+
+
+def by_site(ctx: PatientContext) -> dict[str, float]:
+    return {m.cancer_site: m.ppv_percent for m in ppv_findings(ctx, max_sites=99)}
+
+
+def test_new_onset_seizure_gives_the_brain_value_only_at_60_to_69() -> None:
+    m = ppv_findings(context(64, "female", "new_epileptic_seizure"))[0]
+    assert (m.cancer_site, m.ppv_percent, m.age_band) == ("brain_cns", 2.3, "60–69")
+    assert "Kernick" in m.source.authors
+    assert "brain_cns" not in by_site(context(70, "female", "new_epileptic_seizure"))
+    assert "brain_cns" not in by_site(context(59, "male", "new_epileptic_seizure"))
+
+
+def test_hoarseness_is_over_60_read_strictly_and_shown_as_secondary() -> None:
+    assert "laryngeal" not in by_site(context(60, "male", "hoarseness"))
+    m = ppv_findings(context(61, "male", "hoarseness"))[0]
+    assert (m.cancer_site, m.ppv_percent) == ("laryngeal", 2.7)
+    assert m.source.secondary is True
+
+
+def test_post_menopausal_bleeding_uterine_from_40_cervical_from_55_women_only() -> None:
+    assert by_site(context(50, "female", "post_menopausal_bleeding")) == {"uterine": 4}
+    assert by_site(context(55, "female", "post_menopausal_bleeding")) == {
+        "uterine": 4,
+        "cervical": 4.6,
+    }
+    assert by_site(context(39, "female", "post_menopausal_bleeding")) == {}
+    assert by_site(context(60, "male", "post_menopausal_bleeding")) == {}
+
+
+def test_lymphadenopathy_over_60_reports_the_higher_lymphoma_value() -> None:
+    m = ppv_findings(context(72, "male", "lymphadenopathy"))[0]
+    assert (m.cancer_site, m.ppv_percent, m.row_id) == (
+        "lymphoma",
+        13,
+        "lymphoma-shephard2015-nhl-lymphadenopathy-60",
+    )
+    assert "non-Hodgkin" in m.outcome
+    assert by_site(context(59, "male", "lymphadenopathy")) == {}
+
+
+def test_childhood_values_apply_from_0_to_14_only() -> None:
+    assert by_site(context(0, "male", "bruising")) == {"childhood_cancer": 0.08}
+    assert by_site(context(9, "female", "pallor", "lymphadenopathy")) == {"childhood_cancer": 0.41}
+    assert by_site(context(14, "female", "lymphadenopathy")) == {"childhood_cancer": 0.09}
+    assert by_site(context(15, "female", "pallor", "lymphadenopathy", "bruising")) == {}
+
+
+def test_dysphagia_in_a_man_gets_his_age_band_value_and_a_woman_keeps_hers() -> None:
+    assert by_site(context(70, "male", "dysphagia"))["oesophageal"] == 9.0
+    assert by_site(context(80, "male", "dysphagia"))["oesophageal"] == 7.1
+    assert by_site(context(90, "male", "dysphagia"))["oesophageal"] == 9.7
+    assert by_site(context(50, "male", "dysphagia"))["oesophageal"] == 5.7
+    assert by_site(context(70, "female", "dysphagia"))["oesophageal"] == 2.4
+
+
+def test_malignant_feeling_prostate_gives_the_highest_prostate_value() -> None:
+    ctx = context(68, "male", "nocturia", findings=findings("rectal_exam_abnormal_prostate"))
+    m = ppv_findings(ctx)[0]
+    assert (m.cancer_site, m.ppv_percent) == ("prostate", 12)
+    assert m.source.secondary is True
+    assert by_site(context(68, "male", "nocturia")) == {"prostate": 2.2}
+    assert by_site(context(39, "male", "nocturia", "urinary_retention")) == {}
+    assert "prostate" not in by_site(context(68, "female", "urinary_frequency"))
+
+
 # --- age bands and sex exactly as published ------------------------------------------------
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
+from opspor.engine.ppv import load_ppv_table
 from opspor.engine.rules.loader import RULESETS, load_ruleset
 from opspor.engine.rules.schema import INVESTIGATIONS, RECOMMENDATIONS, SIGNALS
 from opspor.engine.signals.vulnerability import FLAG_LABELS, FLAGS
@@ -26,6 +27,12 @@ def test_every_cancer_site_of_the_rules_has_a_label() -> None:
     for rule in _rules():
         label = overview.site_label(rule.cancer_site)
         assert label and label != rule.cancer_site, rule.cancer_site
+
+
+def test_every_cancer_site_of_the_ppv_table_has_a_label() -> None:
+    for site in {row.cancer_site for row in load_ppv_table().rows}:
+        label = overview.site_label(site)
+        assert label and label != site, site
 
 
 def test_every_ruleset_has_a_name() -> None:

@@ -265,7 +265,10 @@ def _ppv(facts: Facts) -> list[dict[str, Any]]:
     for match in ppv_findings(facts):
         names_da = " + ".join(vocab.lookup(c).label("da").lower() for c in match.symptoms)
         names_en = " + ".join(vocab.lookup(c).label("en").lower() for c in match.symptoms)
-        pct_da = _da(match.ppv_percent, 1)
+        # Values under 1 % are published with two decimals; one would turn 0.09 into 0.1.
+        digits = 2 if match.ppv_percent < 1 else 1
+        pct_da = _da(match.ppv_percent, digits)
+        pct_en = f"{match.ppv_percent:.{digits}f}"
         result.append(
             _finding(
                 "ppv",
@@ -281,7 +284,7 @@ def _ppv(facts: Facts) -> list[dict[str, Any]]:
                     f"patienterne ({match.age_band}) med {names_da} "
                     f"{site_name(match.cancer_site, 'da')}.",
                     "en": "In a published primary-care study, "
-                    f"{match.ppv_percent:.1f}% of patients ({match.age_band}) with {names_en} "
+                    f"{pct_en}% of patients ({match.age_band}) with {names_en} "
                     f"had {site_name(match.cancer_site, 'en')}.",
                 },
             )

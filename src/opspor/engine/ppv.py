@@ -23,7 +23,12 @@ What the table does not hold yet, and why (so that no one mistakes a gap for a l
 - Hamilton et al. 2005 (lung, Thorax 60:1059): the PPV table and the pair grid were not found
   in a readable copy; lung rows come from Jones et al. 2007 instead.
 - Hamilton et al. 2006 (prostate, Br J Gen Pract 56:756): the abstract gives PPVs but no age
-  band, so there is no band to check a patient against.
+  band; the rows carry the band a later review gives for the study (40 and over) and are
+  marked secondary for that reason.
+- Myeloma (Shephard 2015), oesophago-gastric (Stapley 2013), leukaemia (Shephard 2016): the
+  abstracts give no single-feature value ("generally <1 %", "no PPV >1 %"); the tables were
+  not read. Melanoma (Walter 2013): the PPV published is for a checklist score, not a feature.
+  Oral cavity, thyroid, sarcoma: no primary-care PPV was found.
 - Pairs (the risk assessment tools' grids, Stapley 2012/2013, Shephard 2015): published in
   tables that were not read. The schema and the lookup support pairs.
 """
