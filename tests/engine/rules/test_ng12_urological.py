@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.engine.rules.conftest import SymptomSpec, ctx, matches, rules_with_number
+from tests.engine.rules.conftest import SymptomSpec, ctx, matches, rule, rules_with_number
 
 LUTS = [
     "lower_urinary_tract_symptoms",
@@ -20,7 +20,18 @@ LUTS = [
 
 
 def test_every_urological_recommendation_is_encoded() -> None:
-    for number in ("1.6.1", "1.6.2", "1.6.3", "1.6.4", "1.6.5", "1.6.6", "1.6.7", "1.6.8"):
+    for number in (
+        "1.6.1",
+        "1.6.2",
+        "1.6.3",
+        "1.6.4",
+        "1.6.5",
+        "1.6.6",
+        "1.6.7",
+        "1.6.8",
+        "1.6.9",
+        "1.6.10",
+    ):
         assert rules_with_number(number), number
 
 
@@ -225,3 +236,63 @@ def test_1_6_8_unexplained_or_persistent_testicular_symptoms() -> None:
     explained = {"code": "testicular_symptoms", "unexplained": False}
     assert matches(rule, ctx(age=30, sex="male", symptoms=[explained])) is None
     assert matches(rule, ctx(age=30, symptoms=["testicular_symptoms"])) is None
+
+
+# --- 1.6.9, 1.6.10 penile -------------------------------------------------------------------
+
+PENILE = "ng12-1.6.9-penile-mass-or-ulceration"
+FORESKIN = "ng12-1.6.10-penile-foreskin-or-glans"
+
+
+@pytest.mark.parametrize(("rule_id", "number"), [(PENILE, "1.6.9"), (FORESKIN, "1.6.10")])
+def test_penile_rules_consider_a_suspected_cancer_pathway_referral(
+    rule_id: str, number: str
+) -> None:
+    r = rule(rule_id)
+    assert (r.recommendation, r.strength, r.applies_to, r.audience) == (
+        "consider_referral",
+        "consider",
+        "young_people_and_adults",
+        "gp",
+    )
+    assert (r.investigations, r.within_days) == ((), 28)
+    assert (r.recommendation_number, r.cancer_site) == (number, "penile")
+    assert [x.id for x in rules_with_number(number)] == [rule_id]
+
+
+@pytest.mark.parametrize("code", ["penile_mass", "penile_ulceration"])
+def test_1_6_9_unexplained_penile_mass_or_ulceration_from_16(code: str) -> None:
+    # "When a sexually transmitted infection has been excluded": the rule reads the lesion's
+    # unexplained flag and the GP confirms the exclusion (clinical_judgement).
+    evidence = matches(PENILE, ctx(age=16, sex="male", symptoms=[code]))
+    assert evidence is not None
+    assert any(e.get("code") == code for e in evidence)
+    under_16 = ctx(age=15, last_day_of_age=True, sex="male", symptoms=[code])
+    assert matches(PENILE, under_16) is None
+
+
+@pytest.mark.parametrize("code", ["penile_mass", "penile_ulceration"])
+def test_1_6_9_a_lesion_persisting_after_treatment_counts_though_explained(code: str) -> None:
+    persistent = {"code": code, "unexplained": False, "persistent": True}
+    assert matches(PENILE, ctx(age=30, sex="male", symptoms=[persistent]))
+    treated_once = {"code": code, "unexplained": False}
+    assert matches(PENILE, ctx(age=30, sex="male", symptoms=[treated_once])) is None
+
+
+def test_1_6_9_needs_sex_male_and_a_penile_lesion() -> None:
+    assert matches(PENILE, ctx(age=40, sex="female", symptoms=["penile_mass"])) is None
+    other = ["foreskin_or_glans_symptoms", "testicular_enlargement", "anal_ulceration"]
+    assert matches(PENILE, ctx(age=40, sex="male", symptoms=other)) is None
+
+
+def test_1_6_10_unexplained_or_persistent_foreskin_or_glans_symptoms_from_16() -> None:
+    code = "foreskin_or_glans_symptoms"
+    assert matches(FORESKIN, ctx(age=16, sex="male", symptoms=[code]))
+    under_16 = ctx(age=15, last_day_of_age=True, sex="male", symptoms=[code])
+    assert matches(FORESKIN, under_16) is None
+    persistent = {"code": code, "unexplained": False, "persistent": True}
+    assert matches(FORESKIN, ctx(age=50, sex="male", symptoms=[persistent]))
+    explained = {"code": code, "unexplained": False}
+    assert matches(FORESKIN, ctx(age=50, sex="male", symptoms=[explained])) is None
+    assert matches(FORESKIN, ctx(age=50, sex="female", symptoms=[code])) is None
+    assert matches(FORESKIN, ctx(age=50, sex="male", symptoms=["penile_mass"])) is None
