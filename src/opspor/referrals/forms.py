@@ -37,6 +37,23 @@ PATHWAY_LABELS = {
     "colorectal": _("Colorectal cancer"),
     "breast": _("Breast cancer"),
     "pancreas": _("Pancreatic cancer"),
+    "liver": _("Primary liver cancer"),
+    "oesophagus_stomach": _("Cancer of the oesophagus, cardia and stomach"),
+    "prostate": _("Prostate cancer"),
+    "testis": _("Testicular cancer"),
+    "ovary": _("Ovarian cancer"),
+    "uterus": _("Cancer of the uterus"),
+    "cervix": _("Cervical cancer"),
+    "vulva": _("Vulval cancer"),
+    "lymphoma_cll": _("Lymphoma and chronic lymphocytic leukaemia"),
+    "acute_leukaemia": _("Acute leukaemia and advanced myelodysplastic syndrome"),
+    "myeloma": _("Myeloma"),
+    "chronic_myeloid": _("Chronic myeloid disease"),
+    "brain": _("Brain cancer"),
+    "head_and_neck": _("Head and neck cancer"),
+    "melanoma": _("Melanoma"),
+    "sarcoma": _("Sarcoma of bone and soft tissue"),
+    "eye_orbit": _("Cancer of the eye and orbit"),
 }
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opspor.casework.runner import Transition, transitions
 from opspor.engine.filter_package import DEFAULT_PACKAGE
+from opspor.engine.rules.pathways import referable_pathways
 
 
 class ReferralState(models.TextChoices):
@@ -98,15 +99,14 @@ class PathwayRequirements:
     filter_package: str | None = None
 
 
+# Every Danish pathway a GP refers to directly (engine/rules/dk-pakkeforloeb/_pathways.yaml),
+# whether or not Opspor can check its entry criteria; only the diagnostic pathway asks for a
+# test package before it is sent.
 PATHWAYS: dict[str, PathwayRequirements] = {
-    "dpf": PathwayRequirements(
-        label="Diagnostic pathway for non-specific symptoms", filter_package=DEFAULT_PACKAGE
-    ),
-    "kidney": PathwayRequirements(label="Cancer of the bladder and kidneys"),
-    "lung": PathwayRequirements(label="Lung cancer"),
-    "colorectal": PathwayRequirements(label="Colorectal cancer"),
-    "breast": PathwayRequirements(label="Breast cancer"),
-    "pancreas": PathwayRequirements(label="Pancreatic cancer"),
+    p.code: PathwayRequirements(
+        label=p.title.en, filter_package=DEFAULT_PACKAGE if p.code == "dpf" else None
+    )
+    for p in referable_pathways()
 }
 
 # The pathway a criterion's cancer site points to, for prefilling the GP's referral form;
@@ -120,6 +120,28 @@ PATHWAY_OF_SITE: dict[str, str] = {
     "pancreatic": "pancreas",
     "kidney": "kidney",
     "bladder": "kidney",
+    "oesophageal": "oesophagus_stomach",
+    "stomach": "oesophagus_stomach",
+    "liver": "liver",
+    "prostate": "prostate",
+    "testis": "testis",
+    "ovarian": "ovary",
+    "endometrial": "uterus",
+    "uterine": "uterus",
+    "cervical": "cervix",
+    "vulval": "vulva",
+    "lymphoma": "lymphoma_cll",
+    "leukaemia": "acute_leukaemia",
+    "myeloma": "myeloma",
+    "brain_cns": "brain",
+    "head_and_neck": "head_and_neck",
+    "laryngeal": "head_and_neck",
+    "oral": "head_and_neck",
+    "thyroid": "head_and_neck",
+    "melanoma": "melanoma",
+    "sarcoma": "sarcoma",
+    "bone_sarcoma": "sarcoma",
+    "soft_tissue_sarcoma": "sarcoma",
 }
 
 # Study challenge 12: from this age, or when the GP marks the patient frail, the unit must

@@ -18,6 +18,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from opspor.engine.rules.pathways import referable_pathways
 from opspor.engine.signals.vulnerability import flag_label as engine_flag_label
 from opspor.engine.urgency import urgency_key
 from opspor.records.models import Sex, Smoking
@@ -446,3 +447,17 @@ def common_source(criteria: list[Any]) -> Any:
     key = (first.title, first.url, first.version)
     same = all((c.source.title, c.source.url, c.source.version) == key for c in criteria)
     return first if same else None
+
+
+@register.simple_tag
+def unchecked_pathways(ruleset: str) -> list[str]:
+    """The Danish pathways whose entry criteria Opspor does not have, by name, so that the
+    overview never reads as having checked them."""
+    if ruleset != "dk-pakkeforloeb":
+        return []
+    lang = clinical_language()
+    return [
+        p.title.get(lang)
+        for p in referable_pathways()
+        if p.criteria in ("not_found", "not_encoded")
+    ]

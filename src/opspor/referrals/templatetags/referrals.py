@@ -18,6 +18,7 @@ from opspor.casework.clock import DEFAULT_CALENDAR
 from opspor.casework.models import Notification
 from opspor.casework.notifications import unread_notification_count
 from opspor.engine.alternatives import load_catalogue
+from opspor.engine.rules.pathways import referable_pathways
 from opspor.records.templatetags.overview import clinical_language, in_language
 from opspor.referrals import selectors
 from opspor.referrals.forms import pathway_label
@@ -333,3 +334,21 @@ def notification_case(notification: Notification) -> str:
     if isinstance(subject, AdviceRequest):
         return f"{gettext('Advice request')}: {subject.patient.name}"
     return ""
+
+
+_CRITERIA_STATUS = {
+    "encoded": _("Opspor checks the entry criteria"),
+    "partly_encoded": _("Opspor checks some of the entry criteria"),
+    "not_found": _("Entry criteria not available to Opspor: not checked"),
+    "not_encoded": _("Entry criteria not available to Opspor: not checked"),
+}
+
+
+@register.simple_tag
+def pathway_checks() -> list[tuple[str, str, str]]:
+    """Each pathway the GP can choose, with how far Opspor checks its entry, so that an
+    empty overview is never read as 'the criteria are not met'."""
+    return [
+        (p.code, pathway_label(p.code), str(_CRITERIA_STATUS[p.criteria]))
+        for p in referable_pathways()
+    ]
