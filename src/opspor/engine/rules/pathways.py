@@ -73,7 +73,7 @@ def listed_pathways() -> tuple[ListedPathway, ...]:
         raise RuleError("_pathways.yaml: a pathway code is listed twice")
     unlisted = set(described) - set(codes)
     if unlisted:
-        raise RuleError(f"_pathways.yaml: organ files describe unlisted pathways {sorted(unlisted)}")
+        raise RuleError(f"_pathways.yaml: organ files describe unlisted {sorted(unlisted)}")
     return tuple(result)
 
 
