@@ -207,7 +207,10 @@ def assess(
         },
     )
     matched = []
-    for rule in rules.for_gp:
+    present = facts.inputs()
+    for rule, needs in rules.gp_index:
+        if needs is not None and needs.isdisjoint(present):
+            continue
         evidence = rule.when.test(facts)
         if evidence is None:
             continue

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from opspor.engine.context import LabEntry, PatientContext, SymptomEntry
 
@@ -22,6 +24,15 @@ class Facts:
     labs: dict[str, list[LabEntry]]  # newest first
     signals: dict[str, bool] = field(default_factory=dict)
     _symptom_evidence: dict[int, dict[str, object]] = field(default_factory=dict)
+
+    def inputs(self) -> frozenset[tuple[str, str]]:
+        """Every input present, in the form `conditions.required_inputs` names them."""
+        present = {("symptom", code) for code in self.symptoms}
+        present.update(("finding", code) for code in self.findings)
+        present.update(("lab", code) for code in self.labs)
+        present.update(("signal", name) for name, on in self.signals.items() if on)
+        present.update(("exposure", code) for code in self.exposures)
+        return frozenset(present)
 
     def symptom_evidence(self, entry: SymptomEntry) -> dict[str, object]:
         """The evidence a symptom gives, built once per assessment however many rules use it."""
@@ -82,7 +93,7 @@ def _lab_interpretations(
 
     vocab = load_vocabulary()
     out: list[tuple[str, date]] = []
-    for finding in vocab.findings.values():
+    for finding in _derived_findings():
         rule = finding.derived_from
         if rule is None or rule.lab not in labs:
             continue
@@ -107,6 +118,14 @@ def _lab_interpretations(
         if holds:
             out.append((finding.code, newest.date))
     return out
+
+
+@functools.cache
+def _derived_findings() -> tuple[Any, ...]:
+    """The findings the vocabulary reads off a lab value; most findings are not."""
+    from opspor.engine.vocab import load_vocabulary
+
+    return tuple(f for f in load_vocabulary().findings.values() if f.derived_from is not None)
 
 
 def _below_lower_limit(

@@ -248,8 +248,8 @@ def ppv_findings(
     table = table or load_ppv_table()
     have = present_features(facts)
     best: dict[str, PpvRow] = {}
-    for row in table.rows:
-        if not set(row.features) <= have or not row.applies_to(age=facts.age, sex=facts.sex):
+    for row, features in _row_features(table):
+        if not features <= have or not row.applies_to(age=facts.age, sex=facts.sex):
             continue
         current = best.get(row.cancer_site)
         if current is None or _rank(row, table) > _rank(current, table):
@@ -258,13 +258,30 @@ def ppv_findings(
     return [_match(row, table) for row in chosen]
 
 
+_FEATURES: dict[int, tuple[PpvTable, tuple[tuple[PpvRow, frozenset[str]], ...]]] = {}
+
+
+def _row_features(table: PpvTable) -> tuple[tuple[PpvRow, frozenset[str]], ...]:
+    # Built once per table (the table is read once per process and never changes); the
+    # table is kept with its entry so that its id cannot be reused by another.
+    entry = _FEATURES.get(id(table))
+    if entry is None or entry[0] is not table:
+        entry = _FEATURES[id(table)] = (
+            table,
+            tuple((r, frozenset(r.features)) for r in table.rows),
+        )
+    return entry[1]
+
+
 def _rank(row: PpvRow, table: PpvTable) -> tuple[float, int, int, str]:
     return (row.ppv_percent, len(row.features), table.sources[row.source].year, row.id)
 
 
 def _match(row: PpvRow, table: PpvTable) -> PpvMatch:
     src = table.sources[row.source]
-    return PpvMatch(
+    # The row and its source were validated when the table was loaded; building the match
+    # from them needs no second validation.
+    return PpvMatch.model_construct(
         cancer_site=row.cancer_site,
         symptoms=row.features,
         ppv_percent=row.ppv_percent,
@@ -272,7 +289,7 @@ def _match(row: PpvRow, table: PpvTable) -> PpvMatch:
         sex=row.sex,
         outcome=row.outcome,
         row_id=row.id,
-        source=SourceRef(
+        source=SourceRef.model_construct(
             title=src.title,
             authors=src.authors,
             journal=src.journal,

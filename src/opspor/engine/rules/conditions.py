@@ -7,7 +7,7 @@ the guideline rule sets do not need it for symptoms: an extra symptom never remo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -255,3 +255,45 @@ def dedupe(evidence: Sequence[Evidence]) -> list[Evidence]:
             seen.add(key)
             out.append(item)
     return out
+
+
+# An input a condition can read: ("symptom", code), ("finding", code), ("lab", code),
+# ("signal", name) or ("exposure", code).
+Input = tuple[str, str]
+
+
+def required_inputs(condition: Condition) -> frozenset[Input] | None:
+    """Inputs of which at least one must be present for the condition to hold, or None when
+    it can hold without any (an age, a sex, a `not`). The engine skips a rule whose required
+    inputs are all absent from a patient's facts, which is what lets it run a hundred rules
+    at the rate of a few: most rules ask about symptoms a given patient does not have."""
+    match condition:
+        case Symptom(code=code):
+            return frozenset({("symptom", code)})
+        case Finding(code=code):
+            return frozenset({("finding", code)})
+        case Lab(code=code):
+            return frozenset({("lab", code)})
+        case Signal(name=name):
+            return frozenset({("signal", name)})
+        case Exposure(codes=codes):
+            return frozenset(("exposure", c) for c in codes)
+        case AllOf(conditions=parts):
+            # Every part must hold, so the narrowest part's requirement is the rule's.
+            known = [r for r in map(required_inputs, parts) if r is not None]
+            return min(known, key=len) if known else None
+        case AnyOf(conditions=parts) | AtLeast(conditions=parts):
+            return _union(required_inputs(p) for p in parts)
+        case WeightedScore(items=items):
+            return _union(required_inputs(p) for _points, p in items)
+    return None
+
+
+def _union(requirements: Iterable[frozenset[Input] | None]) -> frozenset[Input] | None:
+    # One part that can hold without any input makes the whole hold without one.
+    out: set[Input] = set()
+    for r in requirements:
+        if r is None:
+            return None
+        out |= r
+    return frozenset(out)

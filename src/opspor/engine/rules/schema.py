@@ -183,6 +183,11 @@ class RuleSet:
         recommendations to dentists) stay in the data but are not for the GP."""
         return tuple(r for r in self.rules if r.audience == "gp")
 
+    @functools.cached_property
+    def gp_index(self) -> tuple[tuple[Rule, frozenset[c.Input] | None], ...]:
+        """The GP's rules, each with the inputs of which it needs at least one."""
+        return tuple((r, c.required_inputs(r.when)) for r in self.for_gp)
+
 
 class _Parser:
     def __init__(self, file: str, vocab: Vocabulary) -> None:

@@ -51,6 +51,13 @@ def familiar_symptoms(
 ) -> frozenset[str]:
     """The symptom codes that the patient's chronic conditions (``(system, code)`` pairs)
     and current medicines (ATC codes) account for (`explanations.yaml`)."""
+    return _familiar(tuple(chronic), tuple(medicines))
+
+
+# Many patients share the same few chronic conditions and medicines, so the answer for a
+# combination is kept; the table it is read from does not change while the process runs.
+@functools.lru_cache(maxsize=4096)
+def _familiar(chronic: tuple[tuple[str, str], ...], medicines: tuple[str, ...]) -> frozenset[str]:
     conditions, drugs = explainers()
     keys = [(f"condition:{system}", code.upper().replace(".", "")) for system, code in chronic]
     active = [
