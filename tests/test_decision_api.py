@@ -51,6 +51,35 @@ def test_a_gp_gets_the_assessment(live_server: Any) -> None:
     assert AccessLogEntry.objects.count() == 0  # no record was opened
 
 
+def test_the_answer_carries_the_guidelines_urgency_strength_age_group_and_tests(
+    live_server: Any,
+) -> None:
+    token = _token(factories.gp().user.username)
+    child = {
+        "as_of": "2026-11-20",
+        "patient": {"birth_date": "2020-06-01", "sex": "female"},
+        "symptoms": [
+            {"code": "petechiae", "onset": "2026-11-15"},
+            {"code": "pallor", "onset": "2026-11-10"},
+        ],
+    }
+    status, body = _post(f"{live_server.url}/api/v1/assess?ruleset=nice-ng12", child, token)
+    assert status == 200
+    criteria = {f["rule_id"]: f for f in body["findings"] if f["kind"] == "guideline_criterion"}
+    immediate = criteria["ng12-1.10.2-leukaemia-immediate-referral"]
+    assert (immediate["recommendation"], immediate["strength"], immediate["within_days"]) == (
+        "immediate_referral",
+        "offer",
+        0,
+    )
+    assert immediate["applies_to"] == "children_and_young_people"
+    blood_count = criteria["ng12-1.10.3-leukaemia-full-blood-count-children"]
+    assert blood_count["investigations"] == ["full_blood_count"]
+    assert blood_count["within_days"] == 2
+    # The adults' blood count (1.10.1) is not offered to a six-year-old.
+    assert "ng12-1.10.1-leukaemia-full-blood-count" not in criteria
+
+
 def test_invalid_context_is_422_with_the_fields_named(live_server: Any) -> None:
     token = _token(factories.gp().user.username)
     bad = {**CONTEXT, "symptoms": [{"code": "sadness", "onset": "2026-11-01"}]}
