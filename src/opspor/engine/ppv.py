@@ -248,29 +248,33 @@ def ppv_findings(
     table = table or load_ppv_table()
     have = present_features(facts)
     best: dict[str, PpvRow] = {}
-    for row, features in _row_features(table):
+    rows, matches = _prepared(table)
+    for row, features in rows:
         if not features <= have or not row.applies_to(age=facts.age, sex=facts.sex):
             continue
         current = best.get(row.cancer_site)
         if current is None or _rank(row, table) > _rank(current, table):
             best[row.cancer_site] = row
     chosen = sorted(best.values(), key=lambda r: _rank(r, table), reverse=True)[:max_sites]
-    return [_match(row, table) for row in chosen]
+    return [matches[row.id] for row in chosen]
 
 
-_FEATURES: dict[int, tuple[PpvTable, tuple[tuple[PpvRow, frozenset[str]], ...]]] = {}
+_PREPARED: dict[
+    int, tuple[PpvTable, tuple[tuple[PpvRow, frozenset[str]], ...], dict[str, PpvMatch]]
+] = {}
 
 
-def _row_features(table: PpvTable) -> tuple[tuple[PpvRow, frozenset[str]], ...]:
-    # Built once per table (the table is read once per process and never changes); the
+def _prepared(
+    table: PpvTable,
+) -> tuple[tuple[tuple[PpvRow, frozenset[str]], ...], dict[str, PpvMatch]]:
+    # Built once per table (the table is read once per process and never changes): each
+    # row's features as a set, and each row's match, which depends on the row alone. The
     # table is kept with its entry so that its id cannot be reused by another.
-    entry = _FEATURES.get(id(table))
+    entry = _PREPARED.get(id(table))
     if entry is None or entry[0] is not table:
-        entry = _FEATURES[id(table)] = (
-            table,
-            tuple((r, frozenset(r.features)) for r in table.rows),
-        )
-    return entry[1]
+        rows = tuple((r, frozenset(r.features)) for r in table.rows)
+        entry = _PREPARED[id(table)] = (table, rows, {r.id: _match(r, table) for r in table.rows})
+    return entry[1], entry[2]
 
 
 def _rank(row: PpvRow, table: PpvTable) -> tuple[float, int, int, str]:
