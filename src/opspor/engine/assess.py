@@ -226,20 +226,8 @@ def assess(
                 investigation=rule.investigation,
                 investigations=list(rule.investigations),
                 within_days=rule.within_days,
-                source={
-                    "title": rule.source_title or rules.source["title"],
-                    "recommendation_number": rule.recommendation_number,
-                    "url": rule.source_url or rules.source["url"],
-                    "version": rule.source_version
-                    or ("" if rule.source_title else rules.source["version"]),
-                },
-                clinical_judgement=(
-                    {"da": rule.clinical_judgement.da, "en": rule.clinical_judgement.en}
-                    if rule.clinical_judgement
-                    else None
-                ),
                 because=dedupe(evidence),
-                explanation={"da": rule.explanation.da, "en": rule.explanation.en},
+                **_rule_texts(rules, rule),
             )
         )
 
@@ -255,6 +243,35 @@ def assess(
     return out.Assessment.model_validate(
         {"ruleset": rules.name, "as_of": context.as_of, "findings": findings}
     )
+
+
+_TEXTS: dict[tuple[int, int], tuple[RuleSet, Any, dict[str, Any]]] = {}
+
+
+def _rule_texts(rules: RuleSet, rule: Any) -> dict[str, Any]:
+    """A rule's source, explanation and judgement as the assessment's models, built once per
+    rule: they never change, and a model instance is taken as it is by the final validation,
+    where the same texts as plain dicts would be checked again in every assessment."""
+    # Keyed by the rule set and rule objects, both kept with the entry so that their ids
+    # cannot be reused by others.
+    entry = _TEXTS.get((id(rules), id(rule)))
+    if entry is not None and entry[0] is rules and entry[1] is rule:
+        return entry[2]
+    judgement = rule.clinical_judgement
+    texts = {
+        "source": out.RuleSource(
+            title=rule.source_title or rules.source["title"],
+            recommendation_number=rule.recommendation_number,
+            url=rule.source_url or rules.source["url"],
+            version=rule.source_version or ("" if rule.source_title else rules.source["version"]),
+        ),
+        "clinical_judgement": (
+            out.Explanation(da=judgement.da, en=judgement.en) if judgement else None
+        ),
+        "explanation": out.Explanation(da=rule.explanation.da, en=rule.explanation.en),
+    }
+    _TEXTS[(id(rules), id(rule))] = (rules, rule, texts)
+    return texts
 
 
 # A rule that sends the patient towards the diagnostic pathway asks for the regional test

@@ -117,10 +117,29 @@ class SummaryView:
 QUESTION_KINDS = frozenset({"guideline_criterion", "new_symptom", "pattern_break"})
 
 
+# The recommendations that send the patient to a specialist; a test to take first (myeloma
+# blood tests, a chest X-ray) or a safety net does not choose the pathway. A snapshot from
+# before recommendations were stored has none and counts as referring, as it did then.
+REFERRING = frozenset(
+    {
+        "",
+        "immediate_referral",
+        "very_urgent_referral",
+        "suspected_cancer_referral",
+        "consider_referral",
+        "urgent_referral",
+    }
+)
+
+
 def suggested_pathway(summary: SummaryView) -> str:
-    """The pathway of the most pressing criterion met, or the diagnostic pathway."""
+    """The pathway of the most pressing referral criterion met, or the diagnostic pathway."""
     for item in summary.items:
-        if item.kind == "guideline_criterion" and item.cancer_site in PATHWAY_OF_SITE:
+        if (
+            item.kind == "guideline_criterion"
+            and item.recommendation in REFERRING
+            and item.cancer_site in PATHWAY_OF_SITE
+        ):
             return PATHWAY_OF_SITE[item.cancer_site]
     return "dpf"
 
