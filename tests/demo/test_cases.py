@@ -339,6 +339,7 @@ BAD_CASE_FILES: list[tuple[str, str]] = [
         "two cases are named 'one'",
     ),
     (another("laege.ukendt", "{do: create, at: 1 minute ago, pathway: kidney}"), "not a demo GP"),
+    # Not a pathway a GP refers to (liver became one when every Danish pathway was offered).
     (another("laege.berg", "{do: create, at: 1 minute ago, pathway: spleen}"), "pathway 'spleen'"),
     (
         another("laege.berg", "{do: create, at: 1 minute ago, pathway: dpf, from_advice: one}"),

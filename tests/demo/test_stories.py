@@ -25,7 +25,9 @@ from opspor.demo.stories import (
     story_patients_build,
     story_rows_build,
 )
+from opspor.engine.assess import assess
 from opspor.engine.vocab import load_vocabulary
+from opspor.records.context import build_patient_context
 from opspor.records.models import Clinician, Contact, Patient, Practice
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +45,9 @@ STORY_KEYS = {
     "multimorbid_new_symptom",
     "schizophrenia_weight_loss",
     "frequent_cancer_worry",
+    "child_bruising_pallor",
+    "post_menopausal_bleeding",
+    "changing_pigmented_lesion",
 }
 
 
@@ -283,3 +288,59 @@ def test_labs_of_the_stories_carry_vocabulary_units_and_reference_intervals() ->
         assert (lab.reference_low, lab.reference_high) == entry.reference_interval(
             sex="male", age=58
         )
+
+
+def ng12_criteria(patient: Patient) -> list[str]:
+    context = build_patient_context(patient, as_of=AS_OF, current_clinician_id=None)
+    found = assess(context, ruleset="nice-ng12").findings
+    return [f.rule_id for f in found if f.kind == "guideline_criterion"]
+
+
+def test_the_girl_with_bruises_and_pallor_is_a_child_of_the_practice_with_the_other_stories() -> (
+    None
+):
+    liva = story("child_bruising_pallor")
+    assert (liva.sex, liva.age_on(AS_OF)) == ("female", 6)
+    assert liva.practice.patients.filter(story="man_alone_returns").exists()
+    assert liva.own_gp is not None and liva.own_gp.user is not None
+    assert liva.own_gp.user.username == "laege.hansen"
+    bruising = liva.symptoms.get(code="bruising")
+    assert bruising.patient_words and days_before(bruising.recorded_on) <= 3
+    assert liva.symptoms.filter(code="pallor").exists()
+    # What would make it an immediate referral (1.10.2) is examined for and not there.
+    assert not liva.symptoms.filter(code__in=["petechiae", "hepatosplenomegaly"]).exists()
+    assert "Ingen petekkier" in bruising.contact.note  # type: ignore[union-attr]
+    assert liva.contacts.filter(note__contains="Børneundersøgelse").count() >= 3
+    assert ng12_criteria(liva)[0] == "ng12-1.10.3-leukaemia-full-blood-count-children"
+
+
+def test_the_woman_of_58_bleeds_years_after_the_menopause() -> None:
+    hanne = story("post_menopausal_bleeding")
+    assert (hanne.sex, hanne.age_on(AS_OF)) == ("female", 58)
+    bleeding = hanne.symptoms.filter(code="post_menopausal_bleeding").order_by("recorded_on")
+    assert bleeding.count() == 2
+    assert all(s.patient_words for s in bleeding)
+    menopause = hanne.contacts.filter(note__contains="Sidste menstruation for godt et år").get()
+    assert days_before(timezone.localdate(menopause.at)) > 5 * 365
+    assert "ng12-1.5.10-endometrial-post-menopausal-bleeding" in ng12_criteria(hanne)
+
+
+def test_the_man_of_50_has_a_changing_mole_scoring_5_on_the_7_point_checklist() -> None:
+    henrik = story("changing_pigmented_lesion")
+    assert (henrik.sex, henrik.age_on(AS_OF)) == ("male", 50)
+    features = set(henrik.symptoms.values_list("code", flat=True))
+    # Change in size (2) + irregular colour (2) + diameter 7 mm or more (1); shape regular.
+    assert features == {
+        "pigmented_skin_lesion",
+        "skin_lesion_change_in_size",
+        "skin_lesion_irregular_colour",
+        "skin_lesion_diameter_7mm_or_more",
+    }
+    assert "ng12-1.7.1-melanoma-7-point-checklist" in ng12_criteria(henrik)
+    context = build_patient_context(henrik, as_of=AS_OF, current_clinician_id=None)
+    melanoma = next(
+        f
+        for f in assess(context, ruleset="nice-ng12").findings
+        if f.kind == "guideline_criterion" and f.rule_id.startswith("ng12-1.7.1")
+    )
+    assert {"input": "score", "points": 5, "threshold": 3} in melanoma.because

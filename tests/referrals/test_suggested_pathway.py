@@ -3,7 +3,7 @@ a test's, and the diagnostic pathway when no referral criterion points elsewhere
 
 from __future__ import annotations
 
-from opspor.referrals.findings import summary_view, suggested_pathway
+from opspor.referrals.findings import suggested_pathway, summary_view
 from opspor.referrals.workflow import PATHWAY_OF_SITE, PATHWAYS
 
 

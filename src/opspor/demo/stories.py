@@ -1,6 +1,9 @@
 """The study's story patients: the experiences of the patients and doctors interviewed for
 the study behind Opspor (``stories.yaml``), as records in the demo practices.
 
+A few more patients, not from the study, are written to meet one NICE NG12 recommendation
+each, so that the demo shows that rule set too; their `source` says so.
+
 Their records are built relative to the as-of date so that the stories stay current
 whenever the demo is seeded.
 """
@@ -166,7 +169,7 @@ class Story(_Strict):
     name: str
     username: Annotated[str, Field(pattern=r"^[a-z0-9._-]+$")]
     sex: Sex
-    age: Annotated[int, Field(ge=18, le=105)]
+    age: Annotated[int, Field(ge=0, le=105)]
     birthday_days_ago: Annotated[int, Field(ge=0, le=364)] = 100
     practice_slot: Annotated[int, Field(ge=0, lt=DEMO_PRACTICE_SLOTS)]
     own_gp: Annotated[int, Field(ge=0)] = 0

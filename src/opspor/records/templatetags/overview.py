@@ -57,6 +57,11 @@ _RECOMMENDATIONS = {
     "referral": _("Referral (urgency not stated)"),
     "safety_net": _("Safety net: agree a follow-up"),
 }
+# NG12's "very urgent" is "within 48 hours" (its "Terms used"); the rule sets write it as an
+# urgent investigation within 2 days, which the badge then names in NG12's words.
+_VERY_URGENT_INVESTIGATION = _("Very urgent investigation (within 48 hours)")
+_VERY_URGENT_DAYS = 2
+
 _STRENGTHS = {
     "offer": _("Recommended"),
     "consider": _("Consider"),
@@ -139,6 +144,14 @@ _SIGNAL_NAMES = {
     "medication_rise": _("marked rise in medicine use"),
 }
 
+# A weighted score in the words of the checklist it belongs to, by the rule that keeps it;
+# a score of a rule not named here is still shown, in general words.
+_SCORES = {
+    "ng12-1.7.1-melanoma-7-point-checklist": _(
+        "7-point checklist score %(points)s (refer at %(threshold)s or more)"
+    ),
+}
+
 _RULESETS = {
     "dk-pakkeforloeb": _("Danish cancer pathways"),
     "nice-ng12": _("NICE NG12"),
@@ -174,13 +187,22 @@ def ruleset_label(name: str) -> str:
     return str(_RULESETS.get(name, name))
 
 
+def _very_urgent(code: str, within: int | None) -> bool:
+    return code == "urgent_investigation" and within == _VERY_URGENT_DAYS
+
+
 @register.filter
-def recommendation_label(code: str) -> str:
+def recommendation_label(code: str, within: int | None = None) -> str:
+    """The recommendation in the guideline's words; `within` its time frame in days."""
+    if _very_urgent(code, within):
+        return str(_VERY_URGENT_INVESTIGATION)
     return str(_RECOMMENDATIONS.get(code, code.replace("_", " ")))
 
 
 @register.filter
-def recommendation_badge(code: str) -> str:
+def recommendation_badge(code: str, within: int | None = None) -> str:
+    if _very_urgent(code, within):
+        return _BADGES["very_urgent_referral"]
     return _BADGES.get(code, "badge-info")
 
 
@@ -254,10 +276,22 @@ def _choice(choices: Any, value: object) -> str:
     return str(choices(value).label) if value in choices.values else str(value)
 
 
-def evidence_words(item: dict[str, Any]) -> str:
-    """One input a finding used, in words: "Cough, persistent, since 24.09.2026"."""
+def evidence_words(item: dict[str, Any], rule_id: str = "") -> str:
+    """One input a finding used, in words: "Cough, persistent, since 24.09.2026".
+
+    `rule_id` names the rule the finding comes from, for the inputs whose words depend on it
+    (a weighted score is the score of that rule's checklist).
+    """
     kind = item.get("input")
     code = str(item.get("code", ""))
+    if kind == "score" and "points" in item and "threshold" in item:
+        words = _SCORES.get(rule_id)
+        text = (
+            str(words)
+            if words is not None
+            else gettext("Score %(points)s (met at %(threshold)s or more)")
+        )
+        return text % {"points": item["points"], "threshold": item["threshold"]}
     if kind == "age":
         return gettext("Age %(n)s") % {"n": item["value"]}
     if kind == "sex":
@@ -294,8 +328,8 @@ def evidence_words(item: dict[str, Any]) -> str:
 
 
 @register.filter
-def because_words(because: list[dict[str, Any]]) -> list[str]:
-    return [evidence_words(item) for item in because or ()]
+def because_words(because: list[dict[str, Any]], rule_id: str = "") -> list[str]:
+    return [evidence_words(item, rule_id) for item in because or ()]
 
 
 @dataclass
