@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from opspor.engine.rules.schema import RECOMMENDATIONS, STRENGTHS
-from opspor.engine.urgency import urgency_key
+from opspor.engine.urgency import is_very_urgent, urgency_key
 
 
 def ordered(*items: tuple[str, int | None, str]) -> list[str]:
@@ -57,3 +57,31 @@ def test_every_recommendation_has_a_rank_before_unknown_kinds(
     recommendation: str, strength: str, days: int | None
 ) -> None:
     assert urgency_key(recommendation, days, strength) < urgency_key("something_new")
+
+
+def test_very_urgent_means_immediate_or_within_48_hours() -> None:
+    assert is_very_urgent("immediate_referral", 0)
+    assert is_very_urgent("very_urgent_referral", 2)
+    assert is_very_urgent("urgent_investigation", 2)
+    assert not is_very_urgent("urgent_investigation", 14)
+    assert not is_very_urgent("suspected_cancer_referral", 28)
+
+
+def test_a_child_with_bruising_and_pallor_is_offered_no_lighter_option() -> None:
+    from opspor.engine.assess import assess
+    from opspor.engine.context import PatientContext
+
+    context = PatientContext.model_validate(
+        {
+            "as_of": "2026-11-20",
+            "patient": {"birth_date": "2020-06-01", "sex": "female"},
+            "symptoms": [
+                {"code": "bruising", "onset": "2026-11-01"},
+                {"code": "pallor", "onset": "2026-11-01"},
+            ],
+        }
+    )
+    found = assess(context, ruleset="nice-ng12")
+    rules = {f.rule_id for f in found.of_kind("guideline_criterion")}
+    assert "ng12-1.10.3-leukaemia-full-blood-count-children" in rules
+    assert found.of_kind("alternative") == []

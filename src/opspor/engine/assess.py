@@ -25,6 +25,7 @@ from opspor.engine.signals.new_symptom import new_symptoms
 from opspor.engine.signals.pattern_break import pattern_break
 from opspor.engine.signals.vulnerability import flags_sentence, vulnerability_flags
 from opspor.engine.sites import site_name
+from opspor.engine.urgency import is_very_urgent
 from opspor.engine.vocab import load_vocabulary
 
 
@@ -237,7 +238,10 @@ def assess(
     signalled = (
         pb.signal or absence is not None or any(f["kind"] == "new_symptom" for f in findings)
     )
-    findings += _alternatives(matched, without_rule=not matched and signalled)
+    # A lighter option than a pathway is no answer to an immediate or very urgent
+    # recommendation (NG12's 48 hours or less), so those rules ask for none.
+    unhurried = [r for r in matched if not is_very_urgent(r.recommendation, r.within_days)]
+    findings += _alternatives(unhurried, without_rule=not matched and signalled)
     # One validation of the whole result: pydantic checks the nested dicts in its compiled
     # core, far faster than building each small model in Python.
     return out.Assessment.model_validate(

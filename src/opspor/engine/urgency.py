@@ -35,3 +35,8 @@ def urgency_key(
         rank = _RANK["very_urgent_referral"]
     days = within_days if within_days is not None else 10_000
     return (rank, 0 if strength == "offer" else 1, days)
+
+
+def is_very_urgent(recommendation: str, within_days: int | None = None) -> bool:
+    """Immediate, or within NG12's 48 hours: a referral or a test."""
+    return urgency_key(recommendation, within_days)[0] <= _RANK["very_urgent_referral"]

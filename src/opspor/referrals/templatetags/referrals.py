@@ -336,19 +336,26 @@ def notification_case(notification: Notification) -> str:
     return ""
 
 
-_CRITERIA_STATUS = {
-    "encoded": _("Opspor checks the entry criteria"),
-    "partly_encoded": _("Opspor checks some of the entry criteria"),
-    "not_found": _("Entry criteria not available to Opspor: not checked"),
-    "not_encoded": _("Entry criteria not available to Opspor: not checked"),
-}
+# How far Opspor checks a pathway's entry, in groups: a status said once, not per pathway.
+_CRITERIA_GROUPS = (
+    (("encoded",), "checked", _("Opspor checks the entry criteria")),
+    (("partly_encoded",), "partly", _("Opspor checks some of the entry criteria")),
+    (
+        ("not_found", "not_encoded"),
+        "unchecked",
+        _("Entry criteria not available to Opspor: not checked"),
+    ),
+)
 
 
 @register.simple_tag
-def pathway_checks() -> list[tuple[str, str, str]]:
-    """Each pathway the GP can choose, with how far Opspor checks its entry, so that an
-    empty overview is never read as 'the criteria are not met'."""
-    return [
-        (p.code, pathway_label(p.code), str(_CRITERIA_STATUS[p.criteria]))
-        for p in referable_pathways()
-    ]
+def pathway_checks() -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """The pathways the GP can choose, grouped by how far Opspor checks their entry, so that
+    an empty overview is never read as 'the criteria are not met'."""
+    pathways = referable_pathways()
+    groups = []
+    for statuses, key, label in _CRITERIA_GROUPS:
+        members = [(p.code, pathway_label(p.code)) for p in pathways if p.criteria in statuses]
+        if members:
+            groups.append((key, str(label), members))
+    return groups
