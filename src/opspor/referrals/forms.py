@@ -54,6 +54,7 @@ PATHWAY_LABELS = {
     "melanoma": _("Melanoma"),
     "sarcoma": _("Sarcoma of bone and soft tissue"),
     "eye_orbit": _("Cancer of the eye and orbit"),
+    "children": _("Cancer in children"),
 }
 
 

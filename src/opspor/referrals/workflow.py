@@ -142,6 +142,10 @@ PATHWAY_OF_SITE: dict[str, str] = {
     "sarcoma": "sarcoma",
     "bone_sarcoma": "sarcoma",
     "soft_tissue_sarcoma": "sarcoma",
+    "neuroblastoma": "children",
+    "retinoblastoma": "children",
+    "wilms": "children",
+    "childhood_cancer": "children",
 }
 
 # Study challenge 12: from this age, or when the GP marks the patient frail, the unit must
