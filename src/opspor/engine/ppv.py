@@ -248,8 +248,9 @@ def ppv_findings(
     table = table or load_ppv_table()
     have = present_features(facts)
     best: dict[str, PpvRow] = {}
-    rows, matches = _prepared(table)
-    for row, features in rows:
+    by_first, matches = _prepared(table)
+    candidates = [pair for code in have if code in by_first for pair in by_first[code]]
+    for row, features in candidates:
         if not features <= have or not row.applies_to(age=facts.age, sex=facts.sex):
             continue
         current = best.get(row.cancer_site)
@@ -259,22 +260,26 @@ def ppv_findings(
     return [matches[row.id] for row in chosen]
 
 
-_PREPARED: dict[
-    int, tuple[PpvTable, tuple[tuple[PpvRow, frozenset[str]], ...], dict[str, PpvMatch]]
-] = {}
+_Prepared = tuple[dict[str, tuple[tuple[PpvRow, frozenset[str]], ...]], dict[str, PpvMatch]]
+_PREPARED: dict[int, tuple[PpvTable, _Prepared]] = {}
 
 
-def _prepared(
-    table: PpvTable,
-) -> tuple[tuple[tuple[PpvRow, frozenset[str]], ...], dict[str, PpvMatch]]:
-    # Built once per table (the table is read once per process and never changes): each
-    # row's features as a set, and each row's match, which depends on the row alone. The
-    # table is kept with its entry so that its id cannot be reused by another.
+def _prepared(table: PpvTable) -> _Prepared:
+    """Built once per table (read once per process, never changed): the rows by their first
+    feature, each with its features as a set, so that a patient's few symptoms select the
+    rows to look at; and each row's match, which depends on the row alone. The table is kept
+    with its entry so that its id cannot be reused by another."""
     entry = _PREPARED.get(id(table))
     if entry is None or entry[0] is not table:
-        rows = tuple((r, frozenset(r.features)) for r in table.rows)
-        entry = _PREPARED[id(table)] = (table, rows, {r.id: _match(r, table) for r in table.rows})
-    return entry[1], entry[2]
+        by_first: dict[str, list[tuple[PpvRow, frozenset[str]]]] = {}
+        for row in table.rows:
+            by_first.setdefault(row.features[0], []).append((row, frozenset(row.features)))
+        prepared = (
+            {code: tuple(rows) for code, rows in by_first.items()},
+            {row.id: _match(row, table) for row in table.rows},
+        )
+        entry = _PREPARED[id(table)] = (table, prepared)
+    return entry[1]
 
 
 def _rank(row: PpvRow, table: PpvTable) -> tuple[float, int, int, str]:

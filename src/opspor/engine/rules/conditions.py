@@ -245,16 +245,28 @@ class Not:
 
 
 def dedupe(evidence: Sequence[Evidence]) -> list[Evidence]:
+    """The evidence without repeats (an age stated by the rule and by its age group, a
+    symptom named by two branches), in first-seen order."""
+    if len(evidence) <= _SHORT:
+        # A rule's evidence is a handful of small dicts: comparing them in C beats hashing.
+        out: list[Evidence] = []
+        for item in evidence:
+            if item not in out:
+                out.append(item)
+        return out
     # Each kind of evidence is built by one piece of code with its keys in a fixed order, so
     # the items in insertion order identify it without sorting.
     seen: set[tuple[tuple[str, object], ...]] = set()
-    out: list[Evidence] = []
+    out = []
     for item in evidence:
         key = tuple(item.items())
         if key not in seen:
             seen.add(key)
             out.append(item)
     return out
+
+
+_SHORT = 24
 
 
 # An input a condition can read: ("symptom", code), ("finding", code), ("lab", code),
