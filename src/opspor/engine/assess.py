@@ -284,36 +284,45 @@ FILTER_INVESTIGATION = "diagnostic_pathway_tests"
 
 
 def _ppv(facts: Facts) -> list[dict[str, Any]]:
+    return [_ppv_finding(match) for match in ppv_findings(facts)]
+
+
+# A PPV finding says what its table row says, whoever the patient: built once per row. The
+# match object is kept with its entry so that its id cannot be reused by another.
+_PPV_FINDINGS: dict[int, tuple[Any, dict[str, Any]]] = {}
+
+
+def _ppv_finding(match: Any) -> dict[str, Any]:
+    entry = _PPV_FINDINGS.get(id(match))
+    if entry is not None and entry[0] is match:
+        return entry[1]
     vocab = load_vocabulary()
-    result = []
-    for match in ppv_findings(facts):
-        names_da = " + ".join(vocab.lookup(c).label("da").lower() for c in match.symptoms)
-        names_en = " + ".join(vocab.lookup(c).label("en").lower() for c in match.symptoms)
-        # Values under 1 % are published with two decimals; one would turn 0.09 into 0.1.
-        digits = 2 if match.ppv_percent < 1 else 1
-        pct_da = _da(match.ppv_percent, digits)
-        pct_en = f"{match.ppv_percent:.{digits}f}"
-        result.append(
-            _finding(
-                "ppv",
-                cancer_site=match.cancer_site,
-                symptoms=list(match.symptoms),
-                ppv_percent=match.ppv_percent,
-                age_band=match.age_band,
-                sex=match.sex,
-                source=match.source.model_dump(),
-                because=[{"input": "feature", "code": c} for c in match.symptoms],
-                explanation={
-                    "da": f"I en publiceret undersøgelse i almen praksis havde {pct_da} % af "
-                    f"patienterne ({match.age_band}) med {names_da} "
-                    f"{site_name(match.cancer_site, 'da')}.",
-                    "en": "In a published primary-care study, "
-                    f"{pct_en}% of patients ({match.age_band}) with {names_en} "
-                    f"had {site_name(match.cancer_site, 'en')}.",
-                },
-            )
-        )
-    return result
+    names_da = " + ".join(vocab.lookup(c).label("da").lower() for c in match.symptoms)
+    names_en = " + ".join(vocab.lookup(c).label("en").lower() for c in match.symptoms)
+    # Values under 1 % are published with two decimals; one would turn 0.09 into 0.1.
+    digits = 2 if match.ppv_percent < 1 else 1
+    pct_da = _da(match.ppv_percent, digits)
+    pct_en = f"{match.ppv_percent:.{digits}f}"
+    finding = _finding(
+        "ppv",
+        cancer_site=match.cancer_site,
+        symptoms=list(match.symptoms),
+        ppv_percent=match.ppv_percent,
+        age_band=match.age_band,
+        sex=match.sex,
+        source=match.source.model_dump(),
+        because=[{"input": "feature", "code": c} for c in match.symptoms],
+        explanation={
+            "da": f"I en publiceret undersøgelse i almen praksis havde {pct_da} % af "
+            f"patienterne ({match.age_band}) med {names_da} "
+            f"{site_name(match.cancer_site, 'da')}.",
+            "en": "In a published primary-care study, "
+            f"{pct_en}% of patients ({match.age_band}) with {names_en} "
+            f"had {site_name(match.cancer_site, 'en')}.",
+        },
+    )
+    _PPV_FINDINGS[id(match)] = (match, finding)
+    return finding
 
 
 def _filter_package(context: PatientContext) -> list[dict[str, Any]]:
