@@ -47,7 +47,7 @@ _RECOMMENDATIONS = {
     "very_urgent_referral": _("Very urgent referral (within 48 hours)"),
     "suspected_cancer_referral": _("Suspected cancer pathway referral"),
     "consider_referral": _("Consider a suspected cancer pathway referral"),
-    "urgent_referral": _("Urgent referral (within 2 weeks)"),
+    "urgent_referral": _("Urgent referral"),
     "urgent_investigation_or_referral": _(
         "Urgent investigation or suspected cancer pathway referral"
     ),
