@@ -13,6 +13,7 @@ from opspor.engine.alternatives import alternatives_for
 from opspor.engine.context import PatientContext
 from opspor.engine.facts import Facts
 from opspor.engine.filter_package import DEFAULT_PACKAGE, missing_filter_tests
+from opspor.engine.memo import IdentityCache
 from opspor.engine.ppv import ppv_findings
 from opspor.engine.rules.conditions import dedupe
 from opspor.engine.rules.loader import DEFAULT_RULESET, load_ruleset
@@ -249,20 +250,21 @@ def assess(
     )
 
 
-_TEXTS: dict[tuple[int, int], tuple[RuleSet, Any, dict[str, Any]]] = {}
+# A rule's source, explanation and judgement never change: built once per rule (and rule
+# set, whose header gives the source).
+_TEXTS: IdentityCache[dict[str, Any]] = IdentityCache()
 
 
 def _rule_texts(rules: RuleSet, rule: Any) -> dict[str, Any]:
-    """A rule's source, explanation and judgement as the assessment's models, built once per
-    rule: they never change, and a model instance is taken as it is by the final validation,
-    where the same texts as plain dicts would be checked again in every assessment."""
-    # Keyed by the rule set and rule objects, both kept with the entry so that their ids
-    # cannot be reused by others.
-    entry = _TEXTS.get((id(rules), id(rule)))
-    if entry is not None and entry[0] is rules and entry[1] is rule:
-        return entry[2]
+    """A rule's source, explanation and judgement as the assessment's models: a model
+    instance is taken as it is by the final validation, where the same texts as plain dicts
+    would be checked again in every assessment."""
+    return _TEXTS.get((rules, rule), lambda: _build_rule_texts(rules, rule))
+
+
+def _build_rule_texts(rules: RuleSet, rule: Any) -> dict[str, Any]:
     judgement = rule.clinical_judgement
-    texts = {
+    return {
         "source": out.RuleSource(
             title=rule.source_title or rules.source["title"],
             recommendation_number=rule.recommendation_number,
@@ -274,8 +276,6 @@ def _rule_texts(rules: RuleSet, rule: Any) -> dict[str, Any]:
         ),
         "explanation": out.Explanation(da=rule.explanation.da, en=rule.explanation.en),
     }
-    _TEXTS[(id(rules), id(rule))] = (rules, rule, texts)
-    return texts
 
 
 # A rule that sends the patient towards the diagnostic pathway asks for the regional test
@@ -287,15 +287,15 @@ def _ppv(facts: Facts) -> list[dict[str, Any]]:
     return [_ppv_finding(match) for match in ppv_findings(facts)]
 
 
-# A PPV finding says what its table row says, whoever the patient: built once per row. The
-# match object is kept with its entry so that its id cannot be reused by another.
-_PPV_FINDINGS: dict[int, tuple[Any, dict[str, Any]]] = {}
+# A PPV finding says what its table row says, whoever the patient: built once per row.
+_PPV_FINDINGS: IdentityCache[dict[str, Any]] = IdentityCache()
 
 
 def _ppv_finding(match: Any) -> dict[str, Any]:
-    entry = _PPV_FINDINGS.get(id(match))
-    if entry is not None and entry[0] is match:
-        return entry[1]
+    return _PPV_FINDINGS.get((match,), lambda: _build_ppv_finding(match))
+
+
+def _build_ppv_finding(match: Any) -> dict[str, Any]:
     vocab = load_vocabulary()
     names_da = " + ".join(vocab.lookup(c).label("da").lower() for c in match.symptoms)
     names_en = " + ".join(vocab.lookup(c).label("en").lower() for c in match.symptoms)
@@ -303,7 +303,7 @@ def _ppv_finding(match: Any) -> dict[str, Any]:
     digits = 2 if match.ppv_percent < 1 else 1
     pct_da = _da(match.ppv_percent, digits)
     pct_en = f"{match.ppv_percent:.{digits}f}"
-    finding = _finding(
+    return _finding(
         "ppv",
         cancer_site=match.cancer_site,
         symptoms=list(match.symptoms),
@@ -321,8 +321,6 @@ def _ppv_finding(match: Any) -> dict[str, Any]:
             f"had {site_name(match.cancer_site, 'en')}.",
         },
     )
-    _PPV_FINDINGS[id(match)] = (match, finding)
-    return finding
 
 
 def _filter_package(context: PatientContext) -> list[dict[str, Any]]:

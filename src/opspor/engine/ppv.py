@@ -52,6 +52,7 @@ from pydantic import (
 from opspor.engine.context import PatientContext
 from opspor.engine.datafile import StrictModel, load_yaml, loc
 from opspor.engine.facts import Facts
+from opspor.engine.memo import IdentityCache
 from opspor.engine.vocab import Vocabulary, load_vocabulary
 
 PPV_FILE = Path(__file__).resolve().parent / "ppv.yaml"
@@ -261,25 +262,24 @@ def ppv_findings(
 
 
 _Prepared = tuple[dict[str, tuple[tuple[PpvRow, frozenset[str]], ...]], dict[str, PpvMatch]]
-_PREPARED: dict[int, tuple[PpvTable, _Prepared]] = {}
+_PREPARED: IdentityCache[_Prepared] = IdentityCache()
 
 
 def _prepared(table: PpvTable) -> _Prepared:
     """Built once per table (read once per process, never changed): the rows by their first
     feature, each with its features as a set, so that a patient's few symptoms select the
-    rows to look at; and each row's match, which depends on the row alone. The table is kept
-    with its entry so that its id cannot be reused by another."""
-    entry = _PREPARED.get(id(table))
-    if entry is None or entry[0] is not table:
-        by_first: dict[str, list[tuple[PpvRow, frozenset[str]]]] = {}
-        for row in table.rows:
-            by_first.setdefault(row.features[0], []).append((row, frozenset(row.features)))
-        prepared = (
-            {code: tuple(rows) for code, rows in by_first.items()},
-            {row.id: _match(row, table) for row in table.rows},
-        )
-        entry = _PREPARED[id(table)] = (table, prepared)
-    return entry[1]
+    rows to look at; and each row's match, which depends on the row alone."""
+    return _PREPARED.get((table,), lambda: _prepare(table))
+
+
+def _prepare(table: PpvTable) -> _Prepared:
+    by_first: dict[str, list[tuple[PpvRow, frozenset[str]]]] = {}
+    for row in table.rows:
+        by_first.setdefault(row.features[0], []).append((row, frozenset(row.features)))
+    return (
+        {code: tuple(rows) for code, rows in by_first.items()},
+        {row.id: _match(row, table) for row in table.rows},
+    )
 
 
 def _rank(row: PpvRow, table: PpvTable) -> tuple[float, int, int, str]:
