@@ -23,6 +23,7 @@ from typing import Any
 
 from opspor.engine.context import PatientContext
 from opspor.engine.facts import Facts
+from opspor.engine.rules import conditions as c
 from opspor.engine.rules.loader import load_ruleset
 from opspor.engine.rules.schema import Rule
 from opspor.engine.vocab import load_vocabulary
@@ -136,3 +137,14 @@ def matches(
 def rules_with_number(number: str, ruleset: str = "nice-ng12") -> list[Rule]:
     """Every rule encoding recommendation `number` (a recommendation may need several)."""
     return [r for r in load_ruleset(ruleset).rules if r.recommendation_number == number]
+
+
+def uses_not(condition: Any) -> bool:
+    """Whether a condition tree contains `not`, the one condition that can turn more evidence
+    into fewer matches (NG12's "without ...", or a safety net for people not meeting referral
+    criteria)."""
+    if isinstance(condition, c.Not):
+        return True
+    if isinstance(condition, c.WeightedScore):
+        return any(uses_not(sub) for _, sub in condition.items)
+    return any(uses_not(sub) for sub in getattr(condition, "conditions", ()))

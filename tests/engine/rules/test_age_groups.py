@@ -16,12 +16,11 @@ from hypothesis import strategies as st
 
 from opspor.engine.assess import assess
 from opspor.engine.context import PatientContext
-from opspor.engine.rules import conditions as c
 from opspor.engine.rules.loader import RULESETS, load_ruleset
 from opspor.engine.rules.schema import AGE_GROUPS, Rule
 from opspor.engine.sites import SITE_NAMES
 from opspor.engine.vocab import load_vocabulary
-from tests.engine.rules.conftest import ctx, facts_of
+from tests.engine.rules.conftest import ctx, facts_of, uses_not
 
 VOCAB = load_vocabulary()
 SYMPTOMS = sorted(VOCAB.symptoms)
@@ -38,17 +37,6 @@ ALL_RULES: list[tuple[str, Rule]] = [
 ]
 # An age no rule set is expected to reason beyond.
 OLDEST = 110
-
-
-def uses_not(condition: Any) -> bool:
-    """Whether a condition tree contains `not`, the one condition that can turn more evidence
-    into fewer matches (NG12's "without ...", or a safety net for people not meeting referral
-    criteria)."""
-    if isinstance(condition, c.Not):
-        return True
-    if isinstance(condition, c.WeightedScore):
-        return any(uses_not(sub) for _, sub in condition.items)
-    return any(uses_not(sub) for sub in getattr(condition, "conditions", ()))
 
 
 MONOTONE_RULES = [(name, rule) for name, rule in ALL_RULES if not uses_not(rule.when)]

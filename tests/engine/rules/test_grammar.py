@@ -12,11 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from opspor.engine.facts import Facts
-from opspor.engine.rules import conditions as c
 from opspor.engine.rules.loader import load_ruleset, load_ruleset_dir
 from opspor.engine.rules.schema import RuleError, parse_rules
 from opspor.engine.vocab import load_vocabulary
-from tests.engine.rules.conftest import ctx, facts_of
+from tests.engine.rules.conftest import ctx, facts_of, uses_not
 
 HEADER = """\
 ruleset: test
@@ -370,14 +369,6 @@ def test_an_extra_symptom_never_removes_an_at_least_n_match(
     if before is not None:
         assert after is not None
         assert len(after) >= len(before)
-
-
-def uses_not(condition: Any) -> bool:
-    """Whether a condition tree contains `not`, the one condition that can turn more evidence
-    into fewer matches (a safety-net rule for people *not* meeting referral criteria, say)."""
-    if isinstance(condition, c.Not):
-        return True
-    return any(uses_not(sub) for sub in getattr(condition, "conditions", ()))
 
 
 MY_SITES = {
