@@ -18,6 +18,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("engine", ("opspor.engine",)),
     ("synth", ("opspor.synth",)),
     ("clock", ("opspor.casework.clock",)),
+    # The population scan's expressions and runner: pure, above the engine whose
+    # definitions it computes and the generator whose files it reads.
+    ("population_scan", ("opspor.population.scan",)),
     (
         "base",
         (
@@ -35,6 +38,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("referrals", ("opspor.referrals",)),
     # A safety-net episode follows the patient's referrals (a referral sent links to it).
     ("safetynet", ("opspor.safetynet",)),
+    # The scan's results become the practices' worklist signals (safetynet's).
+    ("population", ("opspor.population",)),
     ("portal", ("opspor.portal",)),
     ("demo", ("opspor.demo",)),
     (
@@ -51,7 +56,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
 )
 # No Django in these: the decision-support core, the generator and the working-day clock.
-PURE = frozenset({"engine", "synth", "clock"})
+PURE = frozenset({"engine", "synth", "clock", "population_scan"})
 # Layers whose modules may use each other: small shared helpers at the bottom, and the
 # project's wiring (settings, URLs, the API object) at the top.
 SHARED = frozenset({"base", "project"})
