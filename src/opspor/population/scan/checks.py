@@ -130,14 +130,19 @@ def _patient_problems(p: ir.Table, today: date) -> ir.Table:
 def _patient_rows_problems(
     t: ir.Table, table: str, patients: ir.Table, today: date, day: str | None
 ) -> ir.Table:
-    """Rows of a per-patient table checked against the (good) patients."""
+    """Rows of a per-patient table checked against the patients (`problem` given): a row
+    of a patient set aside goes with them."""
     known = patients.select(
-        "patient_id", _born=patients.birth_date, _died=patients.died_on, _known=ibis.literal(True)
-    )
-    j = t.left_join(known, "patient_id").select(t, known._born, known._died, known._known)
+        "patient_id",
+        _born=patients.birth_date,
+        _died=patients.died_on,
+        _good=patients.problem.isnull(),
+    ).distinct(on="patient_id", keep="first")
+    j = t.left_join(known, "patient_id").select(t, known._born, known._died, known._good)
     cases: list[tuple[ir.BooleanValue, str]] = [
         (_missing(j, table), "missing_value"),
-        (j._known.isnull(), "patient_not_in_patients_table"),
+        (j._good.isnull(), "patient_not_in_patients_table"),
+        (~j._good, "patient_set_aside"),
     ]
     if day is not None:
         cases += [
@@ -152,7 +157,7 @@ def _patient_rows_problems(
             (j.start > today, "date_in_the_future"),
             (j.stop < j.start, "stopped_before_started"),
         ]
-    return j.mutate(problem=_first(*cases)).drop("_born", "_died", "_known")
+    return j.mutate(problem=_first(*cases)).drop("_born", "_died", "_good")
 
 
 _DAY_OF = {"contacts": "contact_date", "symptoms": "recorded_date"}
@@ -184,14 +189,12 @@ def contacts_look_clean(
 
 
 def checked(t: Tables, today: date) -> dict[str, ir.Table]:
-    """Every input table with a `problem` column (null for a good row). Rows of the other
-    tables are checked against the good patients only, so a patient set aside takes their
-    rows with them."""
+    """Every input table with a `problem` column (null for a good row). A patient set aside
+    takes their rows in the other tables with them."""
     patients = _patient_problems(t.patients, today)
-    good_patients = patients.filter(patients.problem.isnull())
     out = {"patients": patients}
     for table in ("contacts", "symptoms", "conditions", "medications"):
         out[table] = _patient_rows_problems(
-            getattr(t, table), table, good_patients, today, _DAY_OF.get(table)
+            getattr(t, table), table, patients, today, _DAY_OF.get(table)
         )
     return out

@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -143,6 +144,9 @@ def _scan(
         to_scalar(con, checks.contacts_look_clean(by_patient, tables.patients, today))
     )
     problems = _problems(con, checked, skip=("contacts",) if contacts_clean else ())
+    if contacts_clean and "patients" in problems.counts:
+        # Clean against every patient row, but a patient set aside takes their contacts.
+        problems = _problems(con, checked)
     if problems.total:
         if quarantine is None:
             raise RowsRefused(problems)
@@ -234,23 +238,23 @@ def _signal_counts(result: pa.Table) -> dict[str, int]:
 def _problems(
     con: Any, checked: dict[str, ir.Table], skip: tuple[str, ...] = ()
 ) -> checks.Problems:
+    """Bad rows by table and kind (one query for every table), with examples of each."""
+    bad = {name: t.filter(t.problem.notnull()) for name, t in checked.items() if name not in skip}
+    counted = [
+        t.group_by("problem").aggregate(rows=t.count()).mutate(table=ibis.literal(name))
+        for name, t in bad.items()
+    ]
     found = checks.Problems()
-    for name, table in checked.items():
-        if name in skip:
-            continue
-        bad = table.filter(table.problem.notnull())
-        counts = to_arrow(con, bad.group_by("problem").aggregate(rows=bad.count()))
-        kinds = dict(
-            zip(
-                counts.column("problem").to_pylist(), counts.column("rows").to_pylist(), strict=True
-            )
-        )
-        if not kinds:
-            continue
-        found.counts[name] = {k: int(v) for k, v in kinds.items()}
+    if not counted:
+        return found
+    counts = to_arrow(con, ibis.union(*counted)).to_pylist()
+    for row in counts:
+        found.counts.setdefault(row["table"], {})[row["problem"]] = int(row["rows"])
+    for name, kinds in found.counts.items():
+        t = bad[name]
         found.examples[name] = {
             kind: to_arrow(
-                con, bad.filter(bad.problem == kind).drop("problem").limit(checks.EXAMPLES)
+                con, t.filter(t.problem == kind).drop("problem").limit(checks.EXAMPLES)
             ).to_pylist()
             for kind in kinds
         }
