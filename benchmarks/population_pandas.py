@@ -39,6 +39,7 @@ from opspor.engine.settings import DEFAULT_SETTINGS, EngineSettings
 from opspor.engine.signals.new_symptom import familiar_symptoms
 from opspor.engine.stats import poisson_sf
 from opspor.population.scan.shape import READS, RESULT_SCHEMA
+from population import positive
 
 # ICD-10 F20-F39 and F40-F41; F10-F19 except F17 (tobacco). ICPC-2 by its first three
 # characters. Written from the engine README's table, not imported, so that a mistake in
@@ -162,7 +163,6 @@ def pattern_break(
         & (baseline_per_year < s.low_user_rate_fraction * df["population_per_year"])
     )
     df["low_user_baseline_per_year"] = baseline_per_year.where(df["low_user_rise"])
-    df["population_per_year"] = df["population_per_year"].where(df["low_user_rise"])
     return df.drop(columns=["registered_from", "baseline_start"])
 
 
@@ -324,8 +324,7 @@ def vulnerability(
             "male_living_alone": (df["sex"] == "male")
             & df["lives_alone"]
             & (df["age"] >= s.male_living_alone_min_age),
-            # A patient with no language recorded is read as Danish, as the record does.
-            "language_barrier": df["interpreter_needed"] | (df["language"].fillna("da") != "da"),
+            "language_barrier": df["interpreter_needed"] | (df["language"] != "da"),
             "psychiatric_diagnosis": df["psychiatric"].fillna(False).astype(bool),
             "substance_abuse": df["substance"].fillna(False).astype(bool),
             "multimorbidity": df["chronic"].fillna(0) >= s.multimorbidity_min_conditions,
@@ -445,17 +444,6 @@ def _plain(value: Any) -> Any:
         return None
     if isinstance(value, pd.Timestamp):
         return value.date()
-    return value
-
-
-def positive(text: str) -> int:
-    """A whole number of at least one, for argparse."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
     return value
 
 

@@ -31,6 +31,7 @@ from population_pandas import (
 )
 
 from opspor.engine.context import ConditionEntry, PatientContext, PatientFacts
+from opspor.engine.population import contacts_per_year
 from opspor.engine.settings import DEFAULT_SETTINGS as S
 from opspor.engine.signals.absence import long_absence
 from opspor.engine.signals.continuity import continuity
@@ -114,7 +115,7 @@ def engine_result(tables: dict[str, pa.Table], as_of: date) -> pa.Table:
                 sex=p["sex"],
                 lives_alone=p["lives_alone"],
                 interpreter_needed=p["interpreter_needed"],
-                language=p["language"] or "da",
+                language=p["language"],
             ),
             conditions=tuple(
                 ConditionEntry(code=c["code"], system=c["system"], chronic=c["chronic"])
@@ -135,7 +136,7 @@ def engine_result(tables: dict[str, pa.Table], as_of: date) -> pa.Table:
                 "pattern_break_baseline_days": pb.baseline_days,
                 "low_user_rise": low is not None,
                 "low_user_baseline_per_year": low.baseline_per_year if low else None,
-                "population_per_year": low.population_per_year if low else None,
+                "population_per_year": contacts_per_year(age, p["sex"]),
                 "long_absence_days": absence.gap_days if absence else None,
                 "long_absence_returned_on": absence.returned_on if absence else None,
                 "n_contacts_2y": sum(1 for d, _ in named if two_years < d <= as_of),
@@ -206,7 +207,7 @@ def regions(draw: st.DrawFn) -> dict[str, pa.Table]:
                 "registered_from": draw(day_before),
                 "registered_to": draw(maybe_day),
                 "lives_alone": draw(st.booleans()),
-                "language": draw(st.sampled_from([None, "da", "en", "prs"])),
+                "language": draw(st.sampled_from(["da", "en", "prs"])),
                 "interpreter_needed": draw(st.booleans()),
                 "died_on": draw(
                     st.one_of(st.none(), st.sampled_from([_day(1), _day(0), _day(-1)]))
