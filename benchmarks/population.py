@@ -428,22 +428,23 @@ def plot(points: list[Point], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import EngFormatter, MaxNLocator
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     for backend in sorted({p.backend for p in points}):
         mine = sorted((p for p in points if p.backend == backend), key=lambda p: p.patients)
-        x = [p.patients / 1e6 for p in mine]
+        x = [p.patients for p in mine]
         left.plot(x, [p.wall_s for p in mine], marker="o", label=backend)
         right.plot(x, [p.peak_kb / 1024**2 for p in mine], marker="o", label=backend)
-    left.set(xlabel="patients (millions)", ylabel="wall time (s)", title="Population scan: time")
-    right.set(
-        xlabel="patients (millions)", ylabel="peak memory (GiB)", title="Population scan: memory"
-    )
+    left.set(xlabel="patients", ylabel="wall time (s)", title="Population scan: time")
+    right.set(xlabel="patients", ylabel="peak memory (GiB)", title="Population scan: memory")
     for ax in (left, right):
         ax.grid(True, alpha=0.3)
         ax.legend()
         ax.set_ylim(bottom=0)
         ax.set_xlim(left=0)
+        ax.xaxis.set_major_locator(MaxNLocator(6))
+        ax.xaxis.set_major_formatter(EngFormatter())
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)

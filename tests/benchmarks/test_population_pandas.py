@@ -268,7 +268,7 @@ def regions(draw: st.DrawFn) -> dict[str, pa.Table]:
 # No shrinking: each example runs the whole pandas pipeline, so shrinking a region of 25
 # patients takes minutes, and the message already names the patient and the column.
 @settings(
-    max_examples=40,
+    max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
