@@ -182,6 +182,7 @@ def _scan(
         practice=practice,
         all_patients=all_patients,
         late=late if to_scalar(con, late.count()) else None,
+        continuity=keep(signals.continuity_contacts(tables, as_of=as_of, settings=settings)),
     )
     figures = to_arrow(con, figures_expr)
     step("reading the repeated symptoms")

@@ -142,13 +142,19 @@ def contact_aggregates(t: Tables, *, as_of: date, settings: EngineSettings) -> i
 _PAIR = 2**32
 
 
-def continuity_counts(t: Tables, *, as_of: date, settings: EngineSettings) -> ir.Table:
-    """Per patient: the contacts with a named clinician in (T - 730, T], with the clinician
-    seen most, the sum of squares of the per-clinician counts, and how many clinicians:
-    what UPC and COC are made of."""
+def continuity_contacts(t: Tables, *, as_of: date, settings: EngineSettings) -> ir.Table:
+    """The contacts continuity is measured on: with a named clinician, in (T - 730, T]. A
+    fifth of the contacts; the scan keeps them (in memory) for the two reads below."""
     start = as_of - timedelta(days=settings.continuity_days)
     c = t.contacts
     c = c.filter((c.contact_date > start) & (c.contact_date <= as_of) & c.clinician_id.notnull())
+    return c.select("patient_id", "clinician_id", "contact_date")
+
+
+def continuity_counts(c: ir.Table) -> ir.Table:
+    """Per patient of the `continuity_contacts` ``c``: how many, with the clinician seen
+    most, the sum of squares of the per-clinician counts, and how many clinicians: what
+    UPC and COC are made of."""
     pair = c.patient_id.cast("int64") * _PAIR + c.clinician_id.cast("int64")
     by_pair = c.group_by(pair=pair).aggregate(n=c.count())
     return by_pair.group_by(patient_id=(by_pair.pair // _PAIR).cast("int64")).aggregate(
@@ -200,23 +206,15 @@ def _text_order(clinician: ir.IntegerValue) -> ir.IntegerValue:
     return aligned * 16 + digits
 
 
-def same_clinician_pairs(
-    t: Tables, counts: ir.Table, *, as_of: date, settings: EngineSettings
-) -> ir.Table:
+def same_clinician_pairs(c: ir.Table, counts: ir.Table, *, settings: EngineSettings) -> ir.Table:
     """Per patient who saw two or more clinicians in (T - 730, T] (and at least the
     continuity's minimum of contacts): how many consecutive pairs of those contacts, in
     date order, were with the same clinician (SECON's numerator). A patient who saw one
     clinician needs no ordering: every pair is the same, N - 1."""
-    today = day_number(as_of)
     several = counts.filter(
         (counts.clinicians >= 2) & (counts.n_contacts >= settings.continuity_min_contacts)
     ).select("patient_id")
-    c = t.contacts
-    c = c.mutate(day=_day(c.contact_date)).select("patient_id", "clinician_id", "day")
-    c = c.filter(
-        (c.day <= today) & (c.day > today - settings.continuity_days) & c.clinician_id.notnull()
-    )
-    c = c.semi_join(several, "patient_id")
+    c = c.semi_join(several, "patient_id").mutate(day=_day(c.contact_date))
     # One sort key: the day, then the clinician in the engine's order within the day.
     key = c.day.cast("int64") * 2**38 + _text_order(c.clinician_id)
     order = ibis.window(group_by=c.patient_id, order_by=key)
@@ -291,6 +289,7 @@ def patient_figures(
     practice: int | None = None,
     all_patients: bool = False,
     late: ir.Table | None = None,
+    continuity: ir.Table | None = None,
 ) -> tuple[ir.Table, ir.Table]:
     """One row per listed patient who may have a signal (every listed patient with
     ``all_patients``), with every figure the backend computes; and the repeated symptoms
@@ -305,8 +304,10 @@ def patient_figures(
     contacts = contacts_by_patient.select(
         "patient_id", "recent", "window", "first_recent", "last_before", "last_contact"
     )
-    spread = continuity_counts(t, as_of=as_of, settings=settings)
-    pairs = same_clinician_pairs(t, spread, as_of=as_of, settings=settings)
+    if continuity is None:
+        continuity = continuity_contacts(t, as_of=as_of, settings=settings)
+    spread = continuity_counts(continuity)
+    pairs = same_clinician_pairs(continuity, spread, settings=settings)
     repeats = repeated_symptoms(t, listed, as_of=as_of, settings=settings)
     conditions = condition_figures(t, listed, as_of=as_of)
     repeated = repeats.select("patient_id").distinct().mutate(has_repeat=ibis.literal(True))
