@@ -69,6 +69,11 @@ BAD_ROW_CASES: dict[str, tuple[str, dict[str, list[dict[str, Any]]], str]] = {
         {"contacts": [{"patient_id": 3, "contact_date": AS_OF, "kind": None}]},
         "missing_value",
     ),
+    "negative clinician id": (
+        "contacts",
+        {"contacts": [{"patient_id": 3, "contact_date": AS_OF, "clinician_id": -4}]},
+        "clinician_id_out_of_range",
+    ),
     "patient twice": (
         "patients",
         {"patients": [*GOOD_PATIENTS, {"patient_id": 3, "sex": "male"}]},

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from opspor.population.scan.backends import BackendOptions
 from opspor.population.scan.run import scan
+from opspor.population.scan.worklist import worklist_signals
 from opspor.synth.generator import generate_region
 
 from .conftest import AS_OF, time_limit, write_region
@@ -52,6 +53,12 @@ def _check_region(tmp: Path, region: dict[str, int], options: BackendOptions) ->
     engine = engine_rows(data, as_of)
     assert len(engine) > 1_500
     assert mismatches(result, engine) == []
+    # Without --all-patients: exactly the rows of the patients with a worklist signal.
+    out = tmp / "signals.parquet"
+    with time_limit(300):
+        scan(data, as_of=as_of, out=out, backend=options.backend, options=options)
+    with_signal = {row["patient_id"]: row for row in pq.read_table(out).to_pylist()}
+    assert with_signal == {pid: row for pid, row in result.items() if worklist_signals(row)}
 
 
 @settings(

@@ -91,9 +91,11 @@ def scan(
     today = today or date.today()
     checks.check_shape(data)
     con = connect(options)
+    cached: list[ir.Table] = []
     try:
         return _scan(
             con,
+            cached,
             data,
             as_of=as_of,
             out=out,
@@ -107,18 +109,20 @@ def scan(
             started=started,
         )
     finally:
+        for table in cached:
+            table.release()
         _disconnect(con)
 
 
 def _disconnect(con: Any) -> None:
-    # A cached table is dropped when its expression is collected; dropping the DuckDB
-    # connection first ends them together (Spark's session is kept for the next scan).
+    # Spark's session is kept for the next scan; DuckDB's database lives in this process.
     if con.name == "duckdb":
         con.disconnect()
 
 
 def _scan(
     con: Any,
+    cached: list[ir.Table],
     data: Path,
     *,
     as_of: date,
@@ -136,17 +140,23 @@ def _scan(
     report = ScanReport(as_of=as_of, backend=backend)
 
     step = _Steps(say, started)
-    step("reading the contacts")
-    by_patient = signals.contact_aggregates(tables, as_of=as_of, settings=settings).cache()
+    step("reading the patients and the contacts")
+
+    def keep(table: ir.Table) -> ir.Table:
+        cached.append(table.cache())
+        return cached[-1]
+
+    patients = keep(checks.patient_problems(tables.patients, today))
+    by_patient = keep(signals.contact_aggregates(tables, as_of=as_of, settings=settings))
     step("checking the rows")
-    checked = checks.checked(tables, today)
-    contacts_clean = bool(
-        to_scalar(con, checks.contacts_look_clean(by_patient, tables.patients, today))
-    )
-    problems = _problems(con, checked, skip=("contacts",) if contacts_clean else ())
-    if contacts_clean and "patients" in problems.counts:
-        # Clean against every patient row, but a patient set aside takes their contacts.
-        problems = _problems(con, checked)
+    checked = checks.checked(tables, patients, today)
+    suspicious = to_arrow(
+        con, checks.suspicious_tables(by_patient, tables, patients, today)
+    ).to_pylist()[0]
+    problems = _problems(con, {"patients": checked["patients"]})
+    # A patient set aside takes their rows with them: then every table is checked.
+    skip = () if problems.total else tuple(name for name, bad in suspicious.items() if not bad)
+    problems = _problems(con, checked, skip=skip)
     if problems.total:
         if quarantine is None:
             raise RowsRefused(problems)
@@ -157,11 +167,13 @@ def _scan(
                 for name, table in checked.items()
             }
         )
-        by_patient = signals.contact_aggregates(tables, as_of=as_of, settings=settings).cache()
+        by_patient = keep(signals.contact_aggregates(tables, as_of=as_of, settings=settings))
         report.quarantined = problems
         say(f"scan: {problems.total:,} bad rows set aside in {quarantine}")
 
     step("computing the figures")
+    listed_now = signals.listed_patients(tables, as_of=as_of, practice=practice)
+    late = keep(signals.registered_late(by_patient, listed_now, as_of=as_of, settings=settings))
     figures_expr, repeats_expr = signals.patient_figures(
         tables,
         by_patient,
@@ -169,6 +181,8 @@ def _scan(
         settings=settings,
         practice=practice,
         all_patients=all_patients,
+        late=late if to_scalar(con, late.count()) else None,
+        continuity=keep(signals.continuity_contacts(tables, as_of=as_of, settings=settings)),
     )
     figures = to_arrow(con, figures_expr)
     step("reading the repeated symptoms")
