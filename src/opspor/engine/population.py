@@ -11,7 +11,8 @@ _FILE = Path(__file__).resolve().parent / "population.yaml"
 
 
 @functools.cache
-def _table() -> tuple[tuple[tuple[int, int], ...], dict[str, tuple[float, ...]]]:
+def rate_table() -> tuple[tuple[tuple[int, int], ...], dict[str, tuple[float, ...]]]:
+    """The age bands and, by sex, the contacts per person-year of each band."""
     data = yaml.safe_load(_FILE.read_text(encoding="utf-8"))
     bands = tuple((int(lo), int(hi)) for lo, hi in data["age_bands"])
     rates = {
@@ -24,7 +25,7 @@ def _table() -> tuple[tuple[tuple[int, int], ...], dict[str, tuple[float, ...]]]
 
 
 def contacts_per_year(age: int, sex: str) -> float:
-    bands, rates = _table()
+    bands, rates = rate_table()
     for (lo, hi), rate in zip(bands, rates[sex], strict=True):
         if lo <= age <= hi:
             return rate

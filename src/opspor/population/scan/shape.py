@@ -33,7 +33,7 @@ READS: dict[str, tuple[str, ...]] = {
 }
 # Columns that may be empty (null) in a good file; every other column read must be filled.
 NULLABLE: dict[str, frozenset[str]] = {
-    "patients": frozenset({"registered_to", "died_on", "language"}),
+    "patients": frozenset({"registered_to", "died_on"}),
     "contacts": frozenset({"clinician_id"}),
     "symptoms": frozenset(),
     "conditions": frozenset({"onset"}),
