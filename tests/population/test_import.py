@@ -374,6 +374,10 @@ def _other_record(tmp: Path, practice: Practice, patient: Patient) -> Path:
     )
 
 
+_LOW_FIGURES = {
+    key: value for key, value in results.low_user_rise().items() if key != "pattern_break"
+}
+
 BAD_FILES: dict[str, tuple[BadFile, str]] = {
     "no file": (_missing, "There is no file at"),
     "not Parquet": (_not_parquet, "is not a Parquet file"),
@@ -410,6 +414,10 @@ BAD_FILES: dict[str, tuple[BadFile, str]] = {
     "a pattern break without its figures": (
         _with_rows(lambda rows, _: rows[0].update(pattern_break_p=None)),
         "a pattern break without its figures (pattern_break_p is empty)",
+    ),
+    "a rise in a low user without its pattern break": (
+        _with_rows(lambda rows, _: rows[0].update(pattern_break=False, **_LOW_FIGURES)),
+        "a rise in a low user without its pattern break",
     ),
     "a long absence without its day of return": (
         _with_rows(lambda rows, _: rows[0].update(long_absence_days=1200)),

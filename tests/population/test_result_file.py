@@ -1,5 +1,5 @@
-"""A result row's signals: the figures `watched_signals` gives, for any patient whose row
-carries the engine's own numbers (the row as the scan is to write it)."""
+"""A result row's signals as the import stores them: the figures `watched_signals` gives,
+for any patient whose row carries the engine's own numbers."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from opspor.engine.signals.low_user import low_user_rise
 from opspor.engine.signals.pattern_break import pattern_break
 from opspor.engine.signals.repeat_symptom import repeat_symptom
 from opspor.engine.signals.watchlist import age_on, watched_signals
-from opspor.population.result_file import row_signals
+from opspor.population.scan.worklist import worklist_signals
 
 AS_OF = date(2026, 3, 11)
 CODES = ("cough", "weight_loss", "fatigue", "abdominal_pain")
@@ -105,7 +105,7 @@ def test_a_row_of_the_engines_numbers_gives_the_watched_signals_figures(
         "familiar": familiar,
     }
     expected = watched_signals(as_of=AS_OF, **patient)
-    found = row_signals(engine_row(**patient))
+    found = worklist_signals(engine_row(**patient))
     assert found == expected
     # The same order of kinds too: the worklist reads them in this order.
     assert list(found) == list(expected)

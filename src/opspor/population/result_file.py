@@ -1,5 +1,5 @@
 """A population scan's result file: checked whole before anything is loaded, then read in
-batches, each row turned into the worklist's signals with the engine's own figures.
+batches (a row's signals are `scan.worklist.worklist_signals`).
 
 The file (`opspor scan --out FILE`) has the columns of `scan.shape.RESULT_SCHEMA`, one row per
 patient, and the scan's own account of itself in the Parquet key-value metadata under
@@ -21,13 +21,6 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from opspor.engine.settings import DEFAULT_SETTINGS, EngineSettings
-from opspor.engine.signals.watchlist import (
-    LONG_ABSENCE,
-    LOW_USER_RISE,
-    PATTERN_BREAK,
-    REPEAT_SYMPTOM,
-)
 from opspor.population.scan.shape import RESULT_SCHEMA
 
 META_KEY = "opspor.scan"
@@ -121,41 +114,6 @@ def result_batches(
     parquet = pq.ParquetFile(file.path)
     for batch in parquet.iter_batches(batch_size=READ_BATCH, columns=list(columns)):
         yield batch.to_pylist()
-
-
-def row_signals(
-    row: dict[str, Any], settings: EngineSettings = DEFAULT_SETTINGS
-) -> dict[str, dict[str, Any]]:
-    """The signals a checked row holds, by kind, with the figures `watched_signals` gives
-    (a low user's break once, as `low_user_rise`; the windows from the engine's settings)."""
-    found: dict[str, dict[str, Any]] = {}
-    if row["pattern_break"] or row["low_user_rise"]:
-        figures = {
-            "recent": row["pattern_break_count"],
-            "window_days": settings.recent_days,
-            "expected": round(row["pattern_break_expected"], 3),
-            "p_value": row["pattern_break_p"],
-            "baseline": row["pattern_break_baseline"],
-            "baseline_days": row["pattern_break_baseline_days"],
-        }
-        if row["low_user_rise"]:
-            found[LOW_USER_RISE] = figures | {
-                "baseline_per_year": round(row["low_user_baseline_per_year"], 2),
-                "population_per_year": row["population_per_year"],
-            }
-        else:
-            found[PATTERN_BREAK] = figures
-    if row["long_absence_days"] is not None:
-        found[LONG_ABSENCE] = {
-            "gap_days": row["long_absence_days"],
-            "returned_on": row["long_absence_returned_on"].isoformat(),
-        }
-    if row["repeat_symptoms"]:
-        found[REPEAT_SYMPTOM] = {
-            "symptoms": {item["code"]: item["consultations"] for item in row["repeat_symptoms"]},
-            "window_days": settings.repeat_symptom_days,
-        }
-    return found
 
 
 def _check_columns(schema: pa.Schema) -> None:
@@ -275,7 +233,9 @@ def _row_problem(
         return "its practice is not among the practices the metadata names as scanned"
     if row["patient_id"] in seen:
         return "its patient has a row earlier in the file; a patient has one row"
-    if row["pattern_break"] or row["low_user_rise"]:
+    if row["low_user_rise"] and not row["pattern_break"]:
+        return "a rise in a low user without its pattern break"
+    if row["pattern_break"]:
         for name in _BREAK_FIGURES:
             if row[name] is None:
                 return f"a pattern break without its figures ({name} is empty)"

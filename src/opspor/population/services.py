@@ -27,8 +27,8 @@ from opspor.population.result_file import (
     ScanRefused,
     result_batches,
     result_file_check,
-    row_signals,
 )
+from opspor.population.scan.worklist import worklist_signals
 from opspor.records.models import Patient, Practice
 from opspor.safetynet.models import PatientSignal, SignalRun
 from opspor.safetynet.signal_compute import (
@@ -238,7 +238,7 @@ def _signal_rows(
                 continue
             loaded[0] += 1
             last_contact_at = signal_last_contact(last.get(patient_id), registered_from)
-            for kind, figures in row_signals(row).items():
+            for kind, figures in worklist_signals(row).items():
                 yield PatientSignal(
                     patient_id=patient_id,
                     practice_id=practice_id,

@@ -4,7 +4,9 @@ The sweep (`opspor worker`, every minute) asks for it once per local day, at its
 from `NIGHTLY_FROM` (02:00 Copenhagen time), when the record has patients. The run exports
 the record into a temporary directory (`export.py`), scans it on DuckDB for today
 (`scan/`), loads the result as every scanned practice's signals (`services.scan_import`,
-by the worker) and removes the directory. A run that fails or is lost (the worker stopped)
+by the worker) and removes the directory. Rows the scan finds cannot be true (a contact
+before the patient's birth, say) are set aside and counted in the log, so that one bad
+row does not hold back the region's night. A run that fails or is lost (the worker stopped)
 leaves the signals of the night before, and the next night runs again; a new contact
 recomputes its patient at once either way (`safetynet/tasks.py`).
 
@@ -48,7 +50,16 @@ def region_scan_run(night: str) -> dict[str, int]:
 
         exported = population_export(out=Path(work) / "record", as_of=as_of)
         result = Path(work) / "signals.parquet"
-        scanned = scan(Path(work) / "record", as_of=as_of, out=result, backend=BACKEND)
+        scanned = scan(
+            Path(work) / "record",
+            as_of=as_of,
+            out=result,
+            backend=BACKEND,
+            quarantine=Path(work) / "set-aside",
+            today=as_of,
+        )
+        for line in _set_aside(scanned.quarantined.counts):
+            logger.warning("population scan as of %s: %s", as_of, line)
         try:
             report = scan_import(path=result, by=ScanImport.By.WORKER)
         except ScanRefused as refused:
@@ -61,6 +72,7 @@ def region_scan_run(night: str) -> dict[str, int]:
     counts = {
         "patients_exported": exported.rows["patients"],
         "patients_scanned": scanned.patients_scanned,
+        "rows_set_aside": scanned.quarantined.total,
         "rows": report.rows,
         "patients_loaded": report.patients_loaded,
         "signals": report.signals,
@@ -76,6 +88,16 @@ def region_scan_run(night: str) -> dict[str, int]:
         ", ".join(f"{n} {name}" for name, n in counts.items()),
     )
     return counts
+
+
+def _set_aside(counts: dict[str, dict[str, int]]) -> list[str]:
+    """The scan's bad rows by table and kind, in counts only (its examples are rows of the
+    record and stay out of the log)."""
+    return [
+        f"{n} rows of {table} set aside: {kind.replace('_', ' ')}"
+        for table, kinds in sorted(counts.items())
+        for kind, n in sorted(kinds.items())
+    ]
 
 
 def region_scan_enqueue_nightly(now: datetime) -> int:
