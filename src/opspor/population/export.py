@@ -32,7 +32,9 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from django.db import connection
 from django.db.models import Model, QuerySet
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from opspor.population.scan.shape import input_schema
@@ -61,36 +63,66 @@ class ExportReport:
         )
 
 
-# A table's rows: (query, the values read from it, and one row of the file from them).
 Row = tuple[Any, ...]
+
+
+def _same(values: Row) -> Row | None:
+    return values
 
 
 @dataclass(frozen=True)
 class _Table:
-    query: Callable[[date], QuerySet[Any]]
-    values: tuple[str, ...]
-    row: Callable[[Row], Row | None]  # None: the row is left out
+    query: QuerySet[Any]
+    values: tuple[str, ...]  # read from each row of `query`, after its id
+    row: Callable[[Row], Row | None] = _same  # the file's row from them; None: left out
 
 
 def _day_end(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
+def _days_in_database() -> bool:
+    """Whether the database turns a contact's moment into its local day: PostgreSQL does it
+    faster than Python can load the moment; SQLite would call back into Python for each
+    row, slower than converting the moments here."""
+    return connection.vendor == "postgresql"
+
+
 def _tables(as_of: date) -> dict[str, _Table]:
     zone = timezone.get_default_timezone()
+    contacts = Contact.objects.filter(at__lt=_day_end(as_of))
+    contact_values = ("patient_id", "clinician_id", "practice_id")
+    if _days_in_database():
+        contacts_table = _Table(
+            query=contacts.annotate(day=TruncDate("at", tzinfo=zone)),
+            values=(*contact_values, "day", "kind"),
+        )
+        symptoms_table = _Table(
+            query=Symptom.objects.annotate(
+                day=Coalesce(TruncDate("contact__at", tzinfo=zone), "recorded_on")
+            ).filter(day__lte=as_of),
+            values=("patient_id", "code", "day"),
+        )
+    else:
 
-    def symptom(values: Row) -> Row | None:
-        patient_id, code, recorded_on, contact_at = values
-        day = contact_at.astimezone(zone).date() if contact_at is not None else recorded_on
-        return (patient_id, code, day) if day <= as_of else None
+        def contact(values: Row) -> Row:
+            *ids, at, kind = values
+            return (*ids, at.astimezone(zone).date(), kind)
 
-    def contact(values: Row) -> Row:
-        patient_id, clinician_id, practice_id, at, kind = values
-        return (patient_id, clinician_id, practice_id, at.astimezone(zone).date(), kind)
+        def symptom(values: Row) -> Row | None:
+            patient_id, code, recorded_on, contact_at = values
+            day = contact_at.astimezone(zone).date() if contact_at is not None else recorded_on
+            return (patient_id, code, day) if day <= as_of else None
 
+        contacts_table = _Table(query=contacts, values=(*contact_values, "at", "kind"), row=contact)
+        symptoms_table = _Table(
+            query=Symptom.objects.all(),
+            values=("patient_id", "code", "recorded_on", "contact__at"),
+            row=symptom,
+        )
     return {
         "patients": _Table(
-            query=lambda _: Patient.objects.all(),
+            query=Patient.objects.all(),
             values=(
                 "id",
                 "birth_date",
@@ -103,27 +135,16 @@ def _tables(as_of: date) -> dict[str, _Table]:
                 "interpreter_needed",
                 "died_on",
             ),
-            row=lambda values: values,
         ),
-        "contacts": _Table(
-            query=lambda day: Contact.objects.filter(at__lt=_day_end(day)),
-            values=("patient_id", "clinician_id", "practice_id", "at", "kind"),
-            row=contact,
-        ),
-        "symptoms": _Table(
-            query=lambda _: Symptom.objects.all(),
-            values=("patient_id", "code", "recorded_on", "contact__at"),
-            row=symptom,
-        ),
+        "contacts": contacts_table,
+        "symptoms": symptoms_table,
         "conditions": _Table(
-            query=lambda _: Condition.objects.filter(resolved__isnull=True),
+            query=Condition.objects.filter(resolved__isnull=True),
             values=("patient_id", "code", "system", "chronic", "onset"),
-            row=lambda values: values,
         ),
         "medications": _Table(
-            query=lambda day: Medication.objects.filter(start__lte=day),
+            query=Medication.objects.filter(start__lte=as_of),
             values=("patient_id", "atc", "start", "stop"),
-            row=lambda values: values,
         ),
     }
 
@@ -146,7 +167,7 @@ def population_export(
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.export-", dir=target.parent))
     try:
         for name, table in _tables(as_of).items():
-            report.rows[name] = _write(work / f"{name}.parquet", name, table, as_of)
+            report.rows[name] = _write(work / f"{name}.parquet", name, table)
         _move_into_place(work, target)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -154,11 +175,11 @@ def population_export(
     return report
 
 
-def _write(path: Path, name: str, table: _Table, as_of: date) -> int:
+def _write(path: Path, name: str, table: _Table) -> int:
     schema = input_schema(name)
     written = 0
     with pq.ParquetWriter(str(path), schema, compression="zstd") as writer:
-        for chunk in _chunks(table.query(as_of), table.values):
+        for chunk in _chunks(table.query, table.values):
             rows = [made for values in chunk if (made := table.row(values)) is not None]
             if not rows:
                 continue
