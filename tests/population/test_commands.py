@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.utils import timezone
 
+from opspor.accounts.models import Role, User
 from opspor.population.models import ScanImport
 from opspor.safetynet.models import PatientSignal
 from tests.population import results
@@ -84,3 +86,18 @@ def test_the_real_command_exits_2_for_a_file_that_is_not_there(tmp_path: Path) -
     )
     assert done.returncode == 2, done.stderr
     assert "Refused, nothing changed: There is no file at" in done.stderr
+
+
+def test_the_admin_shows_the_imports_and_never_changes_them(world: World, tmp_path: Path) -> None:
+    call_command("import-scan", str(result_file(world, tmp_path)), stdout=StringIO())
+    admin = User.objects.create_superuser("root", "root@opspor.example", "x", role=Role.ADMIN)
+    client = Client()
+    client.force_login(admin)
+    page = client.get("/admin/population/scanimport/")
+    assert page.status_code == 200
+    assert "duckdb" in page.content.decode()
+    assert client.get("/admin/population/scanimport/add/").status_code == 403
+    assert client.get("/admin/population/nightlyscan/add/").status_code == 403
+    record = ScanImport.objects.get()
+    client.post(f"/admin/population/scanimport/{record.pk}/delete/", {"post": "yes"})
+    assert ScanImport.objects.filter(pk=record.pk).exists()
