@@ -8,6 +8,7 @@ record keys them) and the vulnerability flags (`vulnerability_flags` on a Patien
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
@@ -22,6 +23,7 @@ from opspor.engine.signals.new_symptom import familiar_symptoms
 from opspor.engine.signals.pattern_break import pattern_break
 from opspor.engine.signals.vulnerability import vulnerability_flags
 from opspor.engine.signals.watchlist import age_on, watched_signals
+from opspor.population.scan.worklist import worklist_signals
 
 
 def _rows(data: Path, table: str) -> list[dict[str, Any]]:
@@ -115,3 +117,48 @@ def engine_rows(data: Path, as_of: date) -> dict[int, dict[str, Any]]:
             "last_contact": max(days) if days else None,
         }
     return out
+
+
+def _close(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(a, b, rel_tol=1e-12, abs_tol=0.0)
+
+
+def mismatches(
+    result: dict[int, dict[str, Any]], engine: dict[int, dict[str, Any]]
+) -> list[tuple[int, str, Any, Any]]:
+    """Every difference between a scan's rows (``--all-patients``) and the engine's, as
+    (patient, what, scan, engine). Counts, days and flags must be equal; the pattern
+    break's expectation too (the same operations in the same order); p-values within
+    1e-12 relative (NumPy's exp and log against the C library's)."""
+    found: list[tuple[int, str, Any, Any]] = []
+    for pid in sorted(set(result) | set(engine)):
+        if pid not in result or pid not in engine:
+            found.append((pid, "listed", pid in result, pid in engine))
+            continue
+        r, e = result[pid], engine[pid]
+        pb, spread = e["pattern_break"], e["continuity"]
+        pairs: list[tuple[str, Any, Any]] = [
+            ("practice_id", r["practice_id"], e["practice_id"]),
+            ("signals", worklist_signals(r), e["signals"]),
+            ("pattern_break_count", r["pattern_break_count"], pb.recent_count),
+            ("pattern_break_baseline", r["pattern_break_baseline"], pb.baseline_count),
+            ("pattern_break_baseline_days", r["pattern_break_baseline_days"], pb.baseline_days),
+            ("pattern_break_expected", r["pattern_break_expected"], pb.expected),
+            ("vulnerability_flags", r["vulnerability_flags"], e["flags"]),
+            ("last_contact_date", r["last_contact_date"], e["last_contact"]),
+        ]
+        if spread is None:
+            pairs += [(name, r[name], None) for name in ("upc", "coc", "secon")]
+        else:
+            pairs += [
+                ("n_contacts_2y", r["n_contacts_2y"], spread.n_contacts),
+                ("upc", r["upc"], spread.upc),
+                ("coc", r["coc"], spread.coc),
+                ("secon", r["secon"], spread.secon),
+            ]
+        found += [(pid, what, a, b) for what, a, b in pairs if a != b]
+        if not _close(r["pattern_break_p"], pb.p_value):
+            found.append((pid, "pattern_break_p", r["pattern_break_p"], pb.p_value))
+    return found

@@ -9,6 +9,7 @@ Spark runs in local mode in this process's JVM (``local[*]``), on a standalone c
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from dataclasses import dataclass
@@ -91,15 +92,17 @@ def spark_session(options: BackendOptions) -> Any:
     if remote:
         builder = builder.remote(remote)
     else:
-        builder = (
-            builder.master(options.spark_master or "local[*]")
-            .config("spark.ui.enabled", "false")
-            .config("spark.ui.showConsoleProgress", "false")
-            .config("spark.sql.shuffle.partitions", os.environ.get("OPSPOR_SPARK_PARTITIONS", "8"))
-        )
+        master = options.spark_master or "local[*]"
+        builder = builder.master(master).config("spark.ui.enabled", "false")
+        builder = builder.config("spark.ui.showConsoleProgress", "false")
+        if master.startswith("local"):
+            # Spark's 200 shuffle partitions are for a cluster; in one process, one a core.
+            builder = builder.config("spark.sql.shuffle.partitions", str(os.cpu_count() or 2))
     builder = builder.config("spark.sql.session.timeZone", "UTC").config(
         "spark.sql.execution.arrow.pyspark.enabled", "true"
     )
+    # py4j says goodbye through logging at interpreter exit, after the streams are closed.
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     session = builder.getOrCreate()
     if not remote:
         session.sparkContext.setLogLevel("ERROR")

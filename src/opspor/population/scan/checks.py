@@ -110,7 +110,8 @@ def _first(*cases: tuple[ir.BooleanValue, str]) -> ir.StringValue:
     return ibis.cases(*((test.fill_null(False), ibis.literal(kind)) for test, kind in cases))
 
 
-def _patient_problems(p: ir.Table, today: date) -> ir.Table:
+def patient_problems(p: ir.Table, today: date) -> ir.Table:
+    """The patients table with a `problem` column (null for a good row)."""
     counts = p.group_by("patient_id").aggregate(copies=p.count())
     p = p.left_join(counts, "patient_id").select(p, counts.copies)
     problem = _first(
@@ -130,15 +131,25 @@ def _patient_problems(p: ir.Table, today: date) -> ir.Table:
 def _patient_rows_problems(
     t: ir.Table, table: str, patients: ir.Table, today: date, day: str | None
 ) -> ir.Table:
-    """Rows of a per-patient table checked against the (good) patients."""
+    """Rows of a per-patient table checked against the patients (`problem` given): a row
+    of a patient set aside goes with them."""
     known = patients.select(
-        "patient_id", _born=patients.birth_date, _died=patients.died_on, _known=ibis.literal(True)
-    )
-    j = t.left_join(known, "patient_id").select(t, known._born, known._died, known._known)
+        "patient_id",
+        _born=patients.birth_date,
+        _died=patients.died_on,
+        _good=patients.problem.isnull(),
+    ).distinct(on="patient_id", keep="first")
+    j = t.left_join(known, "patient_id").select(t, known._born, known._died, known._good)
     cases: list[tuple[ir.BooleanValue, str]] = [
         (_missing(j, table), "missing_value"),
-        (j._known.isnull(), "patient_not_in_patients_table"),
+        (j._good.isnull(), "patient_not_in_patients_table"),
+        (~j._good, "patient_set_aside"),
     ]
+    if table == "contacts":
+        # Ids are ordered as their text within a day (`signals._text_order`), up to 10 digits.
+        cases.append(
+            ((j.clinician_id < 0) | (j.clinician_id >= 10**10), "clinician_id_out_of_range")
+        )
     if day is not None:
         cases += [
             (j[day] > today, "date_in_the_future"),
@@ -152,26 +163,25 @@ def _patient_rows_problems(
             (j.start > today, "date_in_the_future"),
             (j.stop < j.start, "stopped_before_started"),
         ]
-    return j.mutate(problem=_first(*cases)).drop("_born", "_died", "_known")
+    return j.mutate(problem=_first(*cases)).drop("_born", "_died", "_good")
 
 
 _DAY_OF = {"contacts": "contact_date", "symptoms": "recorded_date"}
 
 
-def contacts_look_clean(
-    contacts_by_patient: ir.Table, patients: ir.Table, today: date
-) -> ir.BooleanScalar:
-    """Whether no contact can be bad, read from the per-patient aggregates the scan makes
-    anyway (`signals.contact_aggregates`): no missing value, every patient known, no
-    contact before birth, after death or after today. When this holds the row-by-row check
-    of the largest table is not needed; when it does not, that check counts and shows."""
-    a = contacts_by_patient
+def _suspect(
+    name: str,
+    aggregates: ir.Table,
+    patients: ir.Table,
+    today: date,
+    clinicians: bool = False,
+) -> ir.Table:
     known = patients.select(
         "patient_id",
         _born=patients.birth_date.epoch_days(),
         _died=patients.died_on.epoch_days(),
-    )
-    j = a.left_join(known, "patient_id").select(a, known._born, known._died)
+    ).distinct(on="patient_id", keep="first")
+    j = aggregates.left_join(known, "patient_id").select(aggregates, known._born, known._died)
     bad = (
         j.patient_id.isnull()
         | (j.missing > 0)
@@ -180,18 +190,37 @@ def contacts_look_clean(
         | (j.last_day > j._died).fill_null(False)
         | (j.last_day > (today - date(1970, 1, 1)).days)
     )
-    return ~bad.any().fill_null(False)
+    if clinicians:
+        # Ids are ordered as their text within a day (`signals._text_order`): 0 to 10 digits.
+        bad |= ((j.lowest_clinician < 0) | (j.highest_clinician >= 10**10)).fill_null(False)
+    return j.aggregate(**{name: bad.any().fill_null(False)})
 
 
-def checked(t: Tables, today: date) -> dict[str, ir.Table]:
-    """Every input table with a `problem` column (null for a good row). Rows of the other
-    tables are checked against the good patients only, so a patient set aside takes their
-    rows with them."""
-    patients = _patient_problems(t.patients, today)
-    good_patients = patients.filter(patients.problem.isnull())
+def suspicious_tables(
+    contacts_by_patient: ir.Table, t: Tables, patients: ir.Table, today: date
+) -> ir.Table:
+    """Whether any contact or symptom may be bad, read from per-patient aggregates (the
+    contacts' are the ones the scan makes anyway, `signals.contact_aggregates`): a missing
+    value, a patient not known, a day before birth, after death or after today. One row of
+    two booleans. A table that cannot be bad needs no check row by row; one that may be is
+    checked row by row, which counts and shows the bad rows."""
+    a = contacts_by_patient
+    s = t.symptoms.mutate(day=t.symptoms.recorded_date.epoch_days())
+    symptoms = s.group_by("patient_id").aggregate(
+        missing=(s.code.isnull() | s.recorded_date.isnull()).cast("int64").sum(),
+        first_day=s.day.min(),
+        last_day=s.day.max(),
+    )
+    contacts = _suspect("contacts", a, patients, today, clinicians=True)
+    return contacts.cross_join(_suspect("symptoms", symptoms, patients, today))
+
+
+def checked(t: Tables, patients: ir.Table, today: date) -> dict[str, ir.Table]:
+    """Every input table with a `problem` column (null for a good row); ``patients``:
+    `patient_problems`. A patient set aside takes their rows in the other tables with them."""
     out = {"patients": patients}
     for table in ("contacts", "symptoms", "conditions", "medications"):
         out[table] = _patient_rows_problems(
-            getattr(t, table), table, good_patients, today, _DAY_OF.get(table)
+            getattr(t, table), table, patients, today, _DAY_OF.get(table)
         )
     return out

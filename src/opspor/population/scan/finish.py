@@ -67,6 +67,7 @@ def result_table(
 ) -> pa.Table:
     """The result rows (`shape.RESULT_SCHEMA`) of the patients with a signal, sorted by
     patient; every row given with ``all_patients``."""
+    figures = _with_a_signal(figures, repeats, settings) if not all_patients else figures
     n = figures.num_rows
     k = _column(figures, "recent", np.int64, 0)
     mu = _column(figures, "expected", np.float64, 0.0)
@@ -165,9 +166,20 @@ def result_table(
             for name in RESULT_SCHEMA.names
         }
     ).cast(RESULT_SCHEMA)
-    if not all_patients:
-        table = table.filter(pa.array(brk | absent | has_repeat))
     return table.sort_by("patient_id")
+
+
+def _with_a_signal(
+    figures: pa.Table, repeats: dict[int, list[tuple[str, int]]], settings: EngineSettings
+) -> pa.Table:
+    """The candidate rows that hold a signal: the rest need no words or lists."""
+    k = _column(figures, "recent", np.int64, 0)
+    mu = _column(figures, "expected", np.float64, 0.0)
+    p = poisson_sf_array(k, mu) if len(k) else np.zeros(0)
+    brk = (k >= settings.pattern_break_min_count) & (p < settings.pattern_break_p_value)
+    absent = _column(figures, "gap", np.int64, -1) >= settings.long_absence_days
+    repeated = np.isin(_column(figures, "patient_id", np.int64, 0), list(repeats))
+    return figures.filter(pa.array(brk | absent | repeated))
 
 
 def day_to_date(day: int) -> date:

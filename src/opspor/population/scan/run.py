@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -90,9 +91,11 @@ def scan(
     today = today or date.today()
     checks.check_shape(data)
     con = connect(options)
+    cached: list[ir.Table] = []
     try:
         return _scan(
             con,
+            cached,
             data,
             as_of=as_of,
             out=out,
@@ -106,18 +109,20 @@ def scan(
             started=started,
         )
     finally:
+        for table in cached:
+            table.release()
         _disconnect(con)
 
 
 def _disconnect(con: Any) -> None:
-    # A cached table is dropped when its expression is collected; dropping the DuckDB
-    # connection first ends them together (Spark's session is kept for the next scan).
+    # Spark's session is kept for the next scan; DuckDB's database lives in this process.
     if con.name == "duckdb":
         con.disconnect()
 
 
 def _scan(
     con: Any,
+    cached: list[ir.Table],
     data: Path,
     *,
     as_of: date,
@@ -135,14 +140,23 @@ def _scan(
     report = ScanReport(as_of=as_of, backend=backend)
 
     step = _Steps(say, started)
-    step("reading the contacts")
-    by_patient = signals.contact_aggregates(tables, as_of=as_of, settings=settings).cache()
+    step("reading the patients and the contacts")
+
+    def keep(table: ir.Table) -> ir.Table:
+        cached.append(table.cache())
+        return cached[-1]
+
+    patients = keep(checks.patient_problems(tables.patients, today))
+    by_patient = keep(signals.contact_aggregates(tables, as_of=as_of, settings=settings))
     step("checking the rows")
-    checked = checks.checked(tables, today)
-    contacts_clean = bool(
-        to_scalar(con, checks.contacts_look_clean(by_patient, tables.patients, today))
-    )
-    problems = _problems(con, checked, skip=("contacts",) if contacts_clean else ())
+    checked = checks.checked(tables, patients, today)
+    suspicious = to_arrow(
+        con, checks.suspicious_tables(by_patient, tables, patients, today)
+    ).to_pylist()[0]
+    problems = _problems(con, {"patients": checked["patients"]})
+    # A patient set aside takes their rows with them: then every table is checked.
+    skip = () if problems.total else tuple(name for name, bad in suspicious.items() if not bad)
+    problems = _problems(con, checked, skip=skip)
     if problems.total:
         if quarantine is None:
             raise RowsRefused(problems)
@@ -153,11 +167,13 @@ def _scan(
                 for name, table in checked.items()
             }
         )
-        by_patient = signals.contact_aggregates(tables, as_of=as_of, settings=settings).cache()
+        by_patient = keep(signals.contact_aggregates(tables, as_of=as_of, settings=settings))
         report.quarantined = problems
         say(f"scan: {problems.total:,} bad rows set aside in {quarantine}")
 
     step("computing the figures")
+    listed_now = signals.listed_patients(tables, as_of=as_of, practice=practice)
+    late = keep(signals.registered_late(by_patient, listed_now, as_of=as_of, settings=settings))
     figures_expr, repeats_expr = signals.patient_figures(
         tables,
         by_patient,
@@ -165,6 +181,7 @@ def _scan(
         settings=settings,
         practice=practice,
         all_patients=all_patients,
+        late=late if to_scalar(con, late.count()) else None,
     )
     figures = to_arrow(con, figures_expr)
     step("reading the repeated symptoms")
@@ -234,23 +251,23 @@ def _signal_counts(result: pa.Table) -> dict[str, int]:
 def _problems(
     con: Any, checked: dict[str, ir.Table], skip: tuple[str, ...] = ()
 ) -> checks.Problems:
+    """Bad rows by table and kind (one query for every table), with examples of each."""
+    bad = {name: t.filter(t.problem.notnull()) for name, t in checked.items() if name not in skip}
+    counted = [
+        t.group_by("problem").aggregate(rows=t.count()).mutate(table=ibis.literal(name))
+        for name, t in bad.items()
+    ]
     found = checks.Problems()
-    for name, table in checked.items():
-        if name in skip:
-            continue
-        bad = table.filter(table.problem.notnull())
-        counts = to_arrow(con, bad.group_by("problem").aggregate(rows=bad.count()))
-        kinds = dict(
-            zip(
-                counts.column("problem").to_pylist(), counts.column("rows").to_pylist(), strict=True
-            )
-        )
-        if not kinds:
-            continue
-        found.counts[name] = {k: int(v) for k, v in kinds.items()}
+    if not counted:
+        return found
+    counts = to_arrow(con, ibis.union(*counted)).to_pylist()
+    for row in counts:
+        found.counts.setdefault(row["table"], {})[row["problem"]] = int(row["rows"])
+    for name, kinds in found.counts.items():
+        t = bad[name]
         found.examples[name] = {
             kind: to_arrow(
-                con, bad.filter(bad.problem == kind).drop("problem").limit(checks.EXAMPLES)
+                con, t.filter(t.problem == kind).drop("problem").limit(checks.EXAMPLES)
             ).to_pylist()
             for kind in kinds
         }

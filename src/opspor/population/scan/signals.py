@@ -13,13 +13,14 @@ engine's own functions, run on the few rows that need them.
 
 Window frames: the one window here (the previous contact's clinician, for sequential
 continuity) is a `LAG`, which reads exactly one row back whatever the frame; it is ordered
-on (day, clinician id as text), the engine's order for contacts of one day.
+on the day and then the clinician id in the order of its text, the engine's order for the
+contacts of one day, and it runs only over the patients who saw two clinicians or more.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import ibis
 import ibis.expr.types as ir
@@ -105,40 +106,81 @@ def _population_rate(age: ir.IntegerValue, sex: ir.StringValue) -> ir.FloatingVa
 
 def contact_aggregates(t: Tables, *, as_of: date, settings: EngineSettings) -> ir.Table:
     """One pass over every contact, grouped by patient: the pattern break's and the long
-    absence's counts and days, and what the row checks need (first and last day of any
-    contact, missing values). No join: this is the one pass over the largest table."""
-    today = day_number(as_of)
-    recent_start = today - settings.recent_days
-    window_start = today - settings.baseline_days
+    absence's counts and days, and what the row checks need (first and last day, missing
+    values, the lowest and highest clinician id). Dates are compared as dates and only the
+    aggregates become day numbers: converting every row costs a third of the pass."""
+    today = as_of
+    recent_start = as_of - timedelta(days=settings.recent_days)
+    window_start = as_of - timedelta(days=settings.baseline_days)
     c = t.contacts
-    c = c.mutate(day=_day(c.contact_date))
-    upto = c.day <= today
-    in_recent = (c.day >= recent_start) & upto
-    return c.group_by("patient_id").aggregate(
+    d = c.contact_date
+    upto = d <= today
+    in_recent = (d >= recent_start) & upto
+    a = c.group_by("patient_id").aggregate(
         rows=c.count(),
-        missing=(c.practice_id.isnull() | c.contact_date.isnull() | c.kind.isnull())
-        .cast("int64")
-        .sum(),
-        first_day=c.day.min(),
-        last_day=c.day.max(),
+        missing=(c.practice_id.isnull() | d.isnull() | c.kind.isnull()).cast("int64").sum(),
+        first_day=d.min(),
+        last_day=d.max(),
+        lowest_clinician=c.clinician_id.min(),
+        highest_clinician=c.clinician_id.max(),
         recent=in_recent.cast("int64").sum(),
-        window=((c.day >= window_start) & (c.day < recent_start)).cast("int64").sum(),
-        first_recent=c.day.min(where=in_recent),
-        last_before=c.day.max(where=c.day < recent_start),
-        last_contact=c.day.max(where=upto),
+        window=((d >= window_start) & (d < recent_start)).cast("int64").sum(),
+        first_recent=d.min(where=in_recent),
+        last_before=d.max(where=d < recent_start),
+        last_contact=d.max(where=upto),
+    )
+    return a.mutate(
+        first_day=_day(a.first_day),
+        last_day=_day(a.last_day),
+        first_recent=_day(a.first_recent),
+        last_before=_day(a.last_before),
+        last_contact=_day(a.last_contact),
     )
 
 
-def before_registration(
-    t: Tables, listed: ir.Table, *, as_of: date, settings: EngineSettings
+# Patient and clinician in one integer: one grouping key is much cheaper than two.
+_PAIR = 2**32
+
+
+def continuity_counts(t: Tables, *, as_of: date, settings: EngineSettings) -> ir.Table:
+    """Per patient: the contacts with a named clinician in (T - 730, T], with the clinician
+    seen most, the sum of squares of the per-clinician counts, and how many clinicians:
+    what UPC and COC are made of."""
+    start = as_of - timedelta(days=settings.continuity_days)
+    c = t.contacts
+    c = c.filter((c.contact_date > start) & (c.contact_date <= as_of) & c.clinician_id.notnull())
+    pair = c.patient_id.cast("int64") * _PAIR + c.clinician_id.cast("int64")
+    by_pair = c.group_by(pair=pair).aggregate(n=c.count())
+    return by_pair.group_by(patient_id=(by_pair.pair // _PAIR).cast("int64")).aggregate(
+        n_contacts=by_pair.n.sum(),
+        most=by_pair.n.max(),
+        squares=(by_pair.n * by_pair.n).sum(),
+        clinicians=by_pair.count(),
+    )
+
+
+def registered_late(
+    contacts_by_patient: ir.Table, listed: ir.Table, *, as_of: date, settings: EngineSettings
 ) -> ir.Table:
-    """Per patient registered inside the baseline window: the window's contacts from before
-    the registration, which the baseline leaves out (`pattern_break.py`: a patient
+    """The listed patients registered inside the baseline window who have contacts from
+    before their registration (a patient who moved from another practice): only theirs
+    need the baseline corrected (`before_registration`)."""
+    window_start = day_number(as_of) - settings.baseline_days
+    a = contacts_by_patient
+    late = listed.filter(listed.reg > window_start).select("patient_id", "reg")
+    j = late.join(a.select("patient_id", "first_day"), "patient_id")
+    return j.filter(j.first_day < j.reg).select("patient_id", "reg")
+
+
+def before_registration(
+    t: Tables, late: ir.Table, *, as_of: date, settings: EngineSettings
+) -> ir.Table:
+    """Per patient of ``late`` (`registered_late`): the baseline window's contacts from
+    before the registration, which the baseline leaves out (`pattern_break.py`: a patient
     registered for less than the window uses only the days they were registered)."""
     today = day_number(as_of)
     recent_start = today - settings.recent_days
     window_start = today - settings.baseline_days
-    late = listed.filter(listed.reg > window_start).select("patient_id", "reg")
     c = t.contacts
     c = c.mutate(day=_day(c.contact_date)).select("patient_id", "day")
     c = c.filter((c.day >= window_start) & (c.day < recent_start))
@@ -147,31 +189,41 @@ def before_registration(
     return j.group_by("patient_id").aggregate(unregistered=j.count())
 
 
-def continuity_figures(
-    t: Tables, listed: ir.Table, *, as_of: date, settings: EngineSettings
+def _text_order(clinician: ir.IntegerValue) -> ir.IntegerValue:
+    """A number that orders clinician ids as their decimal text orders ("10" < "9"), as the
+    engine orders one day's contacts by the clinician's key: the digits left-aligned in ten
+    places, then the number of digits (a prefix first). Ids are below 10**10 (checked)."""
+    digits = ibis.cases(
+        *((clinician < 10**k, ibis.literal(k, "int64")) for k in range(1, 10)), else_=10
+    )
+    aligned = clinician.cast("int64") * (ibis.literal(10, "int64") ** (10 - digits)).cast("int64")
+    return aligned * 16 + digits
+
+
+def same_clinician_pairs(
+    t: Tables, counts: ir.Table, *, as_of: date, settings: EngineSettings
 ) -> ir.Table:
-    """Per listed patient: the contacts with a named clinician in (T - 730, T], and the
-    counts UPC, COC and SECON are made of."""
+    """Per patient who saw two or more clinicians in (T - 730, T] (and at least the
+    continuity's minimum of contacts): how many consecutive pairs of those contacts, in
+    date order, were with the same clinician (SECON's numerator). A patient who saw one
+    clinician needs no ordering: every pair is the same, N - 1."""
     today = day_number(as_of)
+    several = counts.filter(
+        (counts.clinicians >= 2) & (counts.n_contacts >= settings.continuity_min_contacts)
+    ).select("patient_id")
     c = t.contacts
     c = c.mutate(day=_day(c.contact_date)).select("patient_id", "clinician_id", "day")
     c = c.filter(
         (c.day <= today) & (c.day > today - settings.continuity_days) & c.clinician_id.notnull()
     )
-    c = c.semi_join(listed.select("patient_id"), "patient_id")
-    by_clinician = c.group_by(["patient_id", "clinician_id"]).aggregate(n=c.count())
-    spread = by_clinician.group_by("patient_id").aggregate(
-        n_contacts=by_clinician.n.sum(),
-        most=by_clinician.n.max(),
-        squares=(by_clinician.n * by_clinician.n).sum(),
-    )
-    # The engine sorts one day's contacts by the clinician's key, a text; so does this.
-    order = ibis.window(group_by=c.patient_id, order_by=[c.day, c.clinician_id.cast("string")])
+    c = c.semi_join(several, "patient_id")
+    # One sort key: the day, then the clinician in the engine's order within the day.
+    key = c.day.cast("int64") * 2**38 + _text_order(c.clinician_id)
+    order = ibis.window(group_by=c.patient_id, order_by=key)
     paired = c.mutate(previous=c.clinician_id.lag().over(order))
-    same = paired.group_by("patient_id").aggregate(
+    return paired.group_by("patient_id").aggregate(
         same=(paired.previous == paired.clinician_id).fill_null(False).cast("int64").sum()
     )
-    return spread.join(same, "patient_id").select(spread, same.same)
 
 
 def repeated_symptoms(
@@ -238,6 +290,7 @@ def patient_figures(
     settings: EngineSettings,
     practice: int | None = None,
     all_patients: bool = False,
+    late: ir.Table | None = None,
 ) -> tuple[ir.Table, ir.Table]:
     """One row per listed patient who may have a signal (every listed patient with
     ``all_patients``), with every figure the backend computes; and the repeated symptoms
@@ -252,15 +305,20 @@ def patient_figures(
     contacts = contacts_by_patient.select(
         "patient_id", "recent", "window", "first_recent", "last_before", "last_contact"
     )
-    unregistered = before_registration(t, listed, as_of=as_of, settings=settings)
-    spread = continuity_figures(t, listed, as_of=as_of, settings=settings)
+    spread = continuity_counts(t, as_of=as_of, settings=settings)
+    pairs = same_clinician_pairs(t, spread, as_of=as_of, settings=settings)
     repeats = repeated_symptoms(t, listed, as_of=as_of, settings=settings)
     conditions = condition_figures(t, listed, as_of=as_of)
     repeated = repeats.select("patient_id").distinct().mutate(has_repeat=ibis.literal(True))
 
     p = listed.left_join(contacts, "patient_id").select(listed, *_except(contacts, "patient_id"))
-    p = p.left_join(unregistered, "patient_id").select(p, unregistered.unregistered)
+    if late is not None:
+        unregistered = before_registration(t, late, as_of=as_of, settings=settings)
+        p = p.left_join(unregistered, "patient_id").select(p, unregistered.unregistered)
+    else:
+        p = p.mutate(unregistered=ibis.literal(0, "int64"))
     p = p.left_join(spread, "patient_id").select(p, *_except(spread, "patient_id"))
+    p = p.left_join(pairs, "patient_id").select(p, pairs.same)
     p = p.left_join(conditions, "patient_id").select(p, *_except(conditions, "patient_id"))
     p = p.left_join(repeated, "patient_id").select(p, repeated.has_repeat)
 
@@ -297,13 +355,15 @@ def patient_figures(
             ibis.null("float64"),
         ),
         secon=ibis.ifelse(
-            has_continuity, p.same.cast("float64") / (n - 1).cast("float64"), ibis.null("float64")
+            has_continuity,
+            ibis.ifelse(p.clinicians >= 2, p.same, n - 1).cast("float64") / (n - 1).cast("float64"),
+            ibis.null("float64"),
         ),
         chronic=p.chronic.fill_null(0),
         psychiatric=p.psychiatric.fill_null(False),
         substance=p.substance.fill_null(False),
         has_repeat=p.has_repeat.fill_null(False),
-    ).drop("most", "squares", "same", "window", "unregistered")
+    ).drop("most", "squares", "same", "window", "unregistered", "clinicians")
     if not all_patients:
         figures = figures.filter(
             ((figures.recent >= settings.pattern_break_min_count) & (figures.recent > expected))
