@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "opspor.casework",
     "opspor.referrals",
     "opspor.safetynet",
+    "opspor.population",
     "opspor.portal",
     "opspor.demo",
 ]

@@ -336,12 +336,12 @@ def test_the_sweep_counts_what_it_did(world: World) -> None:
         sent_referral(world)
         advice_request_send(patient=world.patient, by=world.gp, question="Refer?")
     result = sweep(T0 + timedelta(days=7))
-    # The safety nets' step: the practice's signals, its first sweep of the night.
+    # The population scan's step: the first sweep of the night asks for the region's scan.
     assert result == {
         "handed_over": 0,
         "escalated": 0,
         "overdue_notified": 2,
-        "signals_enqueued": 1,
+        "scan_enqueued": 1,
         "patients_reminded": 0,
     }
 
@@ -360,7 +360,7 @@ def test_worker_once_runs_a_sweep_through_the_queue(world: World) -> None:
         "handed_over": 0,
         "escalated": 0,
         "overdue_notified": 1,
-        "signals_enqueued": 1,
+        "scan_enqueued": 1,
         "patients_reminded": 0,
     }
     assert [m.to for m in mail.outbox] == [[UNIT_EMAIL]]
@@ -461,8 +461,8 @@ def test_no_practice_address_means_no_mail_but_the_escalation_still_happens(
 def test_finished_task_rows_are_pruned_after_two_weeks_and_waiting_ones_never(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Only the sweep's own rows here: the nightly signal computation would add its own.
-    monkeypatch.delitem(sweep_module.STEPS, "signals_enqueued")
+    # Only the sweep's own rows here: the nightly population scan would add its own.
+    monkeypatch.delitem(sweep_module.STEPS, "scan_enqueued")
     with time_machine.travel(T0, tick=False):
         sweep_now()  # finished on T0
     with time_machine.travel(T0 + timedelta(days=10), tick=False):

@@ -30,10 +30,9 @@ from opspor.safetynet.signal_compute import (
     stored_signals,
 )
 from opspor.safetynet.signal_dismissal import signal_dismiss
-from opspor.safetynet.tasks import signals_enqueue_nightly
 from opspor.safetynet.worklist import ItemKind, practice_worklist
 from tests import factories
-from tests.referrals.background import cph, run_queue
+from tests.referrals.background import run_queue
 from tests.referrals.worlds import World, make_world, patient_in
 
 pytestmark = pytest.mark.django_db
@@ -130,7 +129,7 @@ def test_the_practice_computation_stores_each_signal_with_its_date_and_figures(
     assert stored_signals(returning.pk)["long_absence"]["gap_days"] == 1498
     assert stored_signals(repeating.pk)["repeat_symptom"]["symptoms"] == {"weight_loss": 3}
     run = SignalRun.objects.get(practice=practice)
-    assert (run.as_of, run.patients) == (TODAY, 4)
+    assert (run.as_of, run.patients, run.source) == (TODAY, 4, SignalRun.Source.WORKER)
 
 
 def test_a_new_computation_replaces_the_practices_rows(world: World) -> None:
@@ -228,25 +227,6 @@ def test_practice_and_patient_computations_agree_with_each_other_and_the_assessm
 
 
 # --- the worker ------------------------------------------------------------------------------
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_nightly_sweep_enqueues_each_practice_once_a_night(world: World) -> None:
-    rare_attender_breaks(world.patient)
-    factories.practice()  # no patients: nothing to compute
-    night = cph(3, 11, 1, 59)
-    assert signals_enqueue_nightly(night) == 0
-    assert signals_enqueue_nightly(night + timedelta(minutes=1)) == 1
-    assert signals_enqueue_nightly(night + timedelta(minutes=2)) == 0
-    assert signals_enqueue_nightly(cph(3, 11, 23, 0)) == 0
-    assert DBTaskResult.objects.count() == 1
-    run_queue()
-    run = SignalRun.objects.get(practice=world.patient.practice)
-    assert run.as_of == date.today()
-    assert run.patients == 1
-    # The next night, again once.
-    assert signals_enqueue_nightly(cph(3, 12, 2, 0)) == 1
-    assert DBTaskResult.objects.count() == 2
 
 
 @pytest.mark.django_db(transaction=True)

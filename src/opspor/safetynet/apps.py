@@ -16,11 +16,10 @@ class SafetynetConfig(AppConfig):
         from opspor.records.overview_panels import register
         from opspor.safetynet import loops, reminders
         from opspor.safetynet.panels import overview_panel
-        from opspor.safetynet.tasks import contact_recorded, signals_enqueue_nightly
+        from opspor.safetynet.tasks import contact_recorded
 
         loops.connect()
         register(overview_panel)
-        register_step("signals_enqueued", signals_enqueue_nightly)
         post_save.connect(contact_recorded, sender=Contact, dispatch_uid="safetynet-signals")
         register_kinds(reminders.PatientNotificationKind)
         register_step("patients_reminded", reminders.patients_remind_of_follow_up)

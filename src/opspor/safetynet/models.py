@@ -190,8 +190,9 @@ class SignalKind(models.TextChoices):
 class PatientSignal(models.Model):
     """A signal that held for the patient on `as_of`, with the engine's figures.
 
-    Written only by `signal_compute.py`: the practice's rows are replaced each night, a
-    patient's after each new contact. A signal that no longer holds has no row.
+    Written only through `signal_compute.practice_signals_replace`: the practice's rows are
+    replaced each night (from the population scan), a patient's after each new contact. A
+    signal that no longer holds has no row.
     """
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="signals")
@@ -248,14 +249,23 @@ class SignalDismissal(models.Model):
 
 
 class SignalRun(models.Model):
-    """When the practice's signals were last asked for and computed (the nightly run)."""
+    """When the practice's signals were last replaced as a whole, as of which day, and by what.
+
+    Its row is also the practice's lock: whatever writes the practice's signals (the whole
+    practice, or one patient after a new contact) locks it first.
+    """
+
+    class Source(models.TextChoices):
+        # The practice computed patient by patient in the application (`signal_compute.py`).
+        WORKER = "worker", _("the practice's own computation")
+        # The region's population scan, loaded by `opspor.population`.
+        SCAN = "scan", _("the population scan")
 
     practice = models.OneToOneField(Practice, on_delete=models.CASCADE, related_name="+")
-    # The day the sweep last enqueued the computation: once a night, whatever the sweep rate.
-    enqueued_on = models.DateField(null=True, blank=True)
     as_of = models.DateField(null=True, blank=True)
     computed_at = models.DateTimeField(null=True, blank=True)
     patients = models.PositiveIntegerField(default=0)
+    source = models.CharField(max_length=6, choices=Source.choices, default=Source.WORKER)
 
     def __str__(self) -> str:
         return f"Signal run of practice #{self.practice_id} as of {self.as_of}"

@@ -1,10 +1,13 @@
 """The engine's watched signals for a practice's patients, computed and stored with their date.
 
-The worker computes a whole practice each night and one patient after each new contact
-(`tasks.py`); both read the record in the same few queries per chunk of patients and call
-the same engine function (`engine/signals/watchlist.py`), so a patient's stored signals do
-not depend on which of the two computed them. The population-scan work replaces this at
-region scale.
+Two writers replace stored signals, both through `practice_signals_replace`: the region's
+population scan each night (`opspor.population`, the whole practice at once) and the
+worker after each new contact (`tasks.py`, one patient). The whole-practice computation here
+(`practice_signals_compute`) is the application's own reading of the same definitions: the
+demo's seed uses it, and the tests hold the scan to it. It reads the record in the same few
+queries per chunk of patients as the per-patient one and calls the same engine function
+(`engine/signals/watchlist.py`), so a patient's stored signals do not depend on which of the
+two computed them.
 
 Which patients: those listed with the practice on the as-of day (registered, not
 deregistered, alive). Which contacts: every contact of the patient up to the end of the
@@ -14,13 +17,13 @@ as-of day, by its local (Copenhagen) day, as the engine's context reads them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from itertools import batched
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from opspor.engine.settings import DEFAULT_SETTINGS, EngineSettings
@@ -33,6 +36,8 @@ from opspor.safetynet.models import PatientSignal, SignalRun
 # Patients per round of queries: bounded memory and a bounded list of ids in each IN (...)
 # (SQLite's default limit on parameters is far above it).
 CHUNK = 2_000
+# Signal rows per INSERT.
+INSERT_BATCH = 1_000
 
 # (id, birth date, sex, registered from) of one patient.
 PatientRow = tuple[int, date, str, date]
@@ -49,6 +54,24 @@ def _listed_on(as_of: date) -> Q:
 def _day_end(day: date) -> datetime:
     """The first moment after `day`, local time."""
     return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def signal_last_contact(last: datetime | None, registered_from: date) -> datetime:
+    """The moment a stored signal's dismissal is measured against: the patient's latest
+    contact, or for a patient never seen, midnight of their registration (a first contact
+    is then "new")."""
+    return last or timezone.make_aware(datetime.combine(registered_from, time.min))
+
+
+def last_contacts(ids: Collection[int], *, as_of: date) -> dict[int, datetime]:
+    """Each patient's latest contact up to the end of `as_of`; patients never seen left out."""
+    return dict(
+        Contact.objects.filter(patient_id__in=ids, at__lt=_day_end(as_of))
+        .order_by()
+        .values("patient_id")
+        .annotate(last=Max("at"))
+        .values_list("patient_id", "last")
+    )
 
 
 def _familiar(ids: Iterable[int], as_of: date) -> dict[int, frozenset[str]]:
@@ -128,10 +151,7 @@ def _signals_of(
             familiar=familiar.get(pid, frozenset()),
             settings=settings,
         )
-        # A patient never seen counts from registration: a first contact is then "new".
-        last_contact = last.get(pid) or timezone.make_aware(
-            datetime.combine(registered_from, time.min)
-        )
+        last_contact = signal_last_contact(last.get(pid), registered_from)
         rows += [
             PatientSignal(
                 patient_id=pid,
@@ -147,10 +167,64 @@ def _signals_of(
     return rows
 
 
-def _run_row(practice_id: int) -> SignalRun:
-    """The practice's run row, locked: one writer of the practice's signals at a time."""
-    SignalRun.objects.get_or_create(practice_id=practice_id)
-    return SignalRun.objects.select_for_update().get(practice_id=practice_id)
+def practice_signals_replace(
+    *,
+    practices: Mapping[int, int],
+    rows: Iterable[PatientSignal],
+    as_of: date,
+    now: datetime,
+    source: str,
+    patients_of: Mapping[int, Collection[int]] | None = None,
+) -> int:
+    """Replace stored signals with `rows` in one transaction; returns the rows written.
+
+    `practices`: the practices whose signals are replaced as a whole, each with the number
+    of its patients computed. Their rows go, also the rows of their patients still kept
+    under another practice, and their run rows get `as_of`, `now`, that number and `source`.
+    `patients_of`: practices whose other rows stay, with the patients whose rows are
+    replaced (a patient after a new contact; a patient a scan found under a former
+    practice). `rows` are written in batches as they come, so a caller may stream them.
+
+    Each practice's run row is locked first, in order of practice: one writer of a
+    practice's signals at a time, and two writers of many practices never wait for each
+    other crosswise.
+    """
+    patients_of = patients_of or {}
+    with transaction.atomic():
+        runs = _run_rows_locked(set(practices) | set(patients_of))
+        if practices:
+            PatientSignal.objects.filter(
+                Q(practice_id__in=list(practices)) | Q(patient__practice_id__in=list(practices))
+            ).delete()
+        for practice_id, patient_ids in sorted(patients_of.items()):
+            if practice_id not in practices and patient_ids:
+                PatientSignal.objects.filter(patient_id__in=list(patient_ids)).delete()
+        written = 0
+        for batch in batched(rows, INSERT_BATCH):
+            PatientSignal.objects.bulk_create(batch)
+            written += len(batch)
+        dated = [run for run in runs if run.practice_id in practices]
+        for run in dated:
+            run.as_of = as_of
+            run.computed_at = now
+            run.patients = practices[run.practice_id]
+            run.source = source
+        SignalRun.objects.bulk_update(dated, ["as_of", "computed_at", "patients", "source"])
+    return written
+
+
+def _run_rows_locked(practice_ids: Collection[int]) -> list[SignalRun]:
+    """The practices' run rows, made where missing, locked in order of practice."""
+    if not practice_ids:
+        return []
+    SignalRun.objects.bulk_create(
+        [SignalRun(practice_id=pid) for pid in sorted(practice_ids)], ignore_conflicts=True
+    )
+    return list(
+        SignalRun.objects.select_for_update()
+        .filter(practice_id__in=list(practice_ids))
+        .order_by("practice_id")
+    )
 
 
 def practice_signals_compute(
@@ -169,17 +243,13 @@ def practice_signals_compute(
     rows: list[PatientSignal] = []
     for chunk in batched(patients, CHUNK):
         rows += _signals_of(chunk, as_of=as_of, now=now, practice_of=practice_of)
-    with transaction.atomic():
-        run = _run_row(practice_id)
-        # Rows of patients who have since left the practice go too.
-        PatientSignal.objects.filter(
-            Q(practice_id=practice_id) | Q(patient__practice_id=practice_id)
-        ).delete()
-        PatientSignal.objects.bulk_create(rows, batch_size=1_000)
-        run.as_of = as_of
-        run.computed_at = now
-        run.patients = len(patients)
-        run.save(update_fields=["as_of", "computed_at", "patients"])
+    practice_signals_replace(
+        practices={practice_id: len(patients)},
+        rows=rows,
+        as_of=as_of,
+        now=now,
+        source=SignalRun.Source.WORKER,
+    )
     return len(patients)
 
 
@@ -200,10 +270,14 @@ def patient_signals_compute(
         )
     )
     rows = _signals_of(listed, as_of=as_of, now=now, practice_of={patient_id: practice_id})
-    with transaction.atomic():
-        _run_row(practice_id)
-        PatientSignal.objects.filter(patient_id=patient_id).delete()
-        PatientSignal.objects.bulk_create(rows)
+    practice_signals_replace(
+        practices={},
+        patients_of={practice_id: [patient_id]},
+        rows=rows,
+        as_of=as_of,
+        now=now,
+        source=SignalRun.Source.WORKER,
+    )
     return rows
 
 

@@ -17,7 +17,13 @@ from django.utils.translation import ngettext
 
 from opspor.engine.vocab import load_vocabulary
 from opspor.records.models import Practice
-from opspor.safetynet.models import PatientSignal, SafetyNetEpisode, SignalDismissal, SignalKind
+from opspor.safetynet.models import (
+    PatientSignal,
+    SafetyNetEpisode,
+    SignalDismissal,
+    SignalKind,
+    SignalRun,
+)
 from opspor.safetynet.workflow import LIVE
 
 
@@ -40,6 +46,14 @@ def waiting_signals(practice: Practice) -> QuerySet[PatientSignal]:
         .exclude(Exists(live))
         .exclude(dismissed_since_last_contact())
     )
+
+
+def signals_dated(practice: Practice | None) -> SignalRun | None:
+    """The practice's last replacement of its signals as a whole (its day and its source),
+    for the worklist to say how fresh they are; None before the first."""
+    if practice is None:
+        return None
+    return SignalRun.objects.filter(practice=practice, as_of__isnull=False).first()
 
 
 def _symptom(code: str) -> str:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from opspor.records.selectors import practice_of
 from opspor.records.services import record_reads_log
 from opspor.safetynet.forms import practice_gps
+from opspor.safetynet.signal_items import signals_dated
 from opspor.safetynet.views.common import as_gp
 from opspor.safetynet.worklist import practice_worklist
 from opspor.safetynet.worklist_rows import kind_counts, kind_of, owner_names, worklist_rows
@@ -68,5 +69,6 @@ def worklist(request: HttpRequest) -> HttpResponse:
             "owner_query": f"owner={owner.pk}&" if owner else "",
             "extra": f"&{urlencode(filters)}" if filters else "",
             "here": request.get_full_path(),
+            "signals_run": signals_dated(practice),
         },
     )
