@@ -10,6 +10,9 @@ BIN := $(VENV)/bin
 PYTHON ?= $(shell for p in python3.12 /root/.pyenv/versions/3.12*/bin/python3 python3.13 /root/.pyenv/versions/3.13*/bin/python3 python3; do \
 	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
 INSTALLED := $(VENV)/.installed
+SPARK_STAMP := $(VENV)/.spark
+# PySpark starts the Java this finds: $JAVA_HOME's when set, as Spark does, else the one on PATH.
+JAVA := $(if $(JAVA_HOME),$(JAVA_HOME)/bin/java,java)
 NODE_STAMP := node_modules/.installed
 STATIC_STAMP := build/.static
 VENDOR := build/static/vendor
@@ -49,6 +52,26 @@ browser:  ## Make sure Debian's chromium is installed for the browser tests
 		echo "Installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# PySpark and py4j come from their own lock, so `make demo` never downloads Spark; the lock is
+# resolved against requirements.lock and so pins nothing that differs from it.
+$(SPARK_STAMP): $(INSTALLED) requirements-spark.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-spark.lock
+	touch $@
+
+# Spark 4 runs on Java 17 or newer. The major version is the first number of `java -version`
+# ("1.8.0" reads as 1, so Java 8 counts as too old).
+.PHONY: spark
+spark: $(SPARK_STAMP)  ## Install PySpark and make sure Java 17 or newer is present, for the Spark tests
+	@major() { "$(JAVA)" -version 2>&1 | sed -n '1s/.*version "\([0-9]*\).*/\1/p'; }; \
+	found=$$(major); \
+	if [ "$${found:-0}" -lt 17 ]; then \
+		test -z "$$JAVA_HOME" || { echo "JAVA_HOME=$$JAVA_HOME has Java $${found:-?}; Spark needs 17 or newer"; exit 1; }; \
+		echo "Installing Debian's openjdk-17-jre-headless for the Spark tests (found Java $${found:-none})"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+		found=$$(major); \
+		test "$${found:-0}" -ge 17 || { echo "java on PATH is still Java $${found:-none}; Spark needs 17 or newer"; exit 1; }; \
+	fi
+
 .PHONY: migrate
 migrate: $(INSTALLED)
 	mkdir -p var
@@ -73,7 +96,7 @@ demo: static seed  ## Install, build, migrate, seed, start the worker and serve 
 	$(BIN)/opspor runserver 127.0.0.1:$(PORT) --noreload
 
 .PHONY: test
-test: static browser  ## Run the whole test suite (DATABASE_URL selects PostgreSQL)
+test: static browser spark  ## Run the whole test suite (DATABASE_URL selects PostgreSQL)
 	$(BIN)/pytest
 
 .PHONY: lint
@@ -92,6 +115,11 @@ schemas: $(INSTALLED)  ## Write the engine's JSON Schemas to docs/schemas (a tes
 lock: $(INSTALLED)  ## Re-resolve the pinned dependencies after editing pyproject.toml
 	$(BIN)/pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.12 --generate-hashes -o requirements.lock
+	@# The spark extra, constrained by requirements.lock and leaving out what it pins already:
+	@# the file holds only what Spark adds (PySpark, py4j).
+	$(BIN)/uv pip compile pyproject.toml --extra spark --python-version 3.12 --generate-hashes \
+		-c requirements.lock --custom-compile-command "make lock" -o requirements-spark.lock \
+		$$(sed -n 's/^\([A-Za-z0-9._-]*\)==.*/--no-emit-package \1/p' requirements.lock)
 
 .PHONY: clean
 clean:

@@ -1,10 +1,14 @@
-"""`make demo` links its e-mails to the port it serves on."""
+"""The Makefile: `make demo` links its e-mails to the port it serves on; `make test` brings
+Spark and Java 17 and `make demo` does not."""
 
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,3 +52,117 @@ def test_an_address_the_user_set_is_kept() -> None:
     recipe = demo_recipe("PORT=8765")
     chosen = {"OPSPOR_BASE_URL": "https://opspor.example"}
     assert base_url_of(recipe, chosen) == "https://opspor.example"
+
+
+def dry_run(target: str, *arguments: str) -> str:
+    done = subprocess.run(
+        ["make", "--no-print-directory", "-n", target, *arguments],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout
+
+
+def test_the_tests_get_spark_and_java_and_the_demo_does_not() -> None:
+    assert "openjdk-17-jre-headless" in dry_run("test")
+    demo = dry_run("demo")
+    assert "openjdk-17-jre-headless" not in demo
+    assert "requirements-spark.lock" not in demo
+    assert "pyspark" not in (ROOT / "requirements.lock").read_text()
+
+
+JAVA = "#!/bin/bash\necho '{kind} version \"{version}\" 2025-04-15' >&2\n"
+# Debian's package puts a Java on PATH, or (as after a broken install) leaves the old one.
+APT_GET = """#!/bin/bash
+echo "$*" >> "{log}"
+if [ "$1" = install ]; then printf '%s' '{java}' > "{bin}/java"; {chmod} +x "{bin}/java"; fi
+"""
+
+
+def spark_step(
+    tmp_path: Path, on_path: str | None, java_home: str | None = None, installs: str = "17.0.18"
+) -> tuple[subprocess.CompletedProcess[str], str]:
+    """`make spark` with PySpark taken as installed, a `java` reporting the given version
+    (none when None) and an `apt-get` that records its calls instead of installing."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    sed = shutil.which("sed")
+    assert sed is not None
+    (bin_dir / "sed").symlink_to(sed)
+
+    def write_java(where: Path, version: str) -> None:
+        kind = "java" if version.startswith("1.") else "openjdk"
+        where.write_text(JAVA.format(kind=kind, version=version))
+        where.chmod(0o755)
+
+    if on_path is not None:
+        write_java(bin_dir / "java", on_path)
+    environment = {"PATH": str(bin_dir)}
+    if java_home is not None:
+        (tmp_path / "jdk" / "bin").mkdir(parents=True)
+        write_java(tmp_path / "jdk" / "bin" / "java", java_home)
+        environment["JAVA_HOME"] = str(tmp_path / "jdk")
+    log = tmp_path / "apt-get.log"
+    log.touch()
+    installed_java = JAVA.format(kind="openjdk", version=installs).replace("'", "'\\''")
+    (bin_dir / "apt-get").write_text(
+        APT_GET.format(log=log, bin=bin_dir, java=installed_java, chmod=shutil.which("chmod"))
+    )
+    (bin_dir / "apt-get").chmod(0o755)
+    venv = tmp_path / "venv"
+    venv.mkdir()
+    # Newer than the locks, so make takes the packages as installed.
+    (venv / ".installed").touch()
+    (venv / ".spark").touch()
+    done = subprocess.run(
+        [shutil.which("make") or "make", "--no-print-directory", "spark", f"VENV={venv}"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return done, log.read_text()
+
+
+@pytest.mark.parametrize("version", ["17.0.15", "21.0.5", "25"])
+def test_java_17_or_newer_is_used_as_it_is(tmp_path: Path, version: str) -> None:
+    done, apt = spark_step(tmp_path, on_path=version)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert apt == ""
+
+
+@pytest.mark.parametrize(
+    ("version", "reported"), [("1.8.0_392", "1"), ("11.0.2", "11"), (None, "none")]
+)
+def test_an_older_or_missing_java_gets_debians_openjdk_17(
+    tmp_path: Path, version: str | None, reported: str
+) -> None:
+    done, apt = spark_step(tmp_path, on_path=version)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"(found Java {reported})" in done.stdout
+    assert apt.splitlines() == ["update -qq", "install -y -qq openjdk-17-jre-headless"]
+
+
+def test_an_install_that_leaves_an_old_java_on_path_fails_clearly(tmp_path: Path) -> None:
+    done, _ = spark_step(tmp_path, on_path="11.0.2", installs="11.0.2")
+    assert done.returncode != 0
+    assert "java on PATH is still Java 11; Spark needs 17 or newer" in done.stdout
+
+
+def test_an_old_java_home_is_refused_rather_than_installed_around(tmp_path: Path) -> None:
+    # Spark starts $JAVA_HOME's Java, so a newer one on PATH would not help.
+    done, apt = spark_step(tmp_path, on_path="21.0.5", java_home="11.0.2")
+    assert done.returncode != 0
+    assert f"JAVA_HOME={tmp_path / 'jdk'} has Java 11; Spark needs 17 or newer" in done.stdout
+    assert apt == ""
+
+
+def test_a_new_java_home_is_enough_whatever_is_on_path(tmp_path: Path) -> None:
+    done, apt = spark_step(tmp_path, on_path="11.0.2", java_home="17.0.15")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert apt == ""
