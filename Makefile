@@ -13,6 +13,8 @@ INSTALLED := $(VENV)/.installed
 SPARK_STAMP := $(VENV)/.spark
 # PySpark starts the Java this finds: $JAVA_HOME's when set, as Spark does, else the one on PATH.
 JAVA := $(if $(JAVA_HOME),$(JAVA_HOME)/bin/java,java)
+# Extra pytest arguments, e.g. `make test PYTEST_ARGS="-m 'not browser'"`; empty runs everything.
+PYTEST_ARGS ?=
 NODE_STAMP := node_modules/.installed
 STATIC_STAMP := build/.static
 VENDOR := build/static/vendor
@@ -97,7 +99,17 @@ demo: static seed  ## Install, build, migrate, seed, start the worker and serve 
 
 .PHONY: test
 test: static browser spark  ## Run the whole test suite (DATABASE_URL selects PostgreSQL)
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Test directories that never touch a database. pytest-django refuses the database to a test
+# that does not ask for it, so these run the same on SQLite and PostgreSQL, and a second pass on
+# another database can leave them out. tests/conftest.py keeps the same list and refuses a test
+# there that asks for the database.
+NO_DATABASE_TESTS := tests/engine tests/synth tests/population/scan
+
+.PHONY: test-db
+test-db: static browser spark  ## The tests that use a database, for a second pass on another one
+	$(BIN)/pytest $(addprefix --ignore=,$(NO_DATABASE_TESTS)) $(PYTEST_ARGS)
 
 .PHONY: lint
 lint: $(INSTALLED)  ## ruff and mypy

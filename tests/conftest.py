@@ -30,3 +30,35 @@ def latest_migrations_afterwards(transactional_db: None) -> Iterator[None]:
 
     yield
     migrate()
+
+
+# Test directories whose tests use no database. CI's second pass, on PostgreSQL (`make test-db`),
+# leaves them out (the Makefile lists the same ones), so a test there that asks for the
+# database would never run on PostgreSQL: it is refused when collected.
+NO_DATABASE_TESTS = ("tests/engine", "tests/synth", "tests/population/scan")
+
+
+def asks_for_the_database(item: pytest.Item) -> bool:
+    from django.test import TransactionTestCase
+
+    test_class = getattr(item, "cls", None)
+    return (
+        item.get_closest_marker("django_db") is not None
+        # Every fixture that opens the test database depends on this one.
+        or "django_db_setup" in getattr(item, "fixturenames", ())
+        or (test_class is not None and issubclass(test_class, TransactionTestCase))
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    misplaced = [
+        item.nodeid
+        for item in items
+        if item.nodeid.startswith(tuple(f"{path}/" for path in NO_DATABASE_TESTS))
+        and asks_for_the_database(item)
+    ]
+    if misplaced:
+        raise pytest.UsageError(
+            "These tests use the database but lie where the PostgreSQL pass does not look "
+            f"({', '.join(NO_DATABASE_TESTS)}); move them: {', '.join(misplaced)}"
+        )

@@ -1,14 +1,19 @@
 """The Makefile: `make demo` links its e-mails to the port it serves on; `make test` brings
-Spark and Java 17 and `make demo` does not."""
+Spark and Java 17 and `make demo` does not; the second database pass leaves out only tests
+that use no database."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import NO_DATABASE_TESTS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,6 +77,78 @@ def test_the_tests_get_spark_and_java_and_the_demo_does_not() -> None:
     assert "openjdk-17-jre-headless" not in demo
     assert "requirements-spark.lock" not in demo
     assert "pyspark" not in (ROOT / "requirements.lock").read_text()
+
+
+def test_pytest_arguments_reach_pytest_and_none_means_the_whole_suite() -> None:
+    assert dry_run("test").rstrip().endswith(".venv/bin/pytest")
+    assert (
+        dry_run("test", "PYTEST_ARGS=-x -k referral")
+        .rstrip()
+        .endswith(".venv/bin/pytest -x -k referral")
+    )
+
+
+def test_the_second_database_pass_leaves_out_the_directories_kept_free_of_database_tests() -> None:
+    [pytest_line] = [
+        line for line in dry_run("test-db", "PYTEST_ARGS=-x").splitlines() if "bin/pytest" in line
+    ]
+    assert pytest_line.endswith(" -x")
+    assert tuple(re.findall(r"--ignore=(\S+)", pytest_line)) == NO_DATABASE_TESTS
+
+
+def collect(tmp_path: Path, tests: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Collect the given test files with this suite's conftest hook, in a project of their own."""
+    (tmp_path / "conftest.py").write_text(
+        "from tests.conftest import pytest_collection_modifyitems\n"
+    )
+    (tmp_path / "pytest.ini").write_text("[pytest]\nDJANGO_SETTINGS_MODULE = opspor.settings\n")
+    for name, source in tests.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(source)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:randomly"],
+        cwd=tmp_path,
+        env=os.environ | {"PYTHONPATH": f"{ROOT}:{ROOT / 'src'}"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+ASKS_BY_FIXTURE = "def test_reads(db):\n    pass\n"
+ASKS_BY_MARK = "import pytest\n\n\n@pytest.mark.django_db\ndef test_reads():\n    pass\n"
+ASKS_FOR_NOTHING = "def test_counts():\n    pass\n"
+
+
+def test_a_database_test_where_the_postgresql_pass_does_not_look_is_refused(
+    tmp_path: Path,
+) -> None:
+    done = collect(
+        tmp_path,
+        {
+            "tests/engine/test_fixture.py": ASKS_BY_FIXTURE,
+            "tests/synth/test_mark.py": ASKS_BY_MARK,
+            "tests/synth/test_plain.py": ASKS_FOR_NOTHING,
+        },
+    )
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR
+    assert "tests/engine/test_fixture.py::test_reads" in done.stderr
+    assert "tests/synth/test_mark.py::test_reads" in done.stderr
+    assert "test_plain.py" not in done.stderr
+
+
+def test_database_tests_elsewhere_and_plain_tests_there_are_collected(tmp_path: Path) -> None:
+    done = collect(
+        tmp_path,
+        {
+            "tests/records/test_fixture.py": ASKS_BY_FIXTURE,
+            "tests/records/test_mark.py": ASKS_BY_MARK,
+            "tests/engine/test_plain.py": ASKS_FOR_NOTHING,
+        },
+    )
+    assert done.returncode == pytest.ExitCode.OK, done.stdout + done.stderr
+    assert "3 tests collected" in done.stdout
 
 
 JAVA = "#!/bin/bash\necho '{kind} version \"{version}\" 2025-04-15' >&2\n"
