@@ -101,11 +101,12 @@ demo: static seed  ## Install, build, migrate, seed, start the worker and serve 
 test: static browser spark  ## Run the whole test suite (DATABASE_URL selects PostgreSQL)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# Test directories that never touch a database. pytest-django refuses the database to a test
-# that does not ask for it, so these run the same on SQLite and PostgreSQL, and a second pass on
-# another database can leave them out. tests/conftest.py keeps the same list and refuses a test
-# there that asks for the database.
-NO_DATABASE_TESTS := tests/engine tests/synth tests/population/scan
+# Tests that never touch a database, by directory or file. pytest-django refuses the database
+# to a test that does not ask for it, so these run the same on SQLite and PostgreSQL, and a
+# second pass on another database can leave them out. tests/conftest.py keeps the same list
+# and refuses a test there that asks for the database.
+NO_DATABASE_TESTS := tests/engine tests/synth tests/population/scan \
+	tests/test_layers.py tests/test_makefile.py tests/test_translations.py
 
 .PHONY: test-db
 test-db: static browser spark  ## The tests that use a database, for a second pass on another one
