@@ -105,7 +105,7 @@ test: static browser spark  ## Run the whole test suite (DATABASE_URL selects Po
 # to a test that does not ask for it, so these run the same on SQLite and PostgreSQL, and a
 # second pass on another database can leave them out. tests/conftest.py keeps the same list
 # and refuses a test there that asks for the database.
-NO_DATABASE_TESTS := tests/engine tests/synth tests/population/scan \
+NO_DATABASE_TESTS := tests/engine tests/synth tests/population/scan tests/benchmarks \
 	tests/test_layers.py tests/test_makefile.py tests/test_translations.py
 
 .PHONY: test-db

@@ -39,6 +39,7 @@ NO_DATABASE_TESTS = (
     "tests/engine",
     "tests/synth",
     "tests/population/scan",
+    "tests/benchmarks",
     "tests/test_layers.py",
     "tests/test_makefile.py",
     "tests/test_translations.py",
