@@ -72,7 +72,7 @@ def test_duckdb_gives_the_engines_answers_on_synthetic_regions(
 
 
 @settings(
-    max_examples=2, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=1, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(region=regions)
 def test_spark_gives_the_engines_answers_on_synthetic_regions(
