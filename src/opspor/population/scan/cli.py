@@ -137,3 +137,7 @@ def _print(report: ScanReport, out: Path) -> None:
         print(f"Set aside {report.quarantined.total:,} bad rows:")
         for line in report.quarantined.lines():
             print(f"  {line}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
