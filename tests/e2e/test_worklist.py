@@ -12,15 +12,17 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 from playwright.sync_api import Page, expect
 
+from opspor.population.services import scan_import
 from opspor.records.models import Patient, Practice
 from opspor.referrals.workflow import ReferralState
 from opspor.safetynet import services
 from opspor.safetynet.models import SafetyNetEpisode
 from tests import factories
 from tests.e2e.conftest import Login
+from tests.population import results
 from tests.referrals.worlds import World, make_world, referral_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
@@ -130,3 +132,27 @@ def test_the_worklist_in_arabic_reads_right_to_left(login: Login) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("قائمة العمل")
     expect(page.get_by_test_id("worklist-item")).to_have_count(4)
     _shot(page, "ar")
+
+
+def test_the_population_scans_signal_is_on_the_worklist_with_its_day(
+    login: Login, tmp_path: Path
+) -> None:
+    world, _ = _practice_with_items()
+    practice = world.patient.practice
+    as_of = timezone.localdate() - timedelta(days=1)
+    scan_import(
+        path=results.write(
+            tmp_path / "signals.parquet",
+            [results.row(world.patient.pk, practice.pk, as_of, **results.low_user_rise())],
+            results.meta(as_of, {practice.pk: 1}),
+        ),
+        now=timezone.now(),
+        by="command",
+    )
+    page = login(world.gp).page
+    item = page.get_by_test_id("worklist-item").filter(has_text=world.patient.name)
+    expect(item).to_have_count(1)
+    with translation.override("da"):
+        day = formats.date_format(as_of, "SHORT_DATE_FORMAT")
+    expect(page.get_by_role("main")).to_contain_text(f"regionens populationsscanning pr. {day}")
+    _shot(page, "scan-da")
