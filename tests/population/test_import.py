@@ -17,6 +17,7 @@ import pytest
 from django.test import Client
 from django.utils import formats, timezone, translation
 
+from opspor.accounts.tokens import api_token_issue
 from opspor.population.models import ScanImport
 from opspor.population.result_file import ScanRefused
 from opspor.population.scan.shape import RESULT_SCHEMA
@@ -471,3 +472,23 @@ def test_the_worklist_shows_the_imported_signal_and_its_day(world: World, tmp_pa
     with translation.override("da"):
         day = formats.date_format(as_of, "SHORT_DATE_FORMAT")
     assert f"regionens populationsscanning pr. {day}" in page
+
+
+def test_the_worklist_api_says_the_signals_day_and_that_the_scan_made_them(
+    world: World, tmp_path: Path
+) -> None:
+    client = Client(headers={"authorization": f"Bearer {api_token_issue(user=world.gp)}"})
+    assert client.get("/api/v1/worklist").json()["signals"] is None
+    as_of = timezone.localdate() - timedelta(days=1)
+    practice = world.patient.practice
+    load(
+        results.write(
+            tmp_path / "signals.parquet",
+            [results.row(world.patient.pk, practice.pk, as_of, **results.low_user_rise())],
+            results.meta(as_of, {practice.pk: 1}),
+        ),
+        now=timezone.now(),
+    )
+    body = client.get("/api/v1/worklist").json()
+    assert body["signals"] == {"as_of": as_of.isoformat(), "source": "scan"}
+    assert "low_user_rise" in [item["kind"] for item in body["items"]]

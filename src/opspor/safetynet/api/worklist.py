@@ -20,6 +20,7 @@ from opspor.records.selectors import practice_of
 from opspor.records.services import record_reads_log
 from opspor.safetynet.api.common import GP_ONLY
 from opspor.safetynet.forms import practice_gps
+from opspor.safetynet.signal_items import signals_dated
 from opspor.safetynet.worklist import practice_worklist
 from opspor.safetynet.worklist_rows import kind_counts, owner_names, worklist_rows
 
@@ -54,9 +55,16 @@ class KindCountOut(Schema):
     count: int
 
 
+class SignalsDatedOut(Schema):
+    as_of: date  # the day the practice's watched signals were computed for as a whole
+    source: str  # "scan": the region's population scan; "worker": the practice's own run
+
+
 class WorklistOut(Schema):
     count: int  # every item that waits (for the owner, when one is given)
     counts: list[KindCountOut]
+    # How fresh the signal items are; null before the practice's signals were first computed.
+    signals: SignalsDatedOut | None
     limit: int
     offset: int
     items: list[WorklistItemOut]
@@ -99,6 +107,7 @@ def worklist(
         channel="api",
     )
     rows = worklist_rows(shown, owners=names, today=timezone.localdate(now))
+    dated = signals_dated(practice)
     return Status(
         200,
         WorklistOut(
@@ -106,6 +115,9 @@ def worklist(
             counts=[
                 KindCountOut(kind=c.code, label=c.label, count=c.count) for c in kind_counts(items)
             ],
+            signals=SignalsDatedOut(as_of=dated.as_of, source=dated.source)
+            if dated is not None and dated.as_of is not None
+            else None,
             limit=limit,
             offset=offset,
             items=[
