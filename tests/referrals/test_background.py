@@ -393,9 +393,15 @@ class StopDuringSendBackend(LocmemBackend):
 
 
 def _watchdog(seconds: float) -> threading.Timer:
-    # If the worker ignored the stop, a second signal ends it (and fails the test)
-    # instead of hanging the test run.
-    timer = threading.Timer(seconds, os.kill, args=(os.getpid(), signal.SIGINT))
+    # If the worker ignored the stop, SIGTERM (which it always handles, and a second one
+    # ends it) stops it and fails the test instead of hanging the test run; SIGINT would
+    # not do, as a suite run in the background ignores it.
+    def stop() -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(1)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    timer = threading.Timer(seconds, stop)
     timer.daemon = True
     timer.start()
     return timer
@@ -421,6 +427,9 @@ def test_sigterm_stops_the_worker_after_the_task_in_hand(world: World, settings:
 
 
 def test_sigint_stops_an_idle_worker_promptly() -> None:
+    # Ctrl+C in a terminal: SIGINT as Python handles it by default, also when the suite
+    # itself runs in the background (where SIGINT is ignored, and so by the worker too).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(0.5, os.kill, args=(os.getpid(), signal.SIGINT))
     timer.start()
     watchdog = _watchdog(20)
@@ -430,6 +439,7 @@ def test_sigint_stops_an_idle_worker_promptly() -> None:
     finally:
         watchdog.cancel()
         timer.join()
+        signal.signal(signal.SIGINT, previous)
     assert time.monotonic() - started < 5
     # It swept while it ran: at start, and every 0.2 s.
     sweeps = DBTaskResult.objects.filter(task_path="opspor.casework.tasks.sweep_run")
