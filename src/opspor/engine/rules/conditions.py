@@ -254,12 +254,12 @@ def dedupe(evidence: Sequence[Evidence]) -> list[Evidence]:
             if item not in out:
                 out.append(item)
         return out
-    # Each kind of evidence is built by one piece of code with its keys in a fixed order, so
-    # the items in insertion order identify it without sorting.
-    seen: set[tuple[tuple[str, object], ...]] = set()
+    # The set of an item's pairs identifies it whatever order its keys were written in
+    # (two dicts with the same pairs are equal), without sorting them.
+    seen: set[frozenset[tuple[str, object]]] = set()
     out = []
     for item in evidence:
-        key = tuple(item.items())
+        key = frozenset(item.items())
         if key not in seen:
             seen.add(key)
             out.append(item)
