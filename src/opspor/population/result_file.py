@@ -21,9 +21,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from opspor.population.scan.shape import RESULT_SCHEMA
+from opspor.population.scan.shape import METADATA_KEY, RESULT_SCHEMA
 
-META_KEY = "opspor.scan"
+META_KEY = METADATA_KEY.decode()
+
 FORMAT = 1
 # Rows per batch read: bounded memory whatever the region's size.
 READ_BATCH = 10_000
@@ -133,7 +134,7 @@ def _check_columns(schema: pa.Schema) -> None:
 
 
 def _meta(metadata: dict[bytes, bytes]) -> ScanMeta:
-    raw = metadata.get(META_KEY.encode())
+    raw = metadata.get(METADATA_KEY)
     if raw is None:
         raise ScanRefused(
             f"The file has no '{META_KEY}' metadata: it does not say which day and which "

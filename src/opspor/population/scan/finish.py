@@ -21,7 +21,6 @@ from opspor.engine.settings import EngineSettings
 from opspor.engine.signals.new_symptom import familiar_symptoms
 from opspor.population.scan.poisson import poisson_sf_array
 from opspor.population.scan.shape import RESULT_SCHEMA
-from opspor.population.scan.signals import EPOCH
 
 # (system, code) pairs and ATC codes by patient: what may explain a repeated symptom.
 Background = tuple[dict[int, list[tuple[str, str]]], dict[int, list[str]]]
@@ -180,7 +179,3 @@ def _with_a_signal(
     absent = _column(figures, "gap", np.int64, -1) >= settings.long_absence_days
     repeated = np.isin(_column(figures, "patient_id", np.int64, 0), list(repeats))
     return figures.filter(pa.array(brk | absent | repeated))
-
-
-def day_to_date(day: int) -> date:
-    return date.fromordinal(EPOCH.toordinal() + day)

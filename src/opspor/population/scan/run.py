@@ -34,8 +34,8 @@ from opspor.population.scan.backends import (
     to_scalar,
 )
 from opspor.population.scan.finish import Background, result_table, unexplained_repeats
+from opspor.population.scan.shape import METADATA_KEY
 
-METADATA_KEY = b"opspor.scan"
 FORMAT = 1
 
 
@@ -308,11 +308,3 @@ def _write(result: pa.Table, out: Path, metadata: dict[str, Any]) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-
-
-def read_metadata(path: Path) -> dict[str, Any]:
-    """The scan's metadata of a result file."""
-    meta = pq.read_schema(path).metadata or {}
-    if METADATA_KEY not in meta:
-        raise ValueError(f"{path}: not a scan result (no {METADATA_KEY.decode()} metadata)")
-    return json.loads(meta[METADATA_KEY])

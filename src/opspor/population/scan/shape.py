@@ -86,3 +86,5 @@ RESULT_SCHEMA = pa.schema(
     ]
 )
 RESULT_COLUMNS: tuple[str, ...] = tuple(RESULT_SCHEMA.names)
+# The result file's Parquet key-value metadata: the scan's account of itself (JSON).
+METADATA_KEY = b"opspor.scan"

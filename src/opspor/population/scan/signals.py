@@ -117,7 +117,6 @@ def contact_aggregates(t: Tables, *, as_of: date, settings: EngineSettings) -> i
     upto = d <= today
     in_recent = (d >= recent_start) & upto
     a = c.group_by("patient_id").aggregate(
-        rows=c.count(),
         missing=(c.practice_id.isnull() | d.isnull() | c.kind.isnull()).cast("int64").sum(),
         first_day=d.min(),
         last_day=d.max(),
