@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from opspor.casework.models import CaseEvent
 from opspor.records.models import FamilyHistory, OccupationalExposure, Patient, Symptom
 
 # Documented limits of what the patient may write (README of this app, and the forms).
@@ -123,6 +124,16 @@ class Preparation(models.Model):
     @property
     def questions(self) -> list[str]:
         return [q for q in (self.question_1, self.question_2, self.question_3) if q]
+
+
+class PreparationEvent(CaseEvent):
+    """The preparation's audit trail: started, sent, and each item a GP confirmed into the
+    record or answered (the item is named in `reason`)."""
+
+    preparation = models.ForeignKey(Preparation, on_delete=models.CASCADE, related_name="events")
+
+    def __str__(self) -> str:
+        return f"preparation #{self.preparation_id}: {self.action}"
 
 
 class PreparedSymptom(models.Model):
