@@ -28,6 +28,6 @@ class ClinicianAdmin(SimpleHistoryAdmin):
 # record, never the record itself.
 @admin.register(AccessLogEntry)
 class AccessLogEntryAdmin(ReadOnlyAdmin):
-    list_display = ("at", "user", "patient_id", "what", "channel")
-    list_filter = ("channel", "what")
+    list_display = ("at", "user", "patient_id", "what", "channel", "refused")
+    list_filter = ("refused", "channel", "what")
     date_hierarchy = "at"

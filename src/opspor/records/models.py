@@ -458,6 +458,9 @@ class AccessLogEntry(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="access_log")
     what = models.CharField(max_length=60, help_text=_("Which part of the record was read"))
     channel = models.CharField(max_length=10, default="web")
+    # A read that was asked for and refused: a patient opening another patient's page, say.
+    # Nothing was shown; the row says who tried, and whose record it was.
+    refused = models.BooleanField(default=False)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -467,4 +470,5 @@ class AccessLogEntry(models.Model):
         verbose_name_plural = "access log entries"
 
     def __str__(self) -> str:
-        return f"{self.user_id} read {self.what} of patient #{self.patient_id}"
+        verb = "was refused" if self.refused else "read"
+        return f"{self.user_id} {verb} {self.what} of patient #{self.patient_id}"

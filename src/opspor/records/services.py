@@ -13,6 +13,15 @@ def record_read_log(*, user: User, patient: Patient, what: str, channel: str = "
     AccessLogEntry.objects.create(user=user, patient=patient, what=what, channel=channel)
 
 
+def record_read_refused(*, user: User, patient: Patient, what: str, channel: str = "web") -> None:
+    """Keep a refused read: `user` asked for part of `patient`'s record and was not shown
+    it (the page answered 404). Requests are not wrapped in a transaction, so the row stays
+    when the view goes on to raise Http404."""
+    AccessLogEntry.objects.create(
+        user=user, patient=patient, what=what, channel=channel, refused=True
+    )
+
+
 def record_reads_log(
     *, user: User, patient_ids: Iterable[int], what: str, channel: str = "web"
 ) -> None:
