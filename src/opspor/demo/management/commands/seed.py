@@ -11,6 +11,7 @@ from django.utils import timezone
 from opspor.demo import seeding
 from opspor.demo.case_file import CaseFileError, load_cases
 from opspor.demo.cases import demo_cases_ensure
+from opspor.demo.preparations import demo_preparations_ensure
 from opspor.demo.region import DemoError
 from opspor.demo.safetynet_file import load_safety_nets
 from opspor.demo.safetynets import demo_safety_nets_ensure
@@ -133,6 +134,11 @@ class Command(BaseCommand):
         except CaseFileError as error:
             raise CommandError(f"No demo safety nets made: {error}") from None
         self.stdout.write(nets_made.summary())
+        # The story patients' own preparations, written in the portal before the visit.
+        try:
+            self.stdout.write(demo_preparations_ensure(as_of=result.arguments.as_of).summary())
+        except CaseFileError as error:
+            raise CommandError(f"No demo preparations made: {error}") from None
         # Last, on the finished record: the GP's worklist shows the engine's signals on first
         # start instead of after the first nightly run.
         self.stdout.write(demo_signals_ensure(as_of=result.arguments.as_of).summary())
