@@ -263,6 +263,37 @@ def test_a_safety_net_awaiting_follow_up_after_every_result_was_told(setting: Se
     assert "Din udredning er ikke færdig" not in visible(html)
 
 
+@pytest.mark.parametrize(
+    ("state", "pending"),
+    [
+        (EpisodeState.OPEN, False),
+        (EpisodeState.INVESTIGATING, True),
+        (EpisodeState.AWAITING_FOLLOW_UP, True),  # the GP moved it on with a test still out
+        (EpisodeState.AWAITING_FOLLOW_UP, False),
+    ],
+)
+def test_every_live_state_is_shown_and_says_nothing_is_concluded_while_pending(
+    setting: Setting, state: str, pending: bool
+) -> None:
+    episode = setting.net()
+    if state != EpisodeState.OPEN:
+        xray = setting.order(episode)
+        if not pending:
+            services.investigation_cancel(
+                investigation=xray, by=setting.gp, reason="Ikke nødvendig", now=NOW
+            )
+        elif state == EpisodeState.AWAITING_FOLLOW_UP:
+            services.episode_await_follow_up(episode=episode, by=setting.gp, now=NOW)
+    assert SafetyNetEpisode.objects.get(pk=episode.pk).state == state
+    shown = my_pathway(user=setting.account, patient=setting.patient, now=NOW)
+    [net] = shown.safety_nets
+    assert net.tests_pending is pending
+    html = page(setting.account)
+    assert html.count('data-testid="pathway-safety-net"') == 1
+    assert ('data-testid="my-not-concluded"' in html) is pending
+    assert 'data-testid="my-concern-form"' in html
+
+
 def test_a_cancelled_test_is_not_on_the_timeline(setting: Setting) -> None:
     episode = setting.net()
     xray = setting.order(episode)
