@@ -33,6 +33,11 @@ from opspor.safetynet import concerns
 from opspor.safetynet import selectors as safetynet_selectors
 from opspor.safetynet.workflow import ConcernKind
 
+# Where "I have not heard anything" / "It got worse" returns to: a key the page sends, never
+# an address, so that no form can send the patient anywhere else.
+BACK_TO_RECORD = "record"
+BACK_TO_PATHWAY = "pathway"
+
 
 def _patient_user(request: HttpRequest) -> User:
     return require_role(request.user, Role.PATIENT)
@@ -115,12 +120,6 @@ def information(request: HttpRequest) -> HttpResponse:
         return _no_record(request)
     shown = my_information(user=user, patient=patient)
     return render(request, "portal/information.html", {"information": shown, "patient": patient})
-
-
-# Where "I have not heard anything" / "It got worse" returns to: a key the page sends, never
-# an address, so that no form can send the patient anywhere else.
-BACK_TO_RECORD = "record"
-BACK_TO_PATHWAY = "pathway"
 
 
 def _back_to(key: str | None) -> str:
