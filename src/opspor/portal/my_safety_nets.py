@@ -91,15 +91,16 @@ def _pending(missing: list[dict[str, Any]]) -> list[PendingForPatient]:
     return items
 
 
-def my_safety_nets(*, user: User, patient: Patient, today: date | None = None) -> list[MySafetyNet]:
-    """The patient's own live safety nets, in plain words.
-
-    Only the patient themself may read this (404 for anyone else). The read is logged when
-    there is something to show, like every read of a record.
-    """
+def own_patient_check(user: User, patient: Patient) -> None:
+    """404 unless `user` is the patient's own, active account: a patient reads only
+    themself, and anyone else is told the same as for a patient that does not exist."""
     if not (user.is_active and user.role == Role.PATIENT and patient.user_id == user.pk):
         raise Http404("No such patient")
-    today = today or timezone.localdate()
+
+
+def safety_nets_in_words(*, user: User, today: date) -> list[MySafetyNet]:
+    """The live safety nets of the patient `user` is, in plain words. Not a read of its own:
+    the caller checks the patient (`own_patient_check`) and logs what its page shows."""
     episodes = list(selectors.own_live_episodes(user).order_by("follow_up_on", "pk"))
     if not episodes:
         return []
@@ -112,7 +113,6 @@ def my_safety_nets(*, user: User, patient: Patient, today: date | None = None) -
         for reminder in PatientReminder.objects.filter(episode__in=episodes)
     }
     language = _language()
-    record_read_log(user=user, patient=patient, what="own safety nets")
     return [
         MySafetyNet(
             episode=episode,
@@ -125,3 +125,16 @@ def my_safety_nets(*, user: User, patient: Patient, today: date | None = None) -
         )
         for episode in episodes
     ]
+
+
+def my_safety_nets(*, user: User, patient: Patient, today: date | None = None) -> list[MySafetyNet]:
+    """The patient's own live safety nets, in plain words.
+
+    Only the patient themself may read this (404 for anyone else). The read is logged when
+    there is something to show, like every read of a record.
+    """
+    own_patient_check(user, patient)
+    nets = safety_nets_in_words(user=user, today=today or timezone.localdate())
+    if nets:
+        record_read_log(user=user, patient=patient, what="own safety nets")
+    return nets

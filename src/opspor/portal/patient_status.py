@@ -114,17 +114,9 @@ def _next_step(referral: Referral) -> NextStep:
     return step(Step.PRACTICE_CONTACTS, contact_name=name, due=due)
 
 
-def my_referral_steps(
-    *, user: User, patient: Patient, now: datetime | None = None
-) -> list[NextStep]:
-    """The next step of each of the patient's own open or recently decided referrals.
-
-    Only the patient themself may read this (404 for anyone else, as for the record). The
-    read is logged when there is something to show, like every read of a record.
-    """
-    if not (user.is_active and user.role == Role.PATIENT and patient.user_id == user.pk):
-        raise Http404("No such patient")
-    now = now or timezone.now()
+def referral_steps(patient: Patient, now: datetime) -> list[NextStep]:
+    """The next step of each of the patient's open or recently decided referrals. Not a
+    read of its own: the caller checks who asks and logs what its page shows."""
     referrals = (
         Referral.objects.filter(patient=patient)
         .filter(
@@ -137,7 +129,20 @@ def my_referral_steps(
         .select_related("unit", "practice", "patient_contact_by")
         .order_by("-sent_at", "-pk")
     )
-    steps = [_next_step(referral) for referral in referrals]
+    return [_next_step(referral) for referral in referrals]
+
+
+def my_referral_steps(
+    *, user: User, patient: Patient, now: datetime | None = None
+) -> list[NextStep]:
+    """The next step of each of the patient's own open or recently decided referrals.
+
+    Only the patient themself may read this (404 for anyone else, as for the record). The
+    read is logged when there is something to show, like every read of a record.
+    """
+    if not (user.is_active and user.role == Role.PATIENT and patient.user_id == user.pk):
+        raise Http404("No such patient")
+    steps = referral_steps(patient, now or timezone.now())
     if steps:
         record_read_log(user=user, patient=patient, what="own referrals")
     return steps

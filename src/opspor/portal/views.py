@@ -1,5 +1,6 @@
 """The patient's own pages: their record with what happens next with each referral and
-each live safety net, their whole contact history, and telling the practice "I have not
+each live safety net, their whole contact history, their pathway as one timeline per open
+matter, trustworthy information for their situation, and telling the practice "I have not
 heard anything" or "It got worse" about a safety net.
 
 Each view first checks that the user is a patient (403 otherwise, before any record is
@@ -22,6 +23,8 @@ from opspor.accounts.guards import require_role
 from opspor.accounts.models import Role, User
 from opspor.casework.errors import WorkflowError, screen_text
 from opspor.portal.forms import ConcernForm
+from opspor.portal.my_information import my_information
+from opspor.portal.my_pathway import my_pathway as read_my_pathway
 from opspor.portal.my_safety_nets import my_safety_nets
 from opspor.portal.patient_status import my_referral_steps
 from opspor.records import selectors
@@ -29,6 +32,11 @@ from opspor.records.models import Patient
 from opspor.safetynet import concerns
 from opspor.safetynet import selectors as safetynet_selectors
 from opspor.safetynet.workflow import ConcernKind
+
+# Where "I have not heard anything" / "It got worse" returns to: a key the page sends, never
+# an address, so that no form can send the patient anywhere else.
+BACK_TO_RECORD = "record"
+BACK_TO_PATHWAY = "pathway"
 
 
 def _patient_user(request: HttpRequest) -> User:
@@ -66,6 +74,7 @@ def my_record(request: HttpRequest) -> HttpResponse:
             "own": True,
             "referral_steps": steps,
             "safety_nets": safety_nets,
+            "back": BACK_TO_RECORD,
             "record_url": reverse("portal:my_record"),
             "all_contacts_url": reverse("portal:my_contacts"),
         },
@@ -88,6 +97,38 @@ def my_contacts(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def my_pathway(request: HttpRequest) -> HttpResponse:
+    """Every open matter as a timeline: what happened, what happens next, who does it."""
+    user = _patient_user(request)
+    patient = _own_patient(user)
+    if patient is None:
+        return _no_record(request)
+    pathway = read_my_pathway(user=user, patient=patient)
+    return render(
+        request,
+        "portal/my_pathway.html",
+        {"pathway": pathway, "patient": patient, "back": BACK_TO_PATHWAY},
+    )
+
+
+@login_required
+def information(request: HttpRequest) -> HttpResponse:
+    """Trustworthy pages for the patient's symptoms and pathways, and when searching helps."""
+    user = _patient_user(request)
+    patient = _own_patient(user)
+    if patient is None:
+        return _no_record(request)
+    shown = my_information(user=user, patient=patient)
+    return render(request, "portal/information.html", {"information": shown, "patient": patient})
+
+
+def _back_to(key: str | None) -> str:
+    if key == BACK_TO_PATHWAY:
+        return reverse("portal:my_pathway")
+    return f"{reverse('portal:my_record')}#my-safety-nets"
+
+
+@login_required
 @require_POST
 def concern_raise(request: HttpRequest, episode_id: int) -> HttpResponse:
     """The patient tells the practice about one of their own live safety nets; the page
@@ -95,7 +136,7 @@ def concern_raise(request: HttpRequest, episode_id: int) -> HttpResponse:
     user = _patient_user(request)
     # Another patient's safety net, or a closed one: 404, and nothing is read or logged.
     episode = safetynet_selectors.own_live_episode_get(user=user, episode_id=episode_id)
-    back = f"{reverse('portal:my_record')}#my-safety-nets"
+    back = _back_to(request.POST.get("back"))
     form = ConcernForm(request.POST)
     if not form.is_valid():
         messages.error(request, gettext("That did not go through. Please try again."))
