@@ -16,7 +16,6 @@ result is in (the template).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -30,14 +29,12 @@ from opspor.portal.patient_status import NextStep, Step, referral_steps
 from opspor.portal.trusted import ShownLink, load_catalogue, shown
 from opspor.portal.waiting_times import load_maximum_wait
 from opspor.records.models import Patient
-from opspor.records.services import record_read_log
+from opspor.records.services import record_read_log, record_read_refused
 from opspor.referrals.deadlines import FIRST_CONTACT_HOURS
 from opspor.referrals.workflow import ReferralState
 from opspor.safetynet.models import Investigation
 from opspor.safetynet.presenters import investigation_name
 from opspor.safetynet.workflow import InvestigationState
-
-logger = logging.getLogger(__name__)
 
 R = ReferralState
 IS = InvestigationState
@@ -254,18 +251,14 @@ def _referral(step: NextStep, now: datetime) -> ReferralOnPathway:
 def my_pathway(*, user: User, patient: Patient, now: datetime | None = None) -> MyPathway:
     """The patient's own open matters as timelines.
 
-    Only the patient themself may read this: anyone else gets a 404, and the refusal is
-    written to the application log with who asked (no patient data). The read is logged
-    when there is something to show, like every read of a record.
+    Only the patient themself may read this: anyone else gets a 404, kept in the access
+    log as a refused read. The read is logged when there is something to show, like every
+    read of a record.
     """
     try:
         own_patient_check(user, patient)
     except Http404:
-        logger.warning(
-            "portal: refused a read of a patient's pathway by user #%s (role %s)",
-            user.pk,
-            user.role,
-        )
+        record_read_refused(user=user, patient=patient, what="own pathway")
         raise
     now = now or timezone.now()
     nets = safety_nets_in_words(user=user, today=timezone.localdate(now))
