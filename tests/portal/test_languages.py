@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from opspor.accounts.models import Role
+from opspor.engine.vocab import load_vocabulary
 from opspor.records.models import AccessLogEntry
 from opspor.safetynet.advice import load_advice
 from tests import factories
@@ -80,8 +81,18 @@ def test_a_safety_nets_advice_falls_back_to_the_catalogues_english_in_dari(
     cough = load_advice().for_symptom("cough")
     assert cough is not None
     page = _get(setting.client(), reverse("portal:my_record"), "fa-af")
-    assert cough.come_back_if[0].text.en in page
+    # Marked as English, so that a screen reader reads it as English (WCAG 3.1.2).
+    assert f'<li lang="en" dir="ltr">{cough.come_back_if[0].text.en}</li>' in page
     assert cough.come_back_if[0].text.da not in page
+
+
+def test_the_vocabularys_english_on_a_dari_page_is_marked_as_english(setting: Setting) -> None:
+    cough = load_vocabulary().lookup("cough")
+    dari = _get(setting.client(), reverse("portal:my_record"), "fa-af")
+    assert f'<strong lang="en" dir="ltr">{cough.label("en")}</strong>' in dari
+    danish = _get(setting.client(), reverse("portal:my_record"), "da")
+    assert f"<strong>{cough.label('da')}</strong>" in danish
+    assert 'lang="en"' not in danish.split('id="main-content"', 1)[1]
 
 
 @pytest.mark.parametrize(
