@@ -94,6 +94,12 @@ DATABASES = {"default": env.database("DATABASE_URL", VAR_DIR / "opspor.sqlite3")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Who may log in, and how. The default is Django's own: a username and a password checked
+# against the user table. A deployment swaps it (for MitID through the region's identity
+# broker, say) by naming its backends here; docs/authentication.md says what else it needs.
+AUTHENTICATION_BACKENDS = env.dotted_paths(
+    "OPSPOR_AUTHENTICATION_BACKENDS", ["django.contrib.auth.backends.ModelBackend"]
+)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
