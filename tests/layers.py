@@ -27,6 +27,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "opspor.config",
             "opspor.formats",
             "opspor.htmx",
+            "opspor.languages",
             "opspor.api_errors",
             "opspor.api_requests",
             "opspor.readonly_admin",

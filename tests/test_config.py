@@ -111,3 +111,37 @@ def test_production_settings_pass_check_deploy(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_authentication_backends_are_python_paths_at_least_one() -> None:
+    default = ["django.contrib.auth.backends.ModelBackend"]
+    assert Env({}).dotted_paths("B", default) == default
+    assert Env({"B": " a.b.C , d.E "}).dotted_paths("B", default) == ["a.b.C", "d.E"]
+    for raw in ("", " , ", "ModelBackend", "a.b-c.D", "a..b", "a.b.C; rm -rf /", "1a.B"):
+        with pytest.raises(SettingError, match=r"^B "):
+            Env({"B": raw}).dotted_paths("B", default)
+
+
+def test_a_deployment_names_its_login_backends_in_the_environment() -> None:
+    import subprocess
+    import sys
+
+    src = Path(__file__).resolve().parents[1] / "src"
+    show = "import opspor.settings as s; print(','.join(s.AUTHENTICATION_BACKENDS))"
+    for given, expected in (
+        (None, "django.contrib.auth.backends.ModelBackend"),
+        ("deployment.oidc.MitIdBackend", "deployment.oidc.MitIdBackend"),
+    ):
+        env = {"PATH": "/usr/bin", "PYTHONPATH": str(src)}
+        if given is not None:
+            env["OPSPOR_AUTHENTICATION_BACKENDS"] = given
+        result = subprocess.run(
+            [sys.executable, "-c", show], env=env, capture_output=True, text=True, check=False
+        )
+        assert result.stdout.strip() == expected, result.stderr
+    env = {"PATH": "/usr/bin", "PYTHONPATH": str(src), "OPSPOR_AUTHENTICATION_BACKENDS": "mitid"}
+    result = subprocess.run(
+        [sys.executable, "-c", show], env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0
+    assert "OPSPOR_AUTHENTICATION_BACKENDS holds 'mitid'" in result.stderr

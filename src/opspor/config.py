@@ -7,6 +7,7 @@ fails loudly rather than running with a default nobody chose.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 _TRUE = {"1", "true", "yes", "on"}
+_DOTTED_PATH = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
 _FALSE = {"0", "false", "no", "off", ""}
 
 
@@ -77,6 +79,19 @@ class Env:
         if raw is None:
             return default
         return [item.strip() for item in raw.split(",") if item.strip()]
+
+    def dotted_paths(self, name: str, default: list[str]) -> list[str]:
+        """Comma-separated Python paths (`package.module.Class`), at least one. Only their
+        form is checked here: importing them belongs after Django has started."""
+        paths = self.items(name, default)
+        if not paths:
+            raise SettingError(f"{name} must name at least one Python path")
+        for path in paths:
+            if not _DOTTED_PATH.match(path):
+                raise SettingError(
+                    f"{name} holds {path!r}, not a Python path like pkg.module.Class"
+                )
+        return paths
 
     def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
         value = self.environ.get(name, default)

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.utils.translation import gettext_lazy as _
-
+from opspor import languages
 from opspor.config import Env, SettingError
 
 env = Env.from_os()
@@ -63,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After the user is known: a language offered to patients only is not used for staff.
+    "opspor.accounts.languages.StaffLanguages",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -82,6 +83,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "opspor.accounts.languages.offered_languages",
+                "opspor.portal.context_processors.patient_page",
             ],
         },
     },
@@ -91,6 +94,12 @@ DATABASES = {"default": env.database("DATABASE_URL", VAR_DIR / "opspor.sqlite3")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Who may log in, and how. The default is Django's own: a username and a password checked
+# against the user table. A deployment swaps it (for MitID through the region's identity
+# broker, say) by naming its backends here; docs/authentication.md says what else it needs.
+AUTHENTICATION_BACKENDS = env.dotted_paths(
+    "OPSPOR_AUTHENTICATION_BACKENDS", ["django.contrib.auth.backends.ModelBackend"]
+)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -101,8 +110,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "da"
-LANGUAGES = [("da", _("Danish")), ("en", _("English")), ("ar", _("Arabic")), ("tr", _("Turkish"))]
+# Danish by default, and for any language Opspor does not have (Accept-Language, cookie or a
+# choice it does not know). Dari (fa-af) is offered to patients only (opspor/languages.py).
+LANGUAGE_CODE = languages.DEFAULT_LANGUAGE
+LANGUAGES = languages.LANGUAGES
+languages.install_language_info()
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = "Europe/Copenhagen"
 USE_I18N = True

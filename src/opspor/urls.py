@@ -12,7 +12,6 @@ urlpatterns = [
     path("", include("opspor.referrals.urls")),
     path("safety-nets/", include("opspor.safetynet.urls")),
     path("", include("opspor.casework.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -7,11 +7,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
+from pytest_django.live_server_helper import LiveServer
 
 from opspor.accounts.models import Role
 from opspor.records.models import AccessLogEntry, Clinician, Patient, Symptom
 from tests import factories
-from tests.e2e.conftest import Login
+from tests.e2e.conftest import PASSWORD, Login
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -151,6 +152,42 @@ def test_language_switcher_turns_the_page_arabic_right_to_left(login: Login) -> 
     expect(page.get_by_test_id("fictional-marker")).to_contain_text("مريض تجريبي خيالي")
     page.get_by_test_id("language-da").click()
     expect(page.locator("html")).to_have_attribute("dir", "ltr")
+
+
+def test_a_patient_chooses_dari_on_the_login_page_and_keeps_it_on_their_record(
+    page: Page, live_server: LiveServer
+) -> None:
+    """Dari is offered before login, stays chosen after it, and the GP's picker lacks it."""
+    gp, mine, _ = _gp_with_patients()
+    assert gp.user is not None
+    account = factories.user(Role.PATIENT)
+    mine.user = account
+    mine.save()
+    page.goto(live_server.url + "/login/")
+    page.get_by_test_id("language-fa-af").click()
+    page.wait_for_load_state()
+    html = page.locator("html")
+    expect(html).to_have_attribute("lang", "fa-af")
+    expect(html).to_have_attribute("dir", "rtl")
+    expect(page.get_by_role("heading", level=1)).to_have_text("به Opspor داخل شوید")
+    page.fill("input[name=username]", account.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/patients/me/")
+    expect(html).to_have_attribute("lang", "fa-af")
+    expect(page.get_by_test_id("fictional-marker")).to_contain_text("مریض خیالی برای نمایش")
+    expect(page.get_by_test_id("translation-note")).to_contain_text("دری")
+    expect(page.get_by_test_id("patient-help")).to_contain_text("112")
+
+    # The same browser, still asking for Dari, logged in as the GP: Danish, no Dari offered.
+    page.get_by_role("button", name="خروج").click()
+    page.wait_for_url("**/login/")
+    page.fill("input[name=username]", gp.user.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/safety-nets/worklist/")
+    expect(html).to_have_attribute("lang", "da")
+    expect(page.get_by_test_id("language-fa-af")).to_have_count(0)
 
 
 def test_logout_returns_to_the_login_page(login: Login) -> None:

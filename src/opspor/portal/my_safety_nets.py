@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404
 from django.utils import timezone, translation
 
 from opspor.accounts.models import Role, User
 from opspor.casework.forms import new_token
 from opspor.engine.vocab import LANGUAGES
+from opspor.engine.vocab.model import FALLBACK_LANGUAGE
 from opspor.portal.forms import ConcernForm
 from opspor.records.models import Patient
 from opspor.records.services import record_read_log
@@ -58,8 +60,11 @@ class MySafetyNet:
 
 
 def _language() -> str:
-    language = (translation.get_language() or "da").split("-")[0]
-    return language if language in LANGUAGES else "da"
+    # The catalogue has Danish, English, Arabic and Turkish. A page in another interface
+    # language (Dari) shows its English, the catalogue's source text, as the vocabulary's
+    # labels on the same page do.
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    return language if language in LANGUAGES else FALLBACK_LANGUAGE
 
 
 def come_back_if(episode: SafetyNetEpisode, language: str) -> list[str]:

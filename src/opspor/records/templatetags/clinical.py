@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from django import template
 from django.utils import formats, timezone, translation
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +58,18 @@ def vocab_label(code: str) -> str:
     if vocabulary is None or code not in vocabulary:
         return code
     return vocabulary.lookup(code).label(translation.get_language() or "da")
+
+
+@register.simple_tag
+def vocab_lang() -> SafeString:
+    """`lang` and `dir` for a text from the vocabulary or the advice catalogue when the page's
+    language has none of its own there (Dari) and its English is shown instead, so that a
+    screen reader reads it as English (WCAG 3.1.2); nothing otherwise."""
+    from opspor.engine.vocab.model import FALLBACK_LANGUAGE, LANGUAGES
+
+    if (translation.get_language() or "da") in LANGUAGES:
+        return SafeString("")
+    return format_html(' lang="{}" dir="ltr"', FALLBACK_LANGUAGE)
 
 
 @register.filter
