@@ -202,7 +202,12 @@ def test_a_gp_of_another_practice_is_refused_and_nothing_changes(world: World) -
             act()
         assert refused.value.code == "forbidden"
     assert snapshot() == before
-    assert AccessLogEntry.objects.count() == logged
+    # Nothing was read; each attempt through the screens is kept as a refused read.
+    assert AccessLogEntry.objects.filter(refused=False).count() == logged
+    refused = AccessLogEntry.objects.filter(refused=True)
+    assert [(r.user, r.patient, r.what) for r in refused] == [
+        (world.stranger_gp, world.patient, "preparation")
+    ] * 3
 
 
 @pytest.mark.parametrize("role", [Role.PATIENT, Role.UNIT_DOCTOR, Role.ANALYST])

@@ -263,3 +263,11 @@ def test_a_relatives_cancer_in_the_gps_language(world: World, language: str, wor
     prep = preparations.preparation(world.patient)
     preparations.family_risk(prep, relation="sister", cancer_site="breast")
     assert words in _text(_panel(_overview(world, language=language)))
+
+
+def test_where_on_the_body_in_the_gps_language(world: World) -> None:
+    prep = preparations.preparation(world.patient)
+    preparations.prepared_symptom(prep, "cough", body_area="head")
+    preparations.prepared_symptom(prep, "fatigue", body_area="")
+    panel = _panel(_overview(world))
+    assert re.findall(r'data-testid="body-area">\(([^)]+)\)<', panel) == ["Hovedet"]

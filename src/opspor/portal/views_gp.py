@@ -10,8 +10,9 @@ ever reaches the other's views through its own prefix.
 Each view is a plain form POST from the overview, answered with a redirect back to it
 (where the form was, `#preparation`) and the outcome as a message, like the overview's
 other small forms (a signal's dismissal). A GP only (403 before anything is read); a
-patient of another practice, or a preparation or item that is not the patient's, is 404
-and nothing is read or changed; a service's refusal is a message, with nothing changed.
+patient of another practice is 404 with the refused read kept in the access log, and a
+preparation or item that is not the patient's is 404; nothing is read or changed then, and
+a service's refusal is a message, with nothing changed.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -34,6 +35,7 @@ from opspor.portal.models import Preparation, PreparedRiskFactor, PreparedSympto
 from opspor.portal.services import review
 from opspor.records.models import Patient
 from opspor.records.selectors import patients_visible_to
+from opspor.records.services import record_read_refused
 from opspor.records.templatetags.clinical import vocab_label
 
 ANCHOR = "#preparation"
@@ -55,7 +57,13 @@ def _preparation(
     request: HttpRequest, patient_id: int, preparation_id: int
 ) -> tuple[User, Preparation]:
     user = require_role(request.user, Role.GP)
-    patient = get_object_or_404(patients_visible_to(user), pk=patient_id)
+    patient = patients_visible_to(user).filter(pk=patient_id).first()
+    if patient is None:
+        # Another practice's patient: the same 404 as no patient, and the attempt kept.
+        other = Patient.objects.filter(pk=patient_id).first()
+        if other is not None:
+            record_read_refused(user=user, patient=other, what="preparation")
+        raise Http404("No such patient")
     preparation = get_object_or_404(
         Preparation.objects.select_related("patient"), pk=preparation_id, patient=patient
     )

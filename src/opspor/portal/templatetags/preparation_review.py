@@ -8,6 +8,7 @@ from django.utils import translation
 from opspor.engine.sites import site_name
 from opspor.portal.summary import base_language, text_direction
 from opspor.portal.trusted import TrustedLink
+from opspor.portal.words import load_words
 from opspor.records.templatetags.clinical import language_name
 from opspor.records.templatetags.overview import clinical_language, site_label
 
@@ -41,3 +42,10 @@ def family_site(code: str) -> str:
 def link_title(link: TrustedLink) -> str:
     """A catalogue link's title in the page's language, or in Danish where it has none."""
     return link.title((translation.get_language() or "da").split("-")[0])
+
+
+@register.filter
+def body_area_name(key: str) -> str:
+    """Where on the body the patient placed a symptom, in the page's language ("" if none)."""
+    area = load_words().area(key) if key else None
+    return area.text(translation.get_language() or "da") if area is not None else ""
