@@ -114,6 +114,7 @@ def test_gp_reads_an_arabic_preparation_and_adds_a_symptom_to_the_record(login: 
     expect(panel.get_by_test_id("preparation-interpreter")).to_contain_text("Arabisk")
     expect(panel.get_by_test_id("diary-chart")).to_be_visible()
 
+    expect(panel.get_by_test_id("reported-criteria-link")).to_contain_text(": 1")
     reported = page.get_by_test_id("reported-criteria")
     expect(reported.locator(f'[data-rule="{RULE}"]').first).to_be_visible()
     expect(reported).to_contain_text("Patientrapporteret, endnu ikke i journalen")

@@ -64,6 +64,12 @@ def test_a_criterion_met_only_with_a_reported_symptom_is_shown_apart(world: Worl
     assert "Patientrapporteret, endnu ikke i journalen" in reported
     assert re.search(r"Oplyst af patienten:.*Hæmoptyse \(blodigt opspyt\)", reported, re.S)
     assert "Henvisning i kræftpakkeforløb" in reported
+    # The summary beside the record points to them, for when they are below the first screen.
+    link = re.search(r'data-testid="reported-criteria-link">.*?</p>', page, re.S)
+    assert link is not None
+    assert 'href="#reported-criteria"' in link.group(0)
+    assert "kun er opfyldt med patientens oplysninger: 1" in link.group(0)
+    assert 'id="reported-criteria"' in reported
 
 
 def test_under_40_no_criterion_is_met(world: World) -> None:
@@ -74,6 +80,7 @@ def test_under_40_no_criterion_is_met(world: World) -> None:
     reported = _section(_page(world), "reported-criteria")
     assert HAEMOPTYSIS not in reported
     assert 'data-testid="no-reported-criteria"' in reported
+    assert 'data-testid="reported-criteria-link"' not in _page(world)
 
 
 def test_the_default_rule_set_is_the_danish_pathways(world: World) -> None:
