@@ -4,6 +4,7 @@ only by a GP of the patient's practice, never from a draft, every action audited
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -341,8 +342,7 @@ def test_the_gp_sends_links_from_the_overview(world: World) -> None:
 
 def test_the_links_for_the_prepared_symptoms_are_suggested_first(world: World) -> None:
     catalogue = load_catalogue()
-    suggested = catalogue.links[0]
-    assert suggested.symptoms, "the catalogue's first link explains a symptom"
+    suggested = next(link for link in catalogue.links if link.symptoms)
     prep = preparations.preparation(world.patient)
     preparations.prepared_symptom(prep, suggested.symptoms[0])
     page = (
@@ -350,11 +350,16 @@ def test_the_links_for_the_prepared_symptoms_are_suggested_first(world: World) -
         .get(reverse("records:patient_overview", args=[world.patient.pk]))
         .content.decode()
     )
-    choices = page[page.index('data-testid="trusted-links-form"') :]
-    first = choices.index(f'value="{suggested.key}"')
-    assert "Foreslået" in choices[first : first + 600]
-    for link in catalogue.links:
-        assert f'value="{link.key}"' in choices
+    form = page[page.index('data-testid="trusted-links-form"') :]
+    form = form[: form.index("</form>")]
+    offered = re.findall(r'name="link" value="([^"]+)"', form)
+    assert offered[0] == suggested.key
+    assert sorted(offered) == sorted(link.key for link in catalogue.links)
+    assert "Foreslået" in form[: form.index("preparation-more-links")]
+    # The rest of the catalogue is one click away, folded.
+    others = form[form.index("preparation-more-links") :]
+    assert f'value="{suggested.key}"' not in others
+    assert f"Andre links fra kataloget ({len(catalogue.links) - 1})" in others
 
 
 def test_confirm_at_a_given_moment(world: World) -> None:

@@ -139,6 +139,14 @@ class Summary:
     link_choices: list[LinkChoice]  # suggested first; those already sent left out
 
     @property
+    def suggested_links(self) -> list[LinkChoice]:
+        return [choice for choice in self.link_choices if choice.suggested]
+
+    @property
+    def other_links(self) -> list[LinkChoice]:
+        return [choice for choice in self.link_choices if not choice.suggested]
+
+    @property
     def unconfirmed(self) -> int:
         return sum(not row.confirmed for row in self.symptoms) + sum(
             r.confirmed_at is None for r in self.risk_factors

@@ -6,6 +6,7 @@ from django import template
 from django.utils import translation
 
 from opspor.engine.sites import site_name
+from opspor.portal.languages import interpreter_language_name
 from opspor.portal.summary import base_language, text_direction
 from opspor.portal.trusted import TrustedLink
 from opspor.portal.words import load_words
@@ -17,8 +18,13 @@ register = template.Library()
 
 @register.filter
 def written_language(code: str) -> str:
-    """The name of the language a patient wrote in or needs an interpreter for."""
-    return language_name(base_language(code)) if code else ""
+    """The name of the language a patient wrote in or needs an interpreter for: the
+    portal's own list of interpreter languages first (Dari, "another language"), else
+    Django's names."""
+    if not code:
+        return ""
+    name = interpreter_language_name(code)
+    return name if name != code else language_name(base_language(code))
 
 
 @register.filter
