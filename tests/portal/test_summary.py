@@ -271,3 +271,14 @@ def test_where_on_the_body_in_the_gps_language(world: World) -> None:
     preparations.prepared_symptom(prep, "fatigue", body_area="")
     panel = _panel(_overview(world))
     assert re.findall(r'data-testid="body-area">\(([^)]+)\)<', panel) == ["Hovedet"]
+
+
+def test_the_language_written_in_is_named_when_it_is_not_the_gps(world: World) -> None:
+    prep = preparations.preparation(world.patient, language="tr", interpreter_needed=False)
+    preparations.prepared_symptom(prep, "cough")
+    assert "Ingen tolk nødvendig · Skrevet på: Tyrkisk" in _text(_panel(_overview(world)))
+    prep.language = "da"
+    prep.save()
+    line = re.search(r'data-testid="preparation-interpreter">(.*?)</p>', _overview(world), re.S)
+    assert line is not None
+    assert _text(line.group(1)) == "Ingen tolk nødvendig"

@@ -55,3 +55,6 @@ def body_area_name(key: str) -> str:
     """Where on the body the patient placed a symptom, in the page's language ("" if none)."""
     area = load_words().area(key) if key else None
     return area.text(translation.get_language() or "da") if area is not None else ""
+
+
+register.filter("base_language", base_language)
