@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from opspor.accounts.guards import require_role
 from opspor.accounts.models import Role, User
 from opspor.casework.errors import WorkflowError, screen_text
+from opspor.portal.answers import my_trusted_links
 from opspor.portal.forms import ConcernForm
 from opspor.portal.my_information import my_information
 from opspor.portal.my_pathway import my_pathway as read_my_pathway
@@ -66,6 +67,7 @@ def my_record(request: HttpRequest) -> HttpResponse:
     # What happens next with each referral: who will contact the patient, and by when.
     steps = my_referral_steps(user=user, patient=page.record.patient)
     safety_nets = my_safety_nets(user=user, patient=page.record.patient)
+    trusted_links = my_trusted_links(user=user, patient=page.record.patient)
     return render(
         request,
         "portal/my_record.html",
@@ -75,6 +77,7 @@ def my_record(request: HttpRequest) -> HttpResponse:
             "referral_steps": steps,
             "safety_nets": safety_nets,
             "back": BACK_TO_RECORD,
+            "trusted_links": trusted_links,
             "record_url": reverse("portal:my_record"),
             "all_contacts_url": reverse("portal:my_contacts"),
         },
