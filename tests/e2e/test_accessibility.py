@@ -13,15 +13,18 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from opspor.accounts.models import Role
+from opspor.accounts.models import Role, User
+from opspor.portal.services import preparation
 from opspor.records.models import Patient
 from tests import factories
 from tests.e2e.accessibility import assert_accessible, assert_target_size
@@ -32,6 +35,8 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 # A patient's login without a record (the portal's "not linked" page), beside the demo's users.
 NO_RECORD_USER = "patient.uden-journal"
+# A demo patient with a live safety net and a rejected referral; here also a draft preparation.
+AFVIST = "patient.afvist"
 RIGHT_TO_LEFT = {"ar", "fa-af"}
 
 
@@ -43,6 +48,29 @@ def overview_of(username: str) -> Callable[[], str]:
         return reverse("records:patient_overview", args=[patient.pk])
 
     return url
+
+
+def preparing(username: str, page: str, **query: str) -> Callable[[], str]:
+    """A page of the preparation of `username`, who has a draft with one symptom and a day of
+    its diary (made here, through the services, the first time it is asked for)."""
+
+    def url() -> str:
+        user = User.objects.get(username=username)
+        draft = preparation.preparation_start(by=user, language="da")
+        if not draft.symptoms.exists():
+            symptom = preparation.prepared_symptom_add(
+                preparation=draft, by=user, choice="cough", area="chest"
+            )
+            preparation.diary_record(symptom=symptom, by=user, day=timezone.localdate(), severity=4)
+        symptom = draft.symptoms.get()
+        args = [symptom.pk] if page in ("portal:prepare_symptom", "portal:prepare_diary") else []
+        return reverse(page, args=args) + (f"?{urlencode(query)}" if query else "")
+
+    return url
+
+
+def _afvist(page: str, **query: str) -> Callable[[], str]:
+    return preparing(AFVIST, f"portal:{page}", **query)
 
 
 @dataclass(frozen=True)
@@ -71,6 +99,60 @@ PAGES = [
     # Zahra speaks Dari: lab results, conditions and the whole contact history.
     Case("record-zahra-fa-af", "patient.zahra", "/patients/me/?contacts=all", "fa-af"),
     Case("no-record-fa-af", NO_RECORD_USER, "/patients/me/", "fa-af"),
+    # The preparation, every page of it, and the patient's pathway and information pages.
+    Case("prepare-sent-fa-af", "patient.zahra", "/patients/me/prepare/", "fa-af"),
+    Case(
+        "prepare-symptoms-ar",
+        "patient.afvist",
+        _afvist("prepare_symptoms", area="chest"),
+        "ar",
+    ),
+    Case(
+        "prepare-symptoms-desktop-da",
+        "patient.afvist",
+        _afvist("prepare_symptoms", area="belly"),
+        "da",
+        "desktop",
+    ),
+    Case(
+        "prepare-symptom-fa-af",
+        "patient.afvist",
+        _afvist("prepare_symptom"),
+        "fa-af",
+    ),
+    Case(
+        "prepare-diary-tr",
+        "patient.afvist",
+        _afvist("prepare_diary"),
+        "tr",
+    ),
+    Case(
+        "prepare-worries-fa-af",
+        "patient.afvist",
+        _afvist("prepare_worries"),
+        "fa-af",
+    ),
+    Case(
+        "prepare-reading-en",
+        "patient.afvist",
+        _afvist("prepare_reading"),
+        "en",
+    ),
+    Case(
+        "prepare-questions-ar",
+        "patient.afvist",
+        _afvist("prepare_questions"),
+        "ar",
+    ),
+    Case(
+        "prepare-send-da",
+        "patient.afvist",
+        _afvist("prepare_send"),
+        "da",
+    ),
+    Case("pathway-ar", AFVIST, "/patients/me/pathway/", "ar"),
+    Case("pathway-desktop-da", AFVIST, "/patients/me/pathway/", "da", "desktop"),
+    Case("information-fa-af", AFVIST, "/patients/me/information/", "fa-af"),
     Case("gp-overview-da", "laege.lund", overview_of("patient.zahra"), "da", "desktop"),
     Case("gp-overview-ar", "laege.lund", overview_of("patient.zahra"), "ar", "desktop"),
 ]
