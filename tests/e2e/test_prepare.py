@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
@@ -51,6 +52,12 @@ def closing() -> Iterator[list[Page]]:
         page.context.close()
 
 
+def _pick(page: Page, name: str, value: str) -> None:
+    radio = page.locator(f"input[name={name}][value={value}]")
+    radio.check()
+    expect(radio).to_be_checked()
+
+
 def _fill_in(page: Page, base: str, *, words: str, worry: str, question: str, name: str) -> None:
     """The whole preparation through the pages, as a patient would, with screenshots."""
     page.goto(base + "/patients/me/prepare/")
@@ -61,9 +68,10 @@ def _fill_in(page: Page, base: str, *, words: str, worry: str, question: str, na
     shot(page, f"prepare-{name}-2-symptoms")
     page.get_by_test_id("choice-cough").click()
     page.fill("textarea[name=own_words]", words)
-    page.locator("input[name=started][value=months]").check()
-    page.locator("input[name=comes_and_goes][value=no]").check()
-    page.locator("input[name=daily_life][value=a_lot]").check()
+    shot(page, f"prepare-{name}-3-symptom-empty")
+    _pick(page, "started", "months")
+    _pick(page, "comes_and_goes", "no")
+    _pick(page, "daily_life", "a_lot")
     shot(page, f"prepare-{name}-3-symptom")
     page.get_by_test_id("save-diary").click()
     shot(page, f"prepare-{name}-4-diary")
@@ -79,14 +87,14 @@ def _fill_in(page: Page, base: str, *, words: str, worry: str, question: str, na
     expect(page.get_by_test_id("risk-factor")).to_have_count(1)
     shot(page, f"prepare-{name}-5-worries")
     page.get_by_test_id("step-reading").click()
-    page.locator("input[name=source][value=ai]").check()
+    _pick(page, "source", "ai")
     page.fill("textarea[name=text]", "<b>Is a cough for two months cancer?</b>")
     page.get_by_test_id("reading-add").click()
     expect(page.get_by_test_id("reading")).to_have_count(1)
     shot(page, f"prepare-{name}-6-reading")
     page.get_by_test_id("step-questions").click()
     page.fill("input[name=question_1]", question)
-    page.locator("input[name=interpreter][value=no]").check()
+    _pick(page, "interpreter", "no")
     shot(page, f"prepare-{name}-7-questions")
     page.get_by_test_id("questions-save").click()
     expect(page.get_by_test_id("send")).to_be_visible()
@@ -95,40 +103,33 @@ def _fill_in(page: Page, base: str, *, words: str, worry: str, question: str, na
     expect(page.get_by_test_id("prepare-sent")).to_be_visible()
 
 
-@pytest.mark.parametrize(
-    ("language", "viewport", "direction", "words", "worry", "question"),
-    [
-        ("da", DESKTOP, "ltr", "Hoster hver morgen", "Jeg var brandmand", "Hvad kan det være?"),
-        ("ar", PHONE, "rtl", "أسعل كل صباح", "كنت رجل إطفاء", "ما الذي يمكن أن يكون؟"),
-        ("fa-af", PHONE, "rtl", "هر صبح سرفه می‌کنم", "آتش‌نشان بودم", "این چه شده می‌تواند؟"),
-    ],
-    ids=["danish-desktop", "arabic-phone", "dari-phone"],
-)
-def test_a_patient_prepares_and_sends_in_their_language(
-    browser: Browser,
-    live_server: LiveServer,
-    closing: list[Page],
-    language: str,
-    viewport: dict[str, int],
-    direction: str,
-    words: str,
-    worry: str,
-    question: str,
+WRITTEN = {
+    "da": ("ltr", "Hoster hver morgen", "Jeg var brandmand", "Hvad kan det være?"),
+    "ar": ("rtl", "أسعل كل صباح", "كنت رجل إطفاء", "ما الذي يمكن أن يكون؟"),
+    "fa-af": ("rtl", "هر صبح سرفه می‌کنم", "آتش‌نشان بودم", "این چه شده می‌تواند؟"),
+}
+
+
+@pytest.mark.parametrize("screen", ["phone", "desktop"])
+@pytest.mark.parametrize("language", ["da", "ar", "fa-af"])
+def test_a_patient_prepares_in_their_language_and_the_gp_reads_it_in_danish(
+    browser: Browser, live_server: LiveServer, closing: list[Page], language: str, screen: str
 ) -> None:
+    direction, words, worry, question = WRITTEN[language]
+    viewport = PHONE if screen == "phone" else DESKTOP
     user, patient = _patient()
     page = _open(browser, live_server, user, viewport=viewport, language=language)
     closing.append(page)
     page.goto(live_server.url + "/patients/me/prepare/")
     expect(page.locator("html")).to_have_attribute("dir", direction)
     expect(page.locator("html")).to_have_attribute("lang", language)
-    size = "phone" if viewport == PHONE else "desktop"
     _fill_in(
         page,
         live_server.url,
         words=words,
         worry=worry,
         question=question,
-        name=f"{language}-{size}",
+        name=f"{language}-{screen}",
     )
     sent = Preparation.objects.get(patient=patient)
     assert sent.state == PreparationState.SENT and sent.language == language
@@ -138,6 +139,22 @@ def test_a_patient_prepares_and_sends_in_their_language(
     assert sent.risk_factors.get().exposure == "firefighting_smoke"
     assert sent.worry_words == worry and sent.questions == [question]
     assert sent.readings.get().text == "<b>Is a cough for two months cancer?</b>"
+    # The GP of the practice reads it in Danish, the patient's words beside the labels.
+    gp = factories.gp(patient.practice).user
+    assert gp is not None
+    overview = _open(browser, live_server, gp, viewport=DESKTOP, language="da")
+    closing.append(overview)
+    overview.goto(live_server.url + reverse("records:patient_overview", args=[patient.pk]))
+    expect(overview.locator("html")).to_have_attribute("lang", "da")
+    item = overview.get_by_test_id("prepared-symptom")
+    expect(item).to_have_attribute("data-code", "cough")
+    expect(item).to_contain_text("Hoste")
+    own = item.get_by_test_id("own-words")
+    expect(own).to_have_text(words)
+    expect(own).to_have_attribute("dir", direction)
+    expect(overview.get_by_test_id("preparation-questions")).to_contain_text(question)
+    expect(overview.get_by_test_id("prepared-risk-factor")).to_contain_text("Brandmand")
+    shot(overview, f"prepare-{language}-{screen}-9-gp-overview")
 
 
 def test_the_body_map_and_a_symptom_by_keyboard_alone(
@@ -184,7 +201,7 @@ def test_a_half_filled_page_survives_a_dropped_connection_and_a_reload(
     page.goto(base + "/patients/me/prepare/questions/")
     page.fill("input[name=question_1]", "Hvornår får jeg svar?")
     page.fill("input[name=question_2]", "Skal jeg tage fri fra arbejde?")
-    page.locator("input[name=interpreter][value=yes]").check()
+    _pick(page, "interpreter", "yes")
     page.select_option("select[name=interpreter_language]", "ar")
     # The phone loses its connection as the patient presses save.
     page.context.set_offline(True)
