@@ -108,9 +108,14 @@ test: static browser spark  ## Run the whole test suite (DATABASE_URL selects Po
 NO_DATABASE_TESTS := tests/engine tests/synth tests/population/scan tests/benchmarks \
 	tests/test_layers.py tests/test_makefile.py tests/test_translations.py
 
+# The browser tests check what a page shows and does in chromium; the data behind each page is
+# read and written by the same selectors and services the HTTP tests run on both databases, so
+# the second pass leaves the browser out too (it would double the slowest part of CI).
+BROWSER_TESTS := tests/e2e
+
 .PHONY: test-db
 test-db: static browser spark  ## The tests that use a database, for a second pass on another one
-	$(BIN)/pytest $(addprefix --ignore=,$(NO_DATABASE_TESTS)) $(PYTEST_ARGS)
+	$(BIN)/pytest $(addprefix --ignore=,$(NO_DATABASE_TESTS) $(BROWSER_TESTS)) $(PYTEST_ARGS)
 
 .PHONY: lint
 lint: $(INSTALLED)  ## ruff and mypy

@@ -93,7 +93,7 @@ def test_the_second_database_pass_leaves_out_the_tests_kept_free_of_the_database
         line for line in dry_run("test-db", "PYTEST_ARGS=-x").splitlines() if "bin/pytest" in line
     ]
     assert pytest_line.endswith(" -x")
-    assert tuple(re.findall(r"--ignore=(\S+)", pytest_line)) == NO_DATABASE_TESTS
+    assert tuple(re.findall(r"--ignore=(\S+)", pytest_line)) == (*NO_DATABASE_TESTS, "tests/e2e")
 
 
 def collect(tmp_path: Path, tests: dict[str, str]) -> subprocess.CompletedProcess[str]:
