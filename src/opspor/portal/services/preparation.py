@@ -81,9 +81,10 @@ def _words(value: str | None, *, what: str, limit: int = OWN_WORDS_LENGTH) -> st
     return check_length(text, what=what, limit=limit) if has_words(text) else ""
 
 
-def _touch(preparation: Preparation, language: str | None, now: datetime) -> None:
+def _touch(preparation: Preparation, language: str | None, now: datetime, *changed: str) -> None:
+    """Save the draft's `changed` fields with the moment and the language of this save."""
     preparation.updated_at = now
-    fields = ["updated_at"]
+    fields = [*changed, "updated_at"]
     if language:
         # The language the patient writes in now: their words are shown to the GP in it.
         preparation.language = language
@@ -111,10 +112,6 @@ def preparation_start(*, by: User, language: str, now: datetime | None = None) -
     return draft
 
 
-def _age_on(patient: Patient, day: date) -> int:
-    return patient.age_on(day)
-
-
 @retry_when_locked
 @transaction.atomic
 def prepared_symptom_add(
@@ -133,7 +130,7 @@ def prepared_symptom_add(
     words = load_words()
     picked = words.choice(choice)
     patient = row.patient
-    offered = words.choices_for(area, sex=patient.sex, age=_age_on(patient, now.date()))
+    offered = words.choices_for(area, sex=patient.sex, age=patient.age_on(now.date()))
     if picked is None or picked not in offered:
         raise _invalid(
             f"{choice!r} is not offered for {area!r}.", _("Choose one of the symptoms shown.")
@@ -370,8 +367,7 @@ def preparation_worries(
     row = _require_own_draft(by, preparation)
     row.worry_words = _words(worry_words, what="What worries you")
     row.experiences = _words(experiences, what="Earlier experiences")
-    row.save(update_fields=["worry_words", "experiences"])
-    _touch(row, language, timezone.now())
+    _touch(row, language, timezone.now(), "worry_words", "experiences")
     return row
 
 
@@ -400,16 +396,16 @@ def preparation_questions(
     row.question_1, row.question_2, row.question_3 = written
     row.interpreter_needed = interpreter_needed
     row.interpreter_language = interpreter_language if interpreter_needed else ""
-    row.save(
-        update_fields=[
-            "question_1",
-            "question_2",
-            "question_3",
-            "interpreter_needed",
-            "interpreter_language",
-        ]
+    _touch(
+        row,
+        language,
+        timezone.now(),
+        "question_1",
+        "question_2",
+        "question_3",
+        "interpreter_needed",
+        "interpreter_language",
     )
-    _touch(row, language, timezone.now())
     return row
 
 
