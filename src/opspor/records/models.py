@@ -194,7 +194,16 @@ def validate_cpr(value: str) -> None:
 
 
 class Patient(models.Model):
-    cpr = models.CharField(_("CPR number"), max_length=10, unique=True, validators=[validate_cpr])
+    # Blank for people without one: records from other countries, or a replacement number
+    # (*erstatningspersonnummer*) kept as a `PatientIdentifier`. Unique where given.
+    cpr = models.CharField(
+        _("CPR number"),
+        max_length=10,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_cpr],
+    )
     name = models.CharField(max_length=150)
     birth_date = models.DateField()
     sex = models.CharField(max_length=6, choices=Sex.choices)
@@ -240,20 +249,25 @@ class Patient(models.Model):
         return f"<Patient #{self.pk}>"
 
     def clean_fields(self, exclude: Collection[str] | None = None) -> None:
-        # Accept the number as people write it (DDMMYY-XXXX) and store the ten digits.
-        with contextlib.suppress(cpr_numbers.InvalidCPR):  # the field validator reports it
-            self.cpr = cpr_numbers.normalise(self.cpr)
+        # Accept the number as people write it (DDMMYY-XXXX) and store the ten digits; an
+        # empty one is no number at all (NULL, so that uniqueness leaves it alone).
+        if not self.cpr:
+            self.cpr = None
+        else:
+            with contextlib.suppress(cpr_numbers.InvalidCPR):  # the field validator reports it
+                self.cpr = cpr_numbers.normalise(self.cpr)
         super().clean_fields(exclude=exclude)
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        try:
-            digits = cpr_numbers.normalise(self.cpr)
-        except cpr_numbers.InvalidCPR as error:
-            errors["cpr"] = str(error)
-        else:
-            if self.birth_date and cpr_numbers.birth_date(digits) != self.birth_date:
-                errors["birth_date"] = str(_("The birth date does not match the CPR number."))
+        if self.cpr:
+            try:
+                digits = cpr_numbers.normalise(self.cpr)
+            except cpr_numbers.InvalidCPR as error:
+                errors["cpr"] = str(error)
+            else:
+                if self.birth_date and cpr_numbers.birth_date(digits) != self.birth_date:
+                    errors["birth_date"] = str(_("The birth date does not match the CPR number."))
         if self.birth_date and self.birth_date > timezone.localdate():
             errors["birth_date"] = str(_("The birth date lies in the future."))
         if (
@@ -271,13 +285,36 @@ class Patient(models.Model):
 
     @property
     def masked_cpr(self) -> str:
+        if not self.cpr:
+            return str(_("no CPR number"))
         return cpr_numbers.masked(self.cpr)
+
+
+class PatientIdentifier(models.Model):
+    """An identifier other than the CPR number: another country's, a replacement number, the
+    id a sending system gave the patient. System and value as FHIR's `Identifier` has them."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="identifiers")
+    system = models.CharField(max_length=255)
+    value = models.CharField(max_length=255)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["system", "value"], name="identifier_is_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Identifier #{self.pk} of patient #{self.patient_id}"
 
 
 class ClinicalRow(models.Model):
     """Base of every row that belongs to one patient's record."""
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    # The codings the row arrived with from another system ([{"system", "code", "display"}]),
+    # kept as received beside the vocabulary code Opspor reads: nothing is lost in mapping.
+    original_coding = models.JSONField(default=list, blank=True)
     history = HistoricalRecords(inherit=True)
 
     class Meta:
@@ -404,10 +441,13 @@ class Condition(ClinicalRow):
     class System(models.TextChoices):
         ICD10 = "icd10", "ICD-10"
         ICPC2 = "icpc2", "ICPC-2"
+        SNOMED_CT = "snomed_ct", "SNOMED CT"
+        # Any other code system; the row's `original_coding` names it.
+        OTHER = "other", _("Other code system")
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="conditions")
-    code = models.CharField(max_length=10)
-    system = models.CharField(max_length=6, choices=System.choices)
+    code = models.CharField(max_length=40)
+    system = models.CharField(max_length=10, choices=System.choices)
     label = models.CharField(max_length=150, blank=True)
     chronic = models.BooleanField(default=False)
     onset = models.DateField(null=True, blank=True)
@@ -416,7 +456,9 @@ class Condition(ClinicalRow):
 
 class Medication(ClinicalRow):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="medications")
-    atc = models.CharField(max_length=8, help_text=_("ATC code"))
+    # Blank when the medicine arrived coded in another system only (RxNorm, say): its
+    # `original_coding` holds that code.
+    atc = models.CharField(max_length=8, blank=True, help_text=_("ATC code"))
     name = models.CharField(max_length=120, blank=True)
     start = models.DateField()
     stop = models.DateField(null=True, blank=True)
