@@ -7,7 +7,8 @@ here are the engine's view of the patient:
 - symptoms: those recorded within `SYMPTOM_DAYS`, since a symptom recorded years ago says
   little about today (the rules add their own windows on top);
 - labs: results within `LAB_DAYS`; the rules read the newest result within their window;
-- conditions: those not resolved; medications: all, with their stop dates.
+- conditions: those not resolved, in ICD-10 or ICPC-2; medications: those with an ATC code,
+  with their stop dates.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ from opspor.records.models import (
 )
 
 SYMPTOM_DAYS = 365
+# The engine's rules name conditions in these systems; a SNOMED CT or other code, kept from
+# an import, is shown in the record but says nothing to a rule. A medicine known only by
+# another code (RxNorm) has no ATC code for the engine either.
+ENGINE_CONDITION_SYSTEMS = (Condition.System.ICD10, Condition.System.ICPC2)
 LAB_DAYS = 3 * 365
 _COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 _RELATIONS = {r.value for r in FamilyHistory.Relation}
@@ -124,14 +129,14 @@ def build_patient_context(
         "conditions": [
             {"code": code, "system": system, "chronic": chronic}
             for code, system, chronic in Condition.objects.filter(
-                patient=patient, resolved__isnull=True
+                patient=patient, resolved__isnull=True, system__in=ENGINE_CONDITION_SYSTEMS
             ).values_list("code", "system", "chronic")
         ],
         "medications": [
             {"atc": atc, "start": start, "stop": stop}
-            for atc, start, stop in Medication.objects.filter(
-                patient=patient, start__lte=as_of
-            ).values_list("atc", "start", "stop")
+            for atc, start, stop in Medication.objects.filter(patient=patient, start__lte=as_of)
+            .exclude(atc="")
+            .values_list("atc", "start", "stop")
         ],
     }
     return PatientContext.model_validate(data)
