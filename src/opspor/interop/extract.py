@@ -329,22 +329,26 @@ def write_extract(
 def _parties(
     practices: int, seed: int, params: SynthParams, ydernummer: str | None
 ) -> list[_Party]:
+    # Ids named after the ydernummer, so that they never look like the ids an export gives
+    # rows of its own (practice-<pk>, clinician-<pk>) and stay the same for a practice.
     region = build_region(np.random.default_rng(seed), practices, params)
-    staff: dict[int, list[tuple[str, str]]] = {}
+    staff: dict[int, list[str]] = {}
     for row in region.clinicians.to_pylist():
-        staff.setdefault(row["practice_id"], []).append(
-            (f"clinician-{row['clinician_id']}", row["name"])
+        staff.setdefault(row["practice_id"], []).append(row["name"])
+    parties = []
+    for row in region.practices.to_pylist():
+        number = ydernummer or practice_number(row["practice_id"])
+        gps = staff[row["practice_id"]]
+        parties.append(
+            _Party(
+                practice_id=f"org-{number}",
+                ydernummer=number,
+                name=row["name"],
+                municipality=row["municipality"],
+                clinicians=tuple((f"gp-{number}-{k}", name) for k, name in enumerate(gps, 1)),
+            )
         )
-    return [
-        _Party(
-            practice_id=f"practice-{row['practice_id']}",
-            ydernummer=ydernummer or practice_number(row["practice_id"]),
-            name=row["name"],
-            municipality=row["municipality"],
-            clinicians=tuple(staff[row["practice_id"]]),
-        )
-        for row in region.practices.to_pylist()
-    ]
+    return parties
 
 
 def _human_name(full: str) -> dict[str, Any]:
@@ -371,7 +375,7 @@ def _party_resources(party: _Party) -> Iterator[Resource]:
     for pid, _ in party.clinicians:
         yield {
             "resourceType": "PractitionerRole",
-            "id": f"role-{pid}",
+            "id": f"role-{pid}",  # role-gp-<ydernummer>-<k>
             "active": True,
             "practitioner": {"reference": f"Practitioner/{pid}"},
             "organization": {"reference": f"Organization/{party.practice_id}"},
