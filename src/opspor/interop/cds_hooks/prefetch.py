@@ -235,7 +235,7 @@ def _read_search(
             continue
         if kind != spec.resource_type:
             raise PrefetchInvalid(
-                f"{where}.entry[{i}].resource is a {kind}; this Bundle holds "
+                f"{where}.entry[{i}].resource is of type {kind}; this Bundle holds "
                 f"{spec.resource_type} resources"
             )
         _about_patient(resource, patient_id, f"{where}.entry[{i}].resource")
