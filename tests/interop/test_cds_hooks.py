@@ -14,12 +14,14 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from opspor.accounts.models import Role, User
 from opspor.accounts.tokens import api_token_issue
 from opspor.engine.assess import assess
 from opspor.engine.assessment import Assessment
-from opspor.interop.cds_hooks.cards import MAX_CARDS, criterion_alerts
+from opspor.interop.cds_hooks.cards import MAX_CARDS, criterion_alerts, summary_of
 from opspor.interop.cds_hooks.prefetch import patient_context_from, read_prefetch
 from opspor.records.context import patient_context_for
 from opspor.records.models import (
@@ -219,11 +221,12 @@ def test_continuity_is_judged_for_the_caller(world: World) -> None:
     response = post(hook_request(patient, practitioner(world.gp.pk) or ""), world.token)
     cards = {c["source"]["topic"]["code"]: c for c in response.json()["cards"]}
     signals = cards["signals"]
-    assert "pattern break" in signals["summary"] and "continuity" in signals["summary"]
+    assert "pattern break" in signals["summary"]
+    assert "not seen by you before" in signals["summary"]
     # The doctor who saw her every time is no newcomer: no first-contact signal for them.
     seen = post(hook_request(patient, practitioner(other.pk) or ""), world.token).json()
     theirs = {c["source"]["topic"]["code"]: c for c in seen["cards"]}["signals"]
-    assert "continuity" not in theirs["summary"]
+    assert "not seen by you before" not in theirs["summary"]
 
 
 def test_cards_are_danish_on_request(world: World) -> None:
@@ -238,6 +241,11 @@ def test_no_findings_no_cards(world: World) -> None:
     response = post(hook_request(patient, practitioner(world.gp.pk) or ""), world.token)
     assert response.status_code == 200
     assert response.json() == {"cards": []}
+
+
+@given(st.text(max_size=400))
+def test_asummary_of_is_always_under_140_characters(text: str) -> None:
+    assert len(summary_of(text)) < 140
 
 
 # The indicator rule

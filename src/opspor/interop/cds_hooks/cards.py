@@ -9,7 +9,7 @@ most `MAX_CARDS` cards, one per kind of finding, never one per rule:
 
 - guideline criteria met (all of them on one card, the most pressing first);
 - signals in the contacts: a pattern break, a return after a long absence, low continuity
-  or a first contact with this clinician;
+  or a patient the caller has not seen in the last two years;
 - the tests missing before a diagnostic pathway referral.
 
 The indicator rule (`indicator_for`): `warning` only for a criterion whose recommendation
@@ -44,6 +44,7 @@ from opspor.records.templatetags.overview import (
 
 MAX_CARDS = 3
 SUMMARY_MAX = 139  # CDS Hooks: a summary of fewer than 140 characters
+SOURCE_LABEL_MAX = 120  # "a short, human-readable label"; the full citation is in the detail
 
 # Opspor's own topics for `source.topic`; CDS Hooks prescribes no set.
 TOPIC_SYSTEM = "https://opspor.dk/fhir/CodeSystem/cds-card-topic"
@@ -69,7 +70,8 @@ _TEXTS: dict[str, dict[str, str]] = {
     },
     "pattern_break": {"da": "mønsterbrud", "en": "pattern break"},
     "long_absence": {"da": "tilbage efter lang tids fravær", "en": "return after a long absence"},
-    "continuity": {"da": "kontinuitet", "en": "continuity"},
+    "low_continuity": {"da": "lav kontinuitet", "en": "low continuity"},
+    "new_to_you": {"da": "ikke set af dig før", "en": "not seen by you before"},
     "missing_topic": {
         "da": "Manglende undersøgelser før henvisning",
         "en": "Tests missing before referral",
@@ -95,8 +97,23 @@ def _t(key: str, lang: str, **values: Any) -> str:
     return _TEXTS[key][lang].format(**values)
 
 
-def _summary(text: str) -> str:
-    return text if len(text) <= SUMMARY_MAX else text[: SUMMARY_MAX - 1].rstrip() + "…"
+def _shorter(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, cut at a word with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,;:") + "…"
+
+
+def summary_of(text: str) -> str:
+    return _shorter(text, SUMMARY_MAX)
+
+
+def _signal_name(finding: Any, lang: str) -> str:
+    if finding.kind != "continuity":
+        return _t(finding.kind, lang)
+    return _t("low_continuity" if finding.low_continuity else "new_to_you", lang)
 
 
 def _markdown(text: str) -> str:
@@ -148,7 +165,7 @@ def _card(
     return {
         # Stable for one hook call, so that a client's feedback can name the card.
         "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"opspor:cds:{hook_instance}:{key}")),
-        "summary": _summary(summary),
+        "summary": summary_of(summary),
         "detail": detail,
         "indicator": indicator,
         "source": source,
@@ -199,7 +216,10 @@ def _criteria_card(assessment: Assessment, lang: str, hook: str, link: AppLink) 
         summary=summary,
         detail="\n".join(lines),
         indicator=indicator_for("criteria", criteria),
-        source={"label": first.source.title[:200], "url": source_url(first.source)},
+        source={
+            "label": _shorter(first.source.title, SOURCE_LABEL_MAX),
+            "url": source_url(first.source),
+        },
         topic="criteria_topic",
         lang=lang,
         link=link,
@@ -223,9 +243,10 @@ def _signals_card(assessment: Assessment, lang: str, hook: str, link: AppLink) -
     signals = _shown_signals(assessment)
     if not signals:
         return None
-    names = ", ".join(_t(f.kind, lang) for f in signals)
+    names = ", ".join(_signal_name(f, lang) for f in signals)
     detail = "\n".join(
-        f"- **{_markdown(_t(f.kind, lang).capitalize())}**: {_markdown(in_language(f.explanation))}"
+        f"- **{_markdown(_signal_name(f, lang).capitalize())}**: "
+        f"{_markdown(in_language(f.explanation))}"
         for f in signals
     )
     return _card(
@@ -265,7 +286,7 @@ def _missing_card(assessment: Assessment, lang: str, hook: str, link: AppLink) -
         summary=_t("missing", lang, n=count),
         detail="\n".join(lines),
         indicator="info",
-        source={"label": " ".join(provenance.title.split())[:200], "url": provenance.url},
+        source={"label": _shorter(provenance.title, SOURCE_LABEL_MAX), "url": provenance.url},
         topic="missing_topic",
         lang=lang,
         link=link,
