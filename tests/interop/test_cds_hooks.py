@@ -129,7 +129,9 @@ def post(body: Any, token: str | None, *, raw: bytes | None = None, lang: str = 
     import json
 
     data = raw if raw is not None else json.dumps(body, default=str)
-    return Client().post(URL, data=data, content_type="application/json", **headers)
+    # An EHR sends no CSRF token: the service must not ask for one.
+    client = Client(enforce_csrf_checks=True)
+    return client.post(URL, data=data, content_type="application/json", **headers)
 
 
 COMPARED = ("guideline_criterion", "pattern_break", "long_absence", "continuity", "filter_package")

@@ -102,6 +102,12 @@ def test_a_resource_about_another_patient_is_400(call: tuple[str, dict[str, Any]
     _refused(post(body, token), 400, "another patient")
 
 
+def test_a_patient_other_than_the_context_is_400(call: tuple[str, dict[str, Any]]) -> None:
+    token, body = call
+    body["prefetch"]["patient"]["id"] = "someone-else"
+    _refused(post(body, token), 400, "prefetch.patient.id is not context.patientId")
+
+
 def test_a_patient_without_gender_is_400(call: tuple[str, dict[str, Any]]) -> None:
     token, body = call
     del body["prefetch"]["patient"]["gender"]
