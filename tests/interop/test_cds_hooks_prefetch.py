@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from pytest_django.fixtures import Settings
@@ -100,11 +100,23 @@ _json = st.recursive(
     ),
     max_leaves=10,
 )
+# A resource of the right type with odd fields: what a valid-looking Bundle may still hold.
+_resource = st.fixed_dictionaries(
+    {"resourceType": st.sampled_from(["Condition", "Observation", "Encounter"])},
+    optional={
+        "subject": st.just({"reference": "Patient/patient-1"}) | _json,
+        "code": _json,
+        "status": st.sampled_from(["final", "finished", "x"]),
+        "class": _json,
+        "period": _json,
+        "effectiveDateTime": st.sampled_from(["2020-01-01", "2020", "x"]),
+    },
+)
 _keys = st.sampled_from(["patient", "conditions", "observations", "encounters", "familyHistory"])
 
 
 @hypothesis_settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     key=_keys,
@@ -115,8 +127,18 @@ _keys = st.sampled_from(["patient", "conditions", "observations", "encounters", 
             "entry": _json,
             "type": st.just("searchset"),
         }
+    )
+    | st.fixed_dictionaries(
+        {
+            "resourceType": st.just("Bundle"),
+            "type": st.just("searchset"),
+            "entry": st.lists(st.fixed_dictionaries({"resource": _resource}), max_size=3),
+        }
     ),
 )
+@example(key="conditions", value={"resourceType": "Bundle", "entry": True, "type": "searchset"})
+@example(key="encounters", value={"resourceType": "Bundle", "entry": [True], "type": "searchset"})
+@example(key="patient", value={"resourceType": "Patient", "gender": 3})
 def test_no_malformed_prefetch_value_makes_the_service_fail(key: str, value: Any) -> None:
     gp = factories.gp()
     assert gp.user is not None and gp.practice is not None

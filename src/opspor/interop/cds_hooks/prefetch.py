@@ -223,8 +223,11 @@ def _read_search(
         raise PrefetchInvalid(f"{where} must be a Bundle of type searchset")
     # Every entry is looked at before the whole is validated, so that a resource of the
     # wrong type is named as such rather than as a list of fields it lacks.
-    found: list[dict[str, Any]] = []
-    for i, entry in enumerate(value.get("entry") or []):
+    entries = value.get("entry", [])
+    if not isinstance(entries, list):
+        raise PrefetchInvalid(f"{where}.entry must be an array of entries")
+    found: list[tuple[int, dict[str, Any]]] = []
+    for i, entry in enumerate(entries):
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if not isinstance(resource, dict):
             raise PrefetchInvalid(f"{where}.entry[{i}] has no resource")
@@ -238,10 +241,11 @@ def _read_search(
                 f"{where}.entry[{i}].resource is of type {kind}; this Bundle holds "
                 f"{spec.resource_type} resources"
             )
-        _about_patient(resource, patient_id, f"{where}.entry[{i}].resource")
-        found.append(resource)
+        found.append((i, resource))
     _validate(value, where)
-    return found
+    for i, resource in found:
+        _about_patient(resource, patient_id, f"{where}.entry[{i}].resource")
+    return [resource for _, resource in found]
 
 
 def _interpreter_needed(patient: dict[str, Any]) -> bool:
