@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("opspor.casework.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("", include("opspor.interop.cds_hooks.urls")),
 ]
