@@ -264,6 +264,68 @@ def everything(
     return [own[0], *party_resources(parties, Ids()), *own[1:]]
 
 
+def patient_resource(patient: Patient) -> Resource:
+    """The Patient alone (its practice and GP by reference)."""
+    row = (
+        Patient.objects.select_related("practice")
+        .prefetch_related(
+            Prefetch("identifiers", queryset=PatientIdentifier.objects.order_by("pk"))
+        )
+        .get(pk=patient.pk)
+    )
+    wanted: dict[type[models.Model], set[int]] = {
+        Patient: {row.pk},
+        Practice: {row.practice_id},
+        Clinician: {row.own_gp_id} if row.own_gp_id else set(),
+    }
+    return record.patient(row, Ids().load_keys(wanted), list(row.identifiers.all()))
+
+
+def thread_resources(thread: Referral | AdviceRequest) -> list[Resource]:
+    """The Communications of a referral's or an advice request's thread, oldest first."""
+    rows = referral_rows() if isinstance(thread, Referral) else advice_rows()
+    row = rows.get(pk=thread.pk)
+    messages = list(row.messages.all())
+    parties = Parties()
+    for m in messages:
+        parties.add_user(m.author)
+    ids = Ids().load_keys(
+        {
+            Patient: {row.patient_id},
+            Practice: {row.practice_id},
+            DiagnosticUnit: {row.unit_id},
+            Clinician: set(parties.clinicians),
+        }
+    )
+    return case_resources.communications(row, messages, ids)
+
+
+def advice_resources(advice: AdviceRequest) -> list[Resource]:
+    """An advice request: the CommunicationRequest, its answer, its thread."""
+    row = advice_rows().get(pk=advice.pk)
+    parties = Parties(practices={row.practice_id}, units={row.unit_id})
+    parties.add_user(row.asked_by)
+    parties.add_user(row.answered_by)
+    messages = list(row.messages.all())
+    for m in messages:
+        parties.add_user(m.author)
+    ids = Ids().load_keys(
+        {
+            Patient: {row.patient_id},
+            Practice: {row.practice_id},
+            DiagnosticUnit: {row.unit_id},
+            Clinician: set(parties.clinicians),
+        }
+    )
+    answer = case_resources.advice_answer(row, ids)
+    own = [
+        case_resources.communication_request(row, ids),
+        *([answer] if answer else []),
+        *case_resources.communications(row, messages, ids),
+    ]
+    return [*own, *party_resources(parties, ids)]
+
+
 def collection(resources: Sequence[Resource]) -> Resource:
     """A Bundle of type collection (an export file)."""
     return _bundle("collection", resources)
