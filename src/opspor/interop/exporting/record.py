@@ -351,7 +351,8 @@ def lab(row: LabResult, ids: Ids) -> Resource:
     if row.npu and not any(
         c.get("system") == cs.NPU and c.get("code") == row.npu for c in code.get("coding", [])
     ):
-        code["coding"] = [{"system": cs.NPU, "code": row.npu}, *code.get("coding", [])]
+        # After the vocabulary's codings: the entry's own code is what a reader maps first.
+        code["coding"] = [*code.get("coding", []), {"system": cs.NPU, "code": row.npu}]
     quantity = {"value": row.value, "unit": row.unit}
     reference: Resource = {}
     if row.reference_low is not None:
