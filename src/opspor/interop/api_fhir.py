@@ -140,14 +140,14 @@ def _patient(user: User, fhir_id: str, what: str) -> Patient:
 
 
 @router.get(
-    "/fhir/Patient/{patient_id}",
+    "/fhir/Patient/{fhir_id}",
     response=RESPONSES,
     openapi_extra=DOCUMENTED,
     summary="A patient as a FHIR Patient",
 )
-def fhir_patient(request: HttpRequest, patient_id: str) -> HttpResponse:
+def fhir_patient(request: HttpRequest, fhir_id: str) -> HttpResponse:
     def read(user: User) -> dict[str, Any]:
-        patient = _patient(user, patient_id, "fhir Patient")
+        patient = _patient(user, fhir_id, "fhir Patient")
         _log(user, patient.pk, "fhir Patient")
         return bundles.patient_resource(patient)
 
@@ -155,16 +155,16 @@ def fhir_patient(request: HttpRequest, patient_id: str) -> HttpResponse:
 
 
 @router.get(
-    "/fhir/Patient/{patient_id}/$everything",
+    "/fhir/Patient/{fhir_id}/$everything",
     response=RESPONSES,
     openapi_extra=DOCUMENTED,
     summary="A patient's resources as a FHIR searchset Bundle",
 )
-def fhir_patient_everything(request: HttpRequest, patient_id: str) -> HttpResponse:
+def fhir_patient_everything(request: HttpRequest, fhir_id: str) -> HttpResponse:
     what = "fhir Patient $everything"
 
     def read(user: User) -> dict[str, Any]:
-        patient = _patient(user, patient_id, what)
+        patient = _patient(user, fhir_id, what)
         _log(user, patient.pk, what)
         if user.role == Role.GP:
             resources = bundles.everything(patient)
@@ -200,48 +200,48 @@ def _one_of(resources: list[dict[str, Any]], resource_type: str, fhir_id: str) -
 
 
 @router.get(
-    "/fhir/ServiceRequest/{request_id}",
+    "/fhir/ServiceRequest/{fhir_id}",
     response=RESPONSES,
     openapi_extra=DOCUMENTED,
     summary="A referral (the GP's order) or a safety net's investigation as a ServiceRequest",
 )
-def fhir_service_request(request: HttpRequest, request_id: str) -> HttpResponse:
+def fhir_service_request(request: HttpRequest, fhir_id: str) -> HttpResponse:
     what = "fhir ServiceRequest"
 
     def read(user: User) -> dict[str, Any]:
-        if request_id.startswith("investigation-"):
+        if fhir_id.startswith("investigation-"):
             if user.role != Role.GP:
                 raise _not_found("ServiceRequest")
             investigation = _find(
                 user,
                 Investigation,
                 "ServiceRequest",
-                request_id,
+                fhir_id,
                 Investigation.objects.filter(episode__in=episodes_visible_to(user)),
                 what,
                 lambda i: i.episode.patient_id,
             )
             episode = investigation.episode
             _log(user, episode.patient_id, what)
-            return _one_of(bundles.episode_resources(episode), "ServiceRequest", request_id)
-        referral = _referral(user, request_id, "ServiceRequest", what)
+            return _one_of(bundles.episode_resources(episode), "ServiceRequest", fhir_id)
+        referral = _referral(user, fhir_id, "ServiceRequest", what)
         _log(user, referral.patient_id, what)
-        return _one_of(bundles.referral_resources(referral), "ServiceRequest", request_id)
+        return _one_of(bundles.referral_resources(referral), "ServiceRequest", fhir_id)
 
     return _answer(request, read)
 
 
 @router.get(
-    "/fhir/Task/{task_id}",
+    "/fhir/Task/{fhir_id}",
     response=RESPONSES,
     openapi_extra=DOCUMENTED,
     summary="A referral's triage by the unit as a Task",
 )
-def fhir_task(request: HttpRequest, task_id: str) -> HttpResponse:
+def fhir_task(request: HttpRequest, fhir_id: str) -> HttpResponse:
     def read(user: User) -> dict[str, Any]:
-        referral = _referral(user, task_id, "Task", "fhir Task")
+        referral = _referral(user, fhir_id, "Task", "fhir Task")
         _log(user, referral.patient_id, "fhir Task")
-        return _one_of(bundles.referral_resources(referral), "Task", task_id)
+        return _one_of(bundles.referral_resources(referral), "Task", fhir_id)
 
     return _answer(request, read)
 
@@ -294,29 +294,29 @@ def _advice(user: User, fhir_id: str, what: str) -> AdviceRequest:
 
 
 @router.get(
-    "/fhir/CommunicationRequest/{advice_id}",
+    "/fhir/CommunicationRequest/{fhir_id}",
     response=RESPONSES,
     openapi_extra=DOCUMENTED,
     summary="An advice request as a CommunicationRequest",
 )
-def fhir_communication_request(request: HttpRequest, advice_id: str) -> HttpResponse:
+def fhir_communication_request(request: HttpRequest, fhir_id: str) -> HttpResponse:
     what = "fhir CommunicationRequest"
 
     def read(user: User) -> dict[str, Any]:
-        advice = _advice(user, advice_id, what)
+        advice = _advice(user, fhir_id, what)
         _log(user, advice.patient_id, what)
-        return _one_of(bundles.advice_resources(advice), "CommunicationRequest", advice_id)
+        return _one_of(bundles.advice_resources(advice), "CommunicationRequest", fhir_id)
 
     return _answer(request, read)
 
 
 @router.get(
-    "/fhir/EpisodeOfCare/{episode_id}",
+    "/fhir/EpisodeOfCare/{fhir_id}",
     response=RESPONSES,
     openapi_extra=DOCUMENTED,
     summary="A safety-net episode as an EpisodeOfCare (GPs only)",
 )
-def fhir_episode(request: HttpRequest, episode_id: str) -> HttpResponse:
+def fhir_episode(request: HttpRequest, fhir_id: str) -> HttpResponse:
     what = "fhir EpisodeOfCare"
 
     def read(user: User) -> dict[str, Any]:
@@ -326,12 +326,12 @@ def fhir_episode(request: HttpRequest, episode_id: str) -> HttpResponse:
             user,
             SafetyNetEpisode,
             "EpisodeOfCare",
-            episode_id,
+            fhir_id,
             episodes_visible_to(user),
             what,
             lambda e: e.patient_id,
         )
         _log(user, episode.patient_id, what)
-        return _one_of(bundles.episode_resources(episode), "EpisodeOfCare", episode_id)
+        return _one_of(bundles.episode_resources(episode), "EpisodeOfCare", fhir_id)
 
     return _answer(request, read)

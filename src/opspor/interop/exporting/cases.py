@@ -78,7 +78,8 @@ EXT_ENDS = f"{OPSPOR_EXT}safety-net-ends"
 EXT_OUTCOME = f"{OPSPOR_EXT}safety-net-outcome"
 EXT_EXPECTED_BY = f"{OPSPOR_EXT}investigation-expected-by"
 EXT_RESULT = f"{OPSPOR_EXT}investigation-result"
-# FHIR R4 core extension registry: the EpisodeOfCare a request belongs to.
+# The EpisodeOfCare a request belongs to: FHIR R4's extension registry,
+# https://hl7.org/fhir/r4/extension-workflow-episodeofcare.html.
 EXT_EPISODE = "http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare"
 
 R = ReferralState
