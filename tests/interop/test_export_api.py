@@ -215,11 +215,21 @@ def test_an_unknown_id_is_404_and_logs_nothing(case: Case, path: str) -> None:
     assert not AccessLogEntry.objects.exists()
 
 
-@pytest.mark.parametrize("query", ["", "?based-on=Patient/patient-1", "?based-on=ServiceRequest/"])
-def test_the_thread_search_needs_its_request(case: Case, query: str) -> None:
-    response = get(case.world.gp, f"Communication{query}")
-    assert response.status_code == 400
-    assert valid(response.json())["issue"][0]["code"] == "required"
+@pytest.mark.parametrize(
+    "path",
+    [
+        "Communication",
+        "Communication?based-on=Patient/patient-1",
+        "Communication?based-on=ServiceRequest/",
+        "Communication?based-on=ServiceRequest/a b",
+        "Patient/a%20b",
+        "Task/" + "x" * 65,
+    ],
+)
+def test_a_malformed_id_or_search_is_refused_before_anything_is_read(case: Case, path: str) -> None:
+    response = get(case.world.gp, path)
+    assert response.status_code == 422
+    assert isinstance(response.json()["detail"], list)
     assert not AccessLogEntry.objects.exists()
 
 

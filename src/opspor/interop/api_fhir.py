@@ -16,9 +16,9 @@ Another practice's or unit's object answers 404 like one that does not exist, an
 attempt is logged as a refused read of that patient. Every read is written to the access
 log (channel ``api``, what ``fhir <resource type>``).
 
-Errors on these paths are FHIR OperationOutcome resources (403, 404, a missing search
-parameter 400); a missing or unknown bearer token is answered before this router runs,
-with the API's usual ``{"detail": ...}``.
+Errors on these paths are FHIR OperationOutcome resources (403, 404); a missing or unknown
+bearer token (401) and an id or search parameter of the wrong form (422) are answered
+before the endpoint runs, with the API's usual ``{"detail": ...}``.
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ from typing import Any
 
 from django.db import models
 from django.http import HttpRequest, HttpResponse
-from ninja import Router
+from ninja import Path, Query, Router
 
 from opspor.accounts.models import Role, User
-from opspor.api_errors import UnauthorizedOut
+from opspor.api_errors import UnauthorizedOut, ValidationErrorOut
 from opspor.interop.exporting import bundles
 from opspor.interop.exporting.ids import row_pk
 from opspor.records.models import Patient
@@ -60,8 +60,16 @@ def _documented(*errors: int) -> dict[str, Any]:
 
 
 DOCUMENTED = _documented(403, 404)
-SEARCH_DOCUMENTED = _documented(400, 403, 404)
-RESPONSES: dict[int, Any] = {401: UnauthorizedOut}
+# A malformed id (not FHIR's id syntax) is refused by the schema, with the API's usual 422.
+RESPONSES: dict[int, Any] = {401: UnauthorizedOut, 422: ValidationErrorOut}
+# FHIR R4's id: 1-64 letters, digits, "-" and ".".
+BasedOn = Query(
+    ...,
+    alias="based-on",
+    pattern=r"^(ServiceRequest|CommunicationRequest)/[A-Za-z0-9\-.]{1,64}$",
+    description="ServiceRequest/<id> (a referral) or CommunicationRequest/<id> (an advice request)",
+)
+FhirId = Path(..., pattern=r"^[A-Za-z0-9\-.]{1,64}$", description="The exported id")
 
 
 class Refusal(Exception):
@@ -145,7 +153,7 @@ def _patient(user: User, fhir_id: str, what: str) -> Patient:
     openapi_extra=DOCUMENTED,
     summary="A patient as a FHIR Patient",
 )
-def fhir_patient(request: HttpRequest, fhir_id: str) -> HttpResponse:
+def fhir_patient(request: HttpRequest, fhir_id: str = FhirId) -> HttpResponse:
     def read(user: User) -> dict[str, Any]:
         patient = _patient(user, fhir_id, "fhir Patient")
         _log(user, patient.pk, "fhir Patient")
@@ -160,7 +168,7 @@ def fhir_patient(request: HttpRequest, fhir_id: str) -> HttpResponse:
     openapi_extra=DOCUMENTED,
     summary="A patient's resources as a FHIR searchset Bundle",
 )
-def fhir_patient_everything(request: HttpRequest, fhir_id: str) -> HttpResponse:
+def fhir_patient_everything(request: HttpRequest, fhir_id: str = FhirId) -> HttpResponse:
     what = "fhir Patient $everything"
 
     def read(user: User) -> dict[str, Any]:
@@ -205,7 +213,7 @@ def _one_of(resources: list[dict[str, Any]], resource_type: str, fhir_id: str) -
     openapi_extra=DOCUMENTED,
     summary="A referral (the GP's order) or a safety net's investigation as a ServiceRequest",
 )
-def fhir_service_request(request: HttpRequest, fhir_id: str) -> HttpResponse:
+def fhir_service_request(request: HttpRequest, fhir_id: str = FhirId) -> HttpResponse:
     what = "fhir ServiceRequest"
 
     def read(user: User) -> dict[str, Any]:
@@ -237,7 +245,7 @@ def fhir_service_request(request: HttpRequest, fhir_id: str) -> HttpResponse:
     openapi_extra=DOCUMENTED,
     summary="A referral's triage by the unit as a Task",
 )
-def fhir_task(request: HttpRequest, fhir_id: str) -> HttpResponse:
+def fhir_task(request: HttpRequest, fhir_id: str = FhirId) -> HttpResponse:
     def read(user: User) -> dict[str, Any]:
         referral = _referral(user, fhir_id, "Task", "fhir Task")
         _log(user, referral.patient_id, "fhir Task")
@@ -249,7 +257,7 @@ def fhir_task(request: HttpRequest, fhir_id: str) -> HttpResponse:
 @router.get(
     "/fhir/Communication",
     response=RESPONSES,
-    openapi_extra=SEARCH_DOCUMENTED,
+    openapi_extra=DOCUMENTED,
     summary="The thread of a referral or an advice request as a searchset Bundle",
     description=(
         "`based-on` is `ServiceRequest/<id>` (a referral's thread) or "
@@ -258,8 +266,7 @@ def fhir_task(request: HttpRequest, fhir_id: str) -> HttpResponse:
         "thread endpoints."
     ),
 )
-def fhir_communications(request: HttpRequest) -> HttpResponse:
-    based_on = request.GET.get("based-on", "")
+def fhir_communications(request: HttpRequest, based_on: str = BasedOn) -> HttpResponse:
     what = "fhir Communication"
 
     def read(user: User) -> dict[str, Any]:
@@ -269,12 +276,8 @@ def fhir_communications(request: HttpRequest) -> HttpResponse:
             thread = _referral(user, fhir_id, "ServiceRequest", what)
         elif kind == "CommunicationRequest" and fhir_id:
             thread = _advice(user, fhir_id, what)
-        else:
-            raise Refusal(
-                400,
-                "required",
-                "based-on must be ServiceRequest/<id> or CommunicationRequest/<id>",
-            )
+        else:  # the schema's pattern refuses every other value first (422)
+            raise _not_found("request")
         _log(user, thread.patient_id, what)
         return bundles.searchset(bundles.thread_resources(thread))
 
@@ -299,7 +302,7 @@ def _advice(user: User, fhir_id: str, what: str) -> AdviceRequest:
     openapi_extra=DOCUMENTED,
     summary="An advice request as a CommunicationRequest",
 )
-def fhir_communication_request(request: HttpRequest, fhir_id: str) -> HttpResponse:
+def fhir_communication_request(request: HttpRequest, fhir_id: str = FhirId) -> HttpResponse:
     what = "fhir CommunicationRequest"
 
     def read(user: User) -> dict[str, Any]:
@@ -316,7 +319,7 @@ def fhir_communication_request(request: HttpRequest, fhir_id: str) -> HttpRespon
     openapi_extra=DOCUMENTED,
     summary="A safety-net episode as an EpisodeOfCare (GPs only)",
 )
-def fhir_episode(request: HttpRequest, fhir_id: str) -> HttpResponse:
+def fhir_episode(request: HttpRequest, fhir_id: str = FhirId) -> HttpResponse:
     what = "fhir EpisodeOfCare"
 
     def read(user: User) -> dict[str, Any]:
