@@ -13,6 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from opspor.cli import main
+from opspor.interop import reading
 from opspor.interop.exporting import bundles
 from opspor.records.models import (
     CancerDiagnosis,
@@ -185,3 +186,41 @@ def test_one_of_the_four_is_required() -> None:
         export()
     with pytest.raises(CommandError):
         export("--patient", "1", "--referral", "1")
+
+
+def test_every_record_resource_reads_back(seeded_region: None) -> None:
+    """What the export writes for a record row, `interop.reading` reads (the importer and
+    the CDS Hooks service read with it): nothing of the record is lost or unreadable."""
+    practice = Practice.objects.order_by("pk").first()
+    assert practice is not None
+    lines: list[dict[str, Any]] = []
+    bundles.practice_ndjson(practice, lambda kind, line: lines.append(json.loads(line)))
+    read = 0
+    for resource in lines:
+        kind, rid = resource["resourceType"], resource["id"]
+        if kind == "Patient":
+            assert reading.read_patient(resource).birth_date is not None
+        elif kind == "Encounter":
+            assert reading.read_encounter(resource) is not None
+        elif kind == "Condition":
+            item = reading.read_condition(resource)
+            assert (item.cancer_site is not None) == rid.startswith("cancer-"), rid
+        elif kind == "Observation" and rid.split("-")[0] in {"lab", "symptom", "finding"}:
+            item = reading.read_observation(resource)
+            assert item is not None, rid
+            assert (
+                type(item).__name__
+                == {
+                    "lab": "LabItem",
+                    "symptom": "SymptomItem",
+                    "finding": "FindingItem",
+                }[rid.split("-")[0]]
+            )
+        elif kind == "MedicationStatement":
+            assert reading.read_medication(resource) is not None
+        elif kind == "FamilyMemberHistory":
+            assert len(reading.read_family_history(resource)) == 1
+        else:
+            continue
+        read += 1
+    assert read > 100
