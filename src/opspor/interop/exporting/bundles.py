@@ -5,6 +5,7 @@ size of their records (the imported ids of all of them in one query, `Ids.load_k
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import batched
@@ -431,8 +432,6 @@ def practice_ndjson(
     `write(resource_type, line)` as it is made: patients are read `batch_size` at a time
     from a streaming query, and only the ids of the organisations and clinicians named
     are kept until the end, when those are written."""
-    import json
-
     written = Written()
     parties = Parties(practices={practice.pk}, units={practice.diagnostic_unit_id})
     parties.clinicians |= _clinicians_of([practice.pk], [])
