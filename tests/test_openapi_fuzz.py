@@ -177,7 +177,19 @@ def aimed(
     return draw()
 
 
-def real_ids(world: World) -> dict[str, list[int]]:
+def fhir_ids(ids: dict[str, list[Any]]) -> list[str]:
+    """The FHIR API's ids of the same rows (`interop.exporting.ids`), and a malformed one."""
+    prefixed = {
+        "patient": ids["patient_id"],
+        "referral": ids["referral_id"],
+        "advice": ids["advice_id"],
+        "episode": ids["episode_id"],
+        "investigation": ids["investigation_id"],
+    }
+    return [f"{prefix}-{pk}" for prefix, pks in prefixed.items() for pk in pks] + ["no-such-id"]
+
+
+def real_ids(world: World) -> dict[str, list[Any]]:
     """Rows in every state for the generated requests to reach, and some out of reach."""
     referrals = [referral_in(world, state).pk for state in ReferralState.values]
     advice = [advice_in(world, state).pk for state in AdviceState.values]
@@ -187,7 +199,7 @@ def real_ids(world: World) -> dict[str, list[int]]:
     services.message_post(thread=advice_in(world, AdviceState.SENT), by=world.gp, body="News?")
     # Another practice's referral and another unit's advice request: 404 for this world.
     stranger = make_world()
-    return {
+    found: dict[str, list[Any]] = {
         "referral_id": [
             *referrals,
             with_thread.pk,
@@ -198,6 +210,7 @@ def real_ids(world: World) -> dict[str, list[int]]:
         "patient_id": [world.patient.pk, stranger.patient.pk, NOT_FOUND],
         **safety_net_ids(world, stranger),
     }
+    return found | {"fhir_id": fhir_ids(found)}
 
 
 def send_and_check(

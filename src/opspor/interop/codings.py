@@ -17,6 +17,10 @@ System URIs, and where each was seen:
   ``urn:oid:2.16.840.1.113883.6.139`` too), ATC ``http://www.whocc.no/atc``, RxNorm
   ``http://www.nlm.nih.gov/research/umls/rxnorm``: FHIR R4's list of external code systems.
 - Encounter class: ``http://terminology.hl7.org/CodeSystem/v3-ActCode``.
+- Opspor's own vocabulary, for an entry no standard code names exactly (many symptoms and
+  findings have no exact SNOMED CT or ICPC-2 mapping yet): ``https://opspor.dk/fhir/CodeSystem/``
+  + ``symptom``, ``lab``, ``finding``, ``occupational-exposure``, the code being the
+  vocabulary's own. These are Opspor's code systems, read back by Opspor only.
 """
 
 from __future__ import annotations
@@ -43,6 +47,16 @@ ICPC2_OID = "urn:oid:2.16.840.1.113883.6.139"
 ATC = "http://www.whocc.no/atc"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 V3_ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+
+OPSPOR_CODE_SYSTEM = "https://opspor.dk/fhir/CodeSystem/"
+VOCABULARY_SYSTEMS: dict[str, str] = {
+    "symptom": f"{OPSPOR_CODE_SYSTEM}symptom",
+    "lab": f"{OPSPOR_CODE_SYSTEM}lab",
+    "finding": f"{OPSPOR_CODE_SYSTEM}finding",
+}
+EXPOSURE_SYSTEM = f"{OPSPOR_CODE_SYSTEM}occupational-exposure"
+# The engine's cancer sites (engine/sites.py), for a cancer no one ICD-10 category names.
+CANCER_SITE_SYSTEM = f"{OPSPOR_CODE_SYSTEM}cancer-site"
 
 # The systems a practice is recognised by in `Patient.generalPractitioner`.
 PRACTICE_SYSTEMS = (YDERNUMMER, SOR)
@@ -103,6 +117,15 @@ def _observation_index() -> dict[tuple[str, str], tuple[ObservationKind, str]]:
                     add((ICPC2, icpc.code), (kind, code))  # type: ignore[arg-type]
     for key in ambiguous:
         del index[key]
+    # Opspor's own coding of every entry, beside the standard ones (export writes it).
+    own: tuple[tuple[ObservationKind, Iterable[str]], ...] = (
+        ("symptom", vocabulary.symptoms),
+        ("lab", vocabulary.labs),
+        ("finding", vocabulary.findings),
+    )
+    for kind, entries in own:
+        for code in entries:
+            index[(VOCABULARY_SYSTEMS[kind], code)] = (kind, code)
     return index
 
 
@@ -143,6 +166,11 @@ def _icd10_sites() -> dict[str, str]:
     return {category: site for site, cats in data["sites"].items() for category in cats}
 
 
+def site_categories(site: str) -> list[str]:
+    """The ICD-10 categories of a cancer site, in the order `data/icd10_sites.yaml` lists them."""
+    return [category for category, s in _icd10_sites().items() if s == site]
+
+
 def icd10_category(system: str, code: str) -> str | None:
     """The ICD-10 code of an ICD-10 or SKS diagnosis coding, without the SKS "D" prefix."""
     code = code.strip().upper().replace(".", "")
@@ -156,6 +184,8 @@ def icd10_category(system: str, code: str) -> str | None:
 def cancer_site(system: str, code: str) -> str | None:
     """The engine's cancer site of a malignant-neoplasm diagnosis; "other" for a malignant
     neoplasm of a site the engine does not name; None when the code is no malignant one."""
+    if system == CANCER_SITE_SYSTEM:
+        return code or None
     icd = icd10_category(system, code)
     if icd is None or len(icd) < 3 or icd[0] != "C" or not icd[1:3].isdigit():
         return None
