@@ -155,15 +155,15 @@ def body_entries(body: bytes) -> tuple[str, list[Entry]]:
         lines = [line for line in text.splitlines() if line.strip()]
         if len(lines) < 2:
             raise ValueError(f"The body is not JSON: {first}") from None
-        entries = []
+        values = []
         for number, line in enumerate(text.splitlines(), start=1):
             if line.strip():
                 try:
-                    value = json.loads(line)
+                    values.append((number, json.loads(line)))
                 except ValueError as error:
                     raise ValueError(f"Line {number} of the body is not JSON: {error}") from None
-                entries.append(Entry(_object(value, f"line {number}"), f"line {number}"))
-        return "ndjson", entries
+        # JSON throughout: what is wrong now is a resource, and the import reports it.
+        return "ndjson", [Entry(_object(v, f"line {n}"), f"line {n}") for n, v in values]
 
 
 def by_dependency(entries: Sequence[Entry]) -> list[Entry]:
