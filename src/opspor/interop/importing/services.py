@@ -32,7 +32,7 @@ from tqdm import tqdm
 from opspor.accounts.models import User
 from opspor.interop import codings as cs
 from opspor.interop import reading
-from opspor.interop.importing import sources
+from opspor.interop.importing import sources, writers
 from opspor.interop.importing.references import BrokenReference, Resolver, Target, parse
 from opspor.interop.importing.report import FileResult, ImportReport, Rejected, Rejection
 from opspor.interop.importing.validation import validate
@@ -98,6 +98,10 @@ class _Run:
     practices: dict[tuple[str, str], int] = field(default_factory=dict)
     content_types: dict[str, ContentType] = field(default_factory=dict)
     labels: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def user_id(self) -> int | None:
+        return self.user.pk if self.user is not None else None
 
     @property
     def reason(self) -> str:
@@ -687,13 +691,18 @@ class _FileImport:
                 if not isinstance(row, Patient):  # a smoking status changes its patient
                     by_model.setdefault(type(row), []).append(row)
         for model, rows in by_model.items():
-            bulk_create_with_history(
-                rows,
-                model,
-                batch_size=BATCH,
-                default_user=self.run.user,
-                default_change_reason=self.run.reason,
-            )
+            if writers.fast_inserts():
+                writers.insert_with_history(
+                    rows, reason=self.run.reason, user_id=self.run.user_id, when=timezone.now()
+                )
+            else:
+                bulk_create_with_history(
+                    rows,
+                    model,
+                    batch_size=BATCH,
+                    default_user=self.run.user,
+                    default_change_reason=self.run.reason,
+                )
         ledgers = []
         for item in new:
             kind = item.entry.resource_type
@@ -714,7 +723,17 @@ class _FileImport:
                     )
                 )
             self.result.add(kind, "imported" if first is not None else "kept_unmapped")
-        ImportedResource.objects.bulk_create(ledgers, batch_size=BATCH)
+        if writers.fast_inserts():
+            fields = [
+                f.attname for f in ImportedResource._meta.concrete_fields if not f.primary_key
+            ]
+            now = timezone.now()
+            values = [{name: getattr(ledger, name) for name in fields} for ledger in ledgers]
+            for row in values:
+                row["imported_at"] = row["updated_at"] = now  # auto_now: set by save() alone
+            writers.insert(ImportedResource, values)
+        else:
+            ImportedResource.objects.bulk_create(ledgers, batch_size=BATCH)
 
     def update_rows(
         self,
