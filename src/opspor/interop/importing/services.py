@@ -729,8 +729,8 @@ class _FileImport:
             ]
             now = timezone.now()
             values = [{name: getattr(ledger, name) for name in fields} for ledger in ledgers]
-            for row in values:
-                row["imported_at"] = row["updated_at"] = now  # auto_now: set by save() alone
+            for value in values:
+                value["imported_at"] = value["updated_at"] = now  # auto_now: set by save() alone
             writers.insert(ImportedResource, values)
         else:
             ImportedResource.objects.bulk_create(ledgers, batch_size=BATCH)
