@@ -158,3 +158,10 @@ def test_the_command_exits_1_when_there_is_nothing_to_import(
     with pytest.raises(CommandError) as refused:
         call_command("import-fhir", *args, "--no-progress")
     assert refused.value.returncode == 1
+
+
+def test_the_openapi_schema_describes_the_import(client: Client) -> None:
+    schema = client.get("/api/v1/openapi.json").json()
+    operation = schema["paths"]["/api/v1/fhir/import"]["post"]
+    assert {"200", "400", "401", "403", "422"} <= set(operation["responses"])
+    assert "application/fhir+json" in operation["requestBody"]["content"]

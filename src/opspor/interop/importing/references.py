@@ -141,6 +141,11 @@ class Resolver:
             resource=row.get("unmapped"),
         )
 
+    def cached(self, raw: str) -> Target | None:
+        """What a `Type/id` reference was found to be in the database, if looked up."""
+        ref = parse(raw)
+        return self._db.get((ref.resource_type, ref.fhir_id)) if ref.kind == "local" else None
+
     def resolve(self, raw: str) -> Target | None:
         """The target of a reference; None for one outside the file and outside Opspor, or
         for a resource of the file that became nothing. `BrokenReference` for a reference

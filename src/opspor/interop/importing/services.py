@@ -560,8 +560,9 @@ class _FileImport:
         if not self.batch:
             return
         batch, self.batch = self.batch, []
-        self.resolver.prefetch([ref for entry in batch for ref in self.references(entry)])
-        self.prefetch_practices()
+        refs = [ref for entry in batch for ref in self.references(entry)]
+        self.resolver.prefetch(refs)
+        self.prefetch_practices(refs)
         planned: list[tuple[sources.Entry, str, str, list[models.Model], Any, Any]] = []
         for entry in batch:
             planned.append(self.plan(entry))
@@ -595,9 +596,11 @@ class _FileImport:
             self.new_keys.add((kind, key))
         self.write_new()
 
-    def prefetch_practices(self) -> None:
+    def prefetch_practices(self, refs: list[str]) -> None:
+        """The practices of the batch's patients not met before in the file, in one query."""
         wanted = set()
-        for target in self.resolver._db.values():
+        for raw in set(refs):
+            target = self.resolver.cached(raw)
             row_id = target.row_of(PATIENT) if target is not None else None
             if row_id and row_id not in self.patient_practice:
                 wanted.add(row_id)
