@@ -193,14 +193,32 @@ class _FileImport:
 
     # -- the ledger ---------------------------------------------------------------------
 
-    def ledger(self, resource_type: str, keys: Iterable[str]) -> dict[str, ImportedResource]:
-        return {
-            r.key: r
-            for r in ImportedResource.objects.filter(resource_type=resource_type, key__in=keys)
-        }
+    def ledger(self, resource_type: str, keys: list[str]) -> dict[str, tuple[int, str]]:
+        """Key → (ledger id, content hash) of the keys imported before."""
+        return writers.ledger_hashes(resource_type, keys)
 
     def ledger_one(self, resource_type: str, key: str) -> ImportedResource | None:
         return ImportedResource.objects.filter(resource_type=resource_type, key=key).first()
+
+    def ledger_values(
+        self,
+        entry: sources.Entry,
+        key: str,
+        digest: str,
+        row: models.Model | None,
+        unmapped: dict[str, Any] | None = None,
+        fhir_id: str | None = None,
+    ) -> dict[str, Any]:
+        return {
+            "resource_type": entry.resource_type,
+            "key": key[:400],
+            "fhir_id": (entry.fhir_id if fhir_id is None else fhir_id)[:64],
+            "content_hash": digest,
+            "row_type_id": self.run.content_type(type(row)).pk if row is not None else None,
+            "row_id": row.pk if row is not None else None,
+            "unmapped": unmapped,
+            "source": self.result.source[-255:],
+        }
 
     def ledger_new(
         self,
@@ -209,18 +227,8 @@ class _FileImport:
         digest: str,
         row: models.Model | None,
         unmapped: dict[str, Any] | None = None,
-        fhir_id: str | None = None,
     ) -> ImportedResource:
-        return ImportedResource(
-            resource_type=entry.resource_type,
-            key=key[:400],
-            fhir_id=(entry.fhir_id if fhir_id is None else fhir_id)[:64],
-            content_hash=digest,
-            row_type=self.run.content_type(type(row)) if row is not None else None,
-            row_id=row.pk if row is not None else None,
-            unmapped=unmapped,
-            source=self.result.source[-255:],
-        )
+        return ImportedResource(**self.ledger_values(entry, key, digest, row, unmapped))
 
     def ledger_update(
         self,
@@ -578,18 +586,17 @@ class _FileImport:
             kind = entry.resource_type
             if (kind, key) in self.new_keys:
                 self.write_new()  # the same resource twice in a batch: the later one wins
-                found = ImportedResource.objects.filter(resource_type=kind, key=key).first()
-                if found is not None:
-                    existing[(kind, key)] = found
-            ledger = existing.get((kind, key))
-            if ledger is not None and ledger.content_hash == digest:
+                existing.update({(kind, k): v for k, v in self.ledger(kind, [key]).items()})
+            seen = existing.get((kind, key))
+            if seen is not None and seen[1] == digest:
                 self.result.add(kind, "unchanged")
                 continue
             if smoking is not None:
                 patient_id, on, status = smoking
                 self.note_smoking(patient_id, on, status)
                 rows = [Patient(pk=patient_id)]
-            if ledger is not None:
+            if seen is not None:
+                ledger = ImportedResource.objects.get(pk=seen[0])
                 self.update_rows(entry, ledger, digest, rows, unmapped, smoking is not None)
                 continue
             self.new.append(_New(entry, key, digest, rows, unmapped))
@@ -713,11 +720,13 @@ class _FileImport:
                 self.result.add(kind, "out_of_scope")
                 continue
             first = item.rows[0] if item.rows else None
-            ledgers.append(self.ledger_new(item.entry, item.key, item.digest, first, item.unmapped))
+            ledgers.append(
+                self.ledger_values(item.entry, item.key, item.digest, first, item.unmapped)
+            )
             # A relative with several cancers: one row each; the others get their own entry.
             for n, row in enumerate(item.rows[1:], start=2):
                 ledgers.append(
-                    self.ledger_new(
+                    self.ledger_values(
                         item.entry,
                         f"{item.key}#cancer-{n}",
                         item.digest,
@@ -727,16 +736,14 @@ class _FileImport:
                 )
             self.result.add(kind, "imported" if first is not None else "kept_unmapped")
         if writers.fast_inserts():
-            fields = [
-                f.attname for f in ImportedResource._meta.concrete_fields if not f.primary_key
-            ]
             now = timezone.now()
-            values = [{name: getattr(ledger, name) for name in fields} for ledger in ledgers]
-            for value in values:
+            for value in ledgers:
                 value["imported_at"] = value["updated_at"] = now  # auto_now: set by save() alone
-            writers.insert(ImportedResource, values)
+            writers.insert(ImportedResource, ledgers)
         else:
-            ImportedResource.objects.bulk_create(ledgers, batch_size=BATCH)
+            ImportedResource.objects.bulk_create(
+                [ImportedResource(**value) for value in ledgers], batch_size=BATCH
+            )
 
     def update_rows(
         self,

@@ -161,14 +161,17 @@ def fast_inserts() -> bool:
     return connection.vendor in FAST_VENDORS
 
 
-def insert(model: type[models.Model], rows: list[dict[str, Any]]) -> list[int]:
+def insert(
+    model: type[models.Model], rows: list[dict[str, Any]], prepared: frozenset[str] = frozenset()
+) -> list[int]:
     """Insert `rows` (attribute name → value; a missing one takes the field's default)
-    and return their ids, in order."""
+    and return their ids, in order. Values of the `prepared` attributes are already the
+    backend's."""
     if not rows:
         return []
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     defaults = {f.attname: f.get_default() for f in fields}
-    adapt = [isinstance(f, _ADAPTED) for f in fields]
+    adapt = [isinstance(f, _ADAPTED) and f.attname not in prepared for f in fields]
     qn = connection.ops.quote_name
     columns = ", ".join(qn(str(f.column)) for f in fields)
     marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
@@ -203,15 +206,42 @@ def insert_with_history(
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     rows = [{f.attname: getattr(obj, f.attname) for f in fields} for obj in instances]
     ids = insert(model, rows)
+    history = model.history.model  # type: ignore[attr-defined]
+    # One moment for the batch, adapted once.
+    moment = history._meta.get_field("history_date").get_db_prep_save(when, connection)
     for obj, pk, row in zip(instances, ids, rows, strict=True):
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = connection.alias
         row.update(
             id=pk,
-            history_date=when,
+            history_date=moment,
             history_change_reason=reason,
             history_type="+",
             history_user_id=user_id,
         )
-    insert(model.history.model, rows)  # type: ignore[attr-defined]
+    insert(history, rows, prepared=frozenset({"history_date"}))
+
+
+def ledger_hashes(resource_type: str, keys: list[str]) -> dict[str, tuple[int, str]]:
+    """Key → (id, content hash) of the `ImportedResource` rows of these keys. In SQL: the
+    ORM's preparation of a thousand-key IN list cost more than the query."""
+    from opspor.interop.models import ImportedResource
+
+    out: dict[str, tuple[int, str]] = {}
+    if not keys:
+        return out
+    qn = connection.ops.quote_name
+    table = qn(ImportedResource._meta.db_table)
+    unique = list(dict.fromkeys(keys))
+    with connection.cursor() as cursor:
+        for start in range(0, len(unique), _MAX_VALUES):
+            chunk = unique[start : start + _MAX_VALUES]
+            marks = ", ".join(["%s"] * len(chunk))
+            sql = (
+                f"SELECT {qn('key')}, {qn('id')}, {qn('content_hash')} FROM {table} "  # noqa: S608
+                f"WHERE {qn('resource_type')} = %s AND {qn('key')} IN ({marks})"
+            )
+            cursor.execute(sql, [resource_type, *chunk])
+            out.update({key: (pk, digest) for key, pk, digest in cursor.fetchall()})
+    return out
