@@ -6,6 +6,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from opspor.interop import codings as cs
 from opspor.interop.importing import import_paths
@@ -295,3 +298,30 @@ def test_ndjson_files_import_in_dependency_order(tmp_path: Path) -> None:
     ]
     assert LabResult.objects.count() == 3
     assert Medication.objects.get().atc == "C09AA05"
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(order=st.permutations(range(25)))
+def test_in_any_order_a_bundle_gives_the_same_rows_and_counts(
+    order: list[int], tmp_path: Path
+) -> None:
+    """Entries are taken in dependency order, whatever order the bundle has them in; every
+    resource lands in exactly one bucket."""
+    with transaction.atomic():
+        practice = factories.practice(provider_number="424242")
+        body = full_bundle(practice.provider_number)
+        body["entry"] = [body["entry"][i] for i in order]
+        report = import_paths([fhir.write_json(tmp_path / "shuffled.json", body)])
+        assert report.accepted, report.as_dict()
+        result = report.files[0]
+        assert sum(result.counts.values()) == result.read == 25
+        assert dict(result.counts) == {
+            "imported": 20,
+            "kept_unmapped": 2,
+            "out_of_scope": 2,
+            "ignored": 1,
+        }
+        assert Contact.objects.get(kind="consultation").clinician is not None
+        transaction.set_rollback(True)

@@ -16,7 +16,7 @@ from ninja import Query, Router, Schema, Status
 
 from opspor.accounts.guards import require_role
 from opspor.accounts.models import Role
-from opspor.api_errors import BadRequestOut, DetailOut, UnauthorizedOut
+from opspor.api_errors import BadRequestOut, DetailOut, UnauthorizedOut, ValidationErrorOut
 from opspor.interop.importing import PracticeNotFound, import_body, practice_named
 
 router = Router(tags=["fhir"])
@@ -82,7 +82,8 @@ class PracticeQuery(Schema):
         400: BadRequestOut,
         401: UnauthorizedOut,
         403: DetailOut,
-        422: ImportRefusedOut,
+        # The import's refusal (with the report), or a query parameter of the wrong type.
+        422: ImportRefusedOut | ValidationErrorOut,
     },
     summary="Import FHIR R4 records",
     description=HELP,
