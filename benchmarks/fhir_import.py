@@ -33,7 +33,8 @@ def write_files(folder: Path, n_patients: int, n_observations: int, ydernummer: 
     start = date(1940, 1, 1)
     with (folder / "Patient.ndjson").open("w", encoding="utf-8") as f:
         for i in range(n_patients):
-            born = start + timedelta(days=(i * 37) % 25_000)
+            # Born in the 1900s: the serial's first digit (0-3) means that century.
+            born = start + timedelta(days=(i * 37) % 21_900)
             digits = f"{born:%d%m%y}{(i % 2000) * 2:04d}"
             f.write(
                 json.dumps(

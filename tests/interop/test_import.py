@@ -325,3 +325,32 @@ def test_in_any_order_a_bundle_gives_the_same_rows_and_counts(
         }
         assert Contact.objects.get(kind="consultation").clinician is not None
         transaction.set_rollback(True)
+
+
+def test_the_record_hears_of_new_lab_results_and_contacts(tmp_path: Path) -> None:
+    """As `save()` would tell it: the safety net closes a waiting order with a lab result and
+    recomputes a patient's signals after a contact (once a patient, however many)."""
+    from django.db.models.signals import post_save
+
+    heard: list[tuple[str, int]] = []
+
+    def listen(sender: type, instance: object, created: bool, **_: object) -> None:
+        heard.append((sender.__name__, instance.patient_id))  # type: ignore[attr-defined]
+
+    practice = factories.practice()
+    body = fhir.bundle(
+        fhir.patient(gp=[fhir.ydernummer(practice.provider_number)]),
+        fhir.lab("hb1", P),
+        fhir.lab("hb2", P, day="2024-04-01"),
+        fhir.encounter("e1", P),
+        fhir.encounter("e2", P, start="2024-04-01T09:00:00+02:00"),
+    )
+    for model in (LabResult, Contact):
+        post_save.connect(listen, sender=model, dispatch_uid=f"test-{model.__name__}")
+    try:
+        import_paths([fhir.write_json(tmp_path / "a.json", body)])
+    finally:
+        for model in (LabResult, Contact):
+            post_save.disconnect(sender=model, dispatch_uid=f"test-{model.__name__}")
+    patient = Patient.objects.get().pk
+    assert sorted(heard) == [("Contact", patient), ("LabResult", patient), ("LabResult", patient)]

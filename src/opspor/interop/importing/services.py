@@ -25,6 +25,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, models, transaction
+from django.db.models.signals import post_save
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 from tqdm import tqdm
@@ -41,6 +42,7 @@ from opspor.interop.models import FhirImport, ImportedResource
 from opspor.records import cpr as cpr_numbers
 from opspor.records.models import (
     Clinician,
+    Contact,
     Patient,
     PatientIdentifier,
     Practice,
@@ -713,6 +715,7 @@ class _FileImport:
                     default_user=self.run.user,
                     default_change_reason=self.run.reason,
                 )
+            self.announce(model, rows)
         ledgers = []
         for item in new:
             kind = item.entry.resource_type
@@ -743,6 +746,29 @@ class _FileImport:
         else:
             ImportedResource.objects.bulk_create(
                 [ImportedResource(**value) for value in ledgers], batch_size=BATCH
+            )
+
+    def announce(self, model: type[models.Model], rows: list[models.Model]) -> None:
+        """Tell the record's receivers of the new rows, as `save()` would have: a lab result
+        or a finding may answer a safety-net order, a contact changes its patient's signals.
+        A contact's receiver recomputes the patient, so it hears of one contact a patient
+        and batch, not of every one."""
+        if not post_save.has_listeners(model):
+            return
+        told: set[int] = set()
+        for row in rows:
+            if model is Contact:
+                patient_id = row.patient_id  # type: ignore[attr-defined]
+                if patient_id in told:
+                    continue
+                told.add(patient_id)
+            post_save.send(
+                sender=model,
+                instance=row,
+                created=True,
+                update_fields=None,
+                raw=False,
+                using=row._state.db,
             )
 
     def update_rows(
