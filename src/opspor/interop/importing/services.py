@@ -41,12 +41,17 @@ from opspor.interop.importing.writers import copy_fields, family_row, row_for
 from opspor.interop.models import FhirImport, ImportedResource
 from opspor.records import cpr as cpr_numbers
 from opspor.records.models import (
+    ClinicalFinding,
     Clinician,
     Contact,
+    LabResult,
     Patient,
     PatientIdentifier,
     Practice,
 )
+from opspor.safetynet.loops import LIVE
+from opspor.safetynet.models import Investigation
+from opspor.safetynet.workflow import InvestigationState
 
 logger = logging.getLogger(__name__)
 
@@ -756,7 +761,20 @@ class _FileImport:
         if not post_save.has_listeners(model):
             return
         told: set[int] = set()
+        waiting = None
+        if model in (LabResult, ClinicalFinding):
+            # Only a patient with an order waiting in a live episode has one to answer: the
+            # others' rows would each cost the receiver a query for nothing.
+            waiting = set(
+                Investigation.objects.filter(
+                    state=InvestigationState.ORDERED,
+                    episode__state__in=LIVE,
+                    episode__patient_id__in={r.patient_id for r in rows},  # type: ignore[attr-defined]
+                ).values_list("episode__patient_id", flat=True)
+            )
         for row in rows:
+            if waiting is not None and row.patient_id not in waiting:  # type: ignore[attr-defined]
+                continue
             if model is Contact:
                 patient_id = row.patient_id  # type: ignore[attr-defined]
                 if patient_id in told:
