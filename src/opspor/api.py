@@ -74,6 +74,7 @@ def _register_routers() -> None:
     from opspor.casework.api import router as casework_router
     from opspor.decision_api import router as decision_router
     from opspor.interop.api_fhir import router as fhir_router
+    from opspor.interop.api_import import router as fhir_import_router
     from opspor.records.api import router as records_router
     from opspor.referrals.api import router as referrals_router
     from opspor.safetynet.api import router as safetynet_router
@@ -85,6 +86,7 @@ def _register_routers() -> None:
     api.add_router("/", safetynet_router)
     api.add_router("/", casework_router)
     api.add_router("/", fhir_router)
+    api.add_router("/", fhir_import_router)
 
 
 _register_routers()

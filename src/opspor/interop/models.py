@@ -8,6 +8,7 @@ content hash) updates its row, and the row's history says so.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -33,7 +34,45 @@ class ImportedResource(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["resource_type", "key"], name="imported_once")
         ]
-        indexes = [models.Index(fields=["row_type", "row_id"], name="imported_row_idx")]
+        indexes = [
+            models.Index(fields=["row_type", "row_id"], name="imported_row_idx"),
+            # References name a resource by its logical id (`Patient/123`).
+            models.Index(fields=["resource_type", "fhir_id"], name="imported_fhir_id_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.resource_type} #{self.pk}"
+
+
+class FhirImport(models.Model):
+    """One import of FHIR files or of one request body: who, how, when and what it did.
+
+    The report holds counts, file names, resource ids and field paths, never patient data.
+    """
+
+    class Channel(models.TextChoices):
+        COMMAND = "command", "opspor import-fhir"
+        API = "api", "POST /api/v1/fhir/import"
+
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="fhir_imports",
+    )
+    # The operating-system account that ran the command (the command has no Opspor user).
+    by = models.CharField(max_length=150, blank=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    files = models.PositiveIntegerField()
+    files_rejected = models.PositiveIntegerField()
+    resources = models.PositiveIntegerField()
+    report = models.JSONField()
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"FHIR import #{self.pk}"
