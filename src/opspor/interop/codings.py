@@ -55,6 +55,10 @@ VOCABULARY_SYSTEMS: dict[str, str] = {
     "finding": f"{OPSPOR_CODE_SYSTEM}finding",
 }
 EXPOSURE_SYSTEM = f"{OPSPOR_CODE_SYSTEM}occupational-exposure"
+# The kind of a practice contact, beside the Encounter's class: v3 ActCode's VR (virtual)
+# is both a phone call and an e-mail consultation.
+CONTACT_KIND_SYSTEM = f"{OPSPOR_CODE_SYSTEM}contact-kind"
+CONTACT_KINDS = frozenset({"consultation", "phone", "email", "home_visit"})
 # The engine's cancer sites (engine/sites.py), for a cancer no one ICD-10 category names.
 CANCER_SITE_SYSTEM = f"{OPSPOR_CODE_SYSTEM}cancer-site"
 
@@ -83,6 +87,15 @@ def contact_kind(class_coding: Coding | None) -> str | None:
     if not class_coding or class_coding.get("system", V3_ACT_CODE) != V3_ACT_CODE:
         return None
     return _CONTACT_KINDS.get(str(class_coding.get("code", "")))
+
+
+def exposure_code(items: Iterable[Coding]) -> str | None:
+    """The vocabulary's exposure code of an Observation coded in Opspor's exposure system."""
+    exposures = load_vocabulary().exposures
+    for coding in items:
+        if coding.get("system") == EXPOSURE_SYSTEM and coding.get("code") in exposures:
+            return str(coding["code"])
+    return None
 
 
 def contact_class(kind: str) -> dict[str, str]:

@@ -187,6 +187,15 @@ class SmokingItem:
 
 
 @dataclass(frozen=True)
+class ExposureItem:
+    subject: str
+    code: str
+    years: int | None
+    note: str
+    original_coding: tuple[Coding, ...]
+
+
+@dataclass(frozen=True)
 class MedicationItem:
     subject: str
     atc: str
@@ -214,6 +223,7 @@ Item = (
     | SymptomItem
     | FindingItem
     | SmokingItem
+    | ExposureItem
     | MedicationItem
     | FamilyItem
 )
@@ -318,6 +328,15 @@ def read_party(resource: Resource) -> PartyItem:
 
 def read_encounter(resource: Resource) -> ContactItem | None:
     kind = cs.contact_kind(resource.get("class"))
+    if kind is not None:
+        # v3 ActCode has one class for every remote contact; Opspor's own type tells an
+        # e-mail consultation from a phone call.
+        for concept in resource.get("type", []) or []:
+            for coding in cs.codings(concept):
+                if coding.get("system") == cs.CONTACT_KIND_SYSTEM and coding["code"] in (
+                    cs.CONTACT_KINDS
+                ):
+                    kind = coding["code"]
     if kind is None:
         return None
     period = resource.get("period") or {}
@@ -396,9 +415,19 @@ def _effective_day(resource: Resource) -> date | None:
 
 def read_observation(
     resource: Resource,
-) -> LabItem | SymptomItem | FindingItem | SmokingItem | None:
+) -> LabItem | SymptomItem | FindingItem | SmokingItem | ExposureItem | None:
     original = cs.codings(resource.get("code"))
     subject = _subject(resource)
+    exposure = cs.exposure_code(original)
+    if exposure is not None:
+        years = (resource.get("valueQuantity") or {}).get("value")
+        return ExposureItem(
+            subject=subject,
+            code=exposure,
+            years=int(years) if years is not None else None,
+            note=" ".join(str(n.get("text", "")) for n in resource.get("note", []) or []).strip(),
+            original_coding=tuple(original),
+        )
     if {(c.get("system"), c["code"]) for c in original} & SMOKING_STATUS:
         answers = cs.codings(resource.get("valueCodeableConcept"))
         status = next(

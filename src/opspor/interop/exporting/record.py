@@ -278,6 +278,7 @@ def encounter(contact: Contact, ids: Ids) -> Resource:
             "id": ids.id(Contact, contact.pk),
             "status": "finished" if contact.at <= timezone.now() else "planned",
             "class": cs.contact_class(contact.kind),
+            "type": [{"coding": [{"system": cs.CONTACT_KIND_SYSTEM, "code": contact.kind}]}],
             "subject": ids.ref(Patient, contact.patient_id),
             "participant": [{"individual": role}] if role else None,
             "period": {"start": moment(contact.at)},
@@ -324,12 +325,17 @@ def cancer_site_concept(site: str, icd10: str = "") -> Resource:
     code = icd10 or (categories[0] if len(categories) == 1 else "")
     codings = [{"system": cs.ICD10, "code": code}] if code else []
     codings.append({"system": CANCER_SITE_SYSTEM, "code": site})
-    return _concept(codings, f"Malignant neoplasm, {site.replace('_', ' ')}")
+    return _concept(codings, cancer_text(site))
+
+
+def cancer_text(site: str) -> str:
+    return f"Malignant neoplasm, {site.replace('_', ' ')}"
 
 
 def cancer(row: CancerDiagnosis, ids: Ids) -> Resource:
     if row.original_coding:
-        code = _concept(row.original_coding)
+        # The codings as received; the text is the site's, which is what the row keeps.
+        code = _concept(row.original_coding, cancer_text(row.site))
     else:
         code = cancer_site_concept(row.site, row.icd10)
     return drop_empty(
@@ -464,7 +470,7 @@ def medication(row: Medication, ids: Ids) -> Resource:
 def family_history(row: FamilyHistory, ids: Ids) -> Resource:
     relation = reading.RELATION_CODES[row.relation]
     code = (
-        _concept(row.original_coding)
+        _concept(row.original_coding, cancer_text(row.cancer_site))
         if row.original_coding
         else cancer_site_concept(row.cancer_site)
     )

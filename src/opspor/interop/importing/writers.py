@@ -14,6 +14,7 @@ from django.db import connection, models
 from opspor.interop.reading import (
     ConditionItem,
     ContactItem,
+    ExposureItem,
     FamilyItem,
     FindingItem,
     LabItem,
@@ -29,10 +30,19 @@ from opspor.records.models import (
     FamilyHistory,
     LabResult,
     Medication,
+    OccupationalExposure,
     Symptom,
 )
 
-RowItem = ContactItem | ConditionItem | LabItem | SymptomItem | FindingItem | MedicationItem
+RowItem = (
+    ContactItem
+    | ConditionItem
+    | LabItem
+    | SymptomItem
+    | FindingItem
+    | ExposureItem
+    | MedicationItem
+)
 
 
 def row_for(
@@ -96,6 +106,14 @@ def row_for(
             persistent=item.persistent,
             recurrent=item.recurrent,
             patient_words=item.patient_words,
+            original_coding=coding,
+        )
+    if isinstance(item, ExposureItem):
+        return OccupationalExposure(
+            patient_id=patient_id,
+            code=item.code,
+            years=item.years if item.years is not None and 0 <= item.years < 100 else None,
+            note=item.note,
             original_coding=coding,
         )
     if isinstance(item, FindingItem):
