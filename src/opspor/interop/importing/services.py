@@ -721,6 +721,8 @@ class _FileImport:
                     default_change_reason=self.run.reason,
                 )
             self.announce(model, rows)
+            if model is Contact:
+                self.registration_reaches_back(rows)
         ledgers = []
         for item in new:
             kind = item.entry.resource_type
@@ -751,6 +753,23 @@ class _FileImport:
         else:
             ImportedResource.objects.bulk_create(
                 [ImportedResource(**value) for value in ledgers], batch_size=BATCH
+            )
+
+    def registration_reaches_back(self, contacts: list[models.Model]) -> None:
+        """A FHIR Patient carries no day of listing, so a new patient is listed from the
+        import day; a contact with the practice before it shows the patient was listed
+        then. Without this the engine would read the imported history as the time before
+        the listing and judge the patient's attendance against the population alone."""
+        first: dict[int, date] = {}
+        for row in contacts:
+            day = timezone.localdate(row.at)  # type: ignore[attr-defined]
+            patient_id = row.patient_id  # type: ignore[attr-defined]
+            if patient_id not in first or day < first[patient_id]:
+                first[patient_id] = day
+        for patient_id, day in first.items():
+            # An update, not a save: the listing day is derived, not a change of the record.
+            Patient.objects.filter(pk=patient_id, registered_from__gt=day).update(
+                registered_from=day
             )
 
     def announce(self, model: type[models.Model], rows: list[models.Model]) -> None:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from opspor.demo import seeding
 from opspor.demo.case_file import CaseFileError, load_cases
 from opspor.demo.cases import demo_cases_ensure
+from opspor.demo.imported_patient import demo_import_ensure
 from opspor.demo.preparations import demo_preparations_ensure
 from opspor.demo.region import DemoError
 from opspor.demo.safetynet_file import load_safety_nets
@@ -139,6 +140,10 @@ class Command(BaseCommand):
             self.stdout.write(demo_preparations_ensure(as_of=result.arguments.as_of).summary())
         except CaseFileError as error:
             raise CommandError(f"No demo preparations made: {error}") from None
+        # A patient from a practice system's FHIR extract, through the real import: one of
+        # the demo's stories, so it comes and goes with them.
+        if options["stories"]:
+            self.stdout.write(demo_import_ensure(as_of=result.arguments.as_of).summary())
         # Last, on the finished record: the GP's worklist shows the engine's signals on first
         # start instead of after the first nightly run.
         self.stdout.write(demo_signals_ensure(as_of=result.arguments.as_of).summary())
