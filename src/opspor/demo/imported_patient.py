@@ -104,9 +104,9 @@ def extract_bundle(*, as_of: date, ydernummer: str, cpr: str, born: date) -> dic
         ("201", cs.ICPC2, "T08", "Vægttab", 70),
         ("202", cs.SNOMED_CT, "84229001", "Fatigue (finding)", 60),
     ]
-    for n, system, code, display, onset in observations:
+    for suffix, system, code, display, onset in observations:
         add(
-            n,
+            suffix,
             {
                 "resourceType": "Observation",
                 "status": "final",
