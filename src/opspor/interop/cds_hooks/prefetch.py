@@ -22,32 +22,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, get_args
 from zoneinfo import ZoneInfo
 
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
-from opspor.engine.context import PatientContext
+from opspor.engine.context import PatientContext, Relation
 from opspor.interop import reading
 from opspor.records.context import ENGINE_CONDITION_SYSTEMS, LAB_DAYS, SYMPTOM_DAYS
 
 _COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
 # The engine's family relations; another relation counts as "other", as in the record.
-_RELATIONS = frozenset(
-    {
-        "mother",
-        "father",
-        "sister",
-        "brother",
-        "daughter",
-        "son",
-        "grandparent",
-        "aunt_uncle",
-        "cousin",
-    }
-)
+_RELATIONS = frozenset(get_args(Relation))
 
 # FHIR R4's core extension for "an interpreter is required" on a Patient.
 INTERPRETER_REQUIRED = "http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired"
