@@ -799,14 +799,20 @@ class _FileImport:
                 if patient_id in told:
                     continue
                 told.add(patient_id)
-            post_save.send(
-                sender=model,
-                instance=row,
-                created=True,
-                update_fields=None,
-                raw=False,
-                using=row._state.db,
-            )
+            # The row's history was written with it; django-simple-history's own post_save
+            # receiver would write it a second time (and build its manager class to do so).
+            row.skip_history_when_saving = True  # type: ignore[attr-defined]
+            try:
+                post_save.send(
+                    sender=model,
+                    instance=row,
+                    created=True,
+                    update_fields=None,
+                    raw=False,
+                    using=row._state.db,
+                )
+            finally:
+                del row.skip_history_when_saving  # type: ignore[attr-defined]
 
     def update_rows(
         self,
