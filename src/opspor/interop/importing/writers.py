@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 from opspor.interop.reading import (
     ConditionItem,
@@ -179,6 +179,33 @@ def fast_inserts() -> bool:
     return connection.vendor in FAST_VENDORS
 
 
+def _adapters(model: type[models.Model], prepared: frozenset[str]) -> list[tuple[str, Any, Any]]:
+    """(attribute, default, the field's preparation or None) of each non-key column."""
+    out = []
+    for f in model._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        needs = isinstance(f, _ADAPTED) and f.attname not in prepared
+        out.append((f.attname, f.get_default(), f.get_db_prep_save if needs else None))
+    return out
+
+
+def adapted(model: type[models.Model], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`rows` with every value the backend's, as `insert` would bind it: for rows bound
+    twice (a row and its history), prepared once."""
+    # The connection itself, not the proxy: every attribute of the proxy is a lookup.
+    conn = connections[DEFAULT_DB_ALIAS]
+    columns = _adapters(model, frozenset())
+    out = []
+    for row in rows:
+        values = {}
+        for name, default, prep in columns:
+            value = row.get(name, default)
+            values[name] = value if prep is None else prep(value, conn)
+        out.append(values)
+    return out
+
+
 def insert(
     model: type[models.Model], rows: list[dict[str, Any]], prepared: frozenset[str] = frozenset()
 ) -> list[int]:
@@ -187,29 +214,30 @@ def insert(
     backend's."""
     if not rows:
         return []
+    conn = connections[DEFAULT_DB_ALIAS]
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    defaults = {f.attname: f.get_default() for f in fields}
-    adapt = [isinstance(f, _ADAPTED) and f.attname not in prepared for f in fields]
-    qn = connection.ops.quote_name
-    columns = ", ".join(qn(str(f.column)) for f in fields)
+    columns = _adapters(model, prepared)
+    qn = conn.ops.quote_name
+    names = ", ".join(qn(str(f.column)) for f in fields)
     marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
     per_chunk = max(1, _MAX_VALUES // len(fields))
     table = qn(model._meta.db_table)
     assert model._meta.pk is not None
     pk = qn(str(model._meta.pk.column))
     ids: list[int] = []
-    with connection.cursor() as cursor:
+    with conn.cursor() as cursor:
         for start in range(0, len(rows), per_chunk):
             chunk = rows[start : start + per_chunk]
             params: list[Any] = []
+            append = params.append
             for row in chunk:
-                for f, needs in zip(fields, adapt, strict=True):
-                    value = row.get(f.attname, defaults[f.attname])
-                    params.append(f.get_db_prep_save(value, connection) if needs else value)
+                for name, default, prep in columns:
+                    value = row.get(name, default)
+                    append(value if prep is None else prep(value, conn))
             # Identifiers come from the model's metadata, quoted by the backend; values are
             # bound parameters.
             values = ", ".join([marks] * len(chunk))
-            sql = f"INSERT INTO {table} ({columns}) VALUES {values} RETURNING {pk}"  # noqa: S608
+            sql = f"INSERT INTO {table} ({names}) VALUES {values} RETURNING {pk}"  # noqa: S608
             cursor.execute(sql, params)
             ids += [r[0] for r in cursor.fetchall()]
     return ids
@@ -222,15 +250,19 @@ def insert_with_history(
     django-simple-history writes them; the instances get their ids."""
     model = type(instances[0])
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    rows = [{f.attname: getattr(obj, f.attname) for f in fields} for obj in instances]
-    ids = insert(model, rows)
+    # Prepared once for the row and its history row alike.
+    rows = adapted(
+        model, [{f.attname: getattr(obj, f.attname) for f in fields} for obj in instances]
+    )
+    ids = insert(model, rows, prepared=frozenset(f.attname for f in fields))
     history = model.history.model  # type: ignore[attr-defined]
     # One moment for the batch, adapted once.
-    moment = history._meta.get_field("history_date").get_db_prep_save(when, connection)
+    conn = connections[DEFAULT_DB_ALIAS]
+    moment = history._meta.get_field("history_date").get_db_prep_save(when, conn)
     for obj, pk, row in zip(instances, ids, rows, strict=True):
         obj.pk = pk
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = conn.alias
         row.update(
             id=pk,
             history_date=moment,
@@ -238,7 +270,7 @@ def insert_with_history(
             history_type="+",
             history_user_id=user_id,
         )
-    insert(history, rows, prepared=frozenset({"history_date"}))
+    insert(history, rows, prepared=frozenset({"history_date", *(f.attname for f in fields)}))
 
 
 def ledger_hashes(resource_type: str, keys: list[str]) -> dict[str, tuple[int, str]]:
