@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.utils import timezone
 
 from opspor.interop.reading import (
     ConditionItem,
@@ -271,6 +272,13 @@ def insert_with_history(
             history_user_id=user_id,
         )
     insert(history, rows, prepared=frozenset({"history_date", *(f.attname for f in fields)}))
+
+
+def prepared_now(model: type[models.Model], name: str) -> Any:
+    """Now, as the backend binds it to `model`'s date-time field `name`."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.DateTimeField)
+    return field.get_db_prep_save(timezone.now(), connections[DEFAULT_DB_ALIAS])
 
 
 def ledger_hashes(resource_type: str, keys: list[str]) -> dict[str, tuple[int, str]]:
