@@ -355,3 +355,19 @@ def test_the_record_hears_of_new_lab_results_and_contacts(tmp_path: Path) -> Non
             post_save.disconnect(sender=model, dispatch_uid=f"test-{model.__name__}")
     patient = Patient.objects.get().pk
     assert heard == [("Contact", patient)]
+
+
+def test_every_imported_row_has_one_history_row_naming_the_import(tmp_path: Path) -> None:
+    """Telling the record's receivers of a batch's rows writes no second history row."""
+    practice = factories.practice()
+    path = fhir.write_json(tmp_path / "anna.json", full_bundle(practice.provider_number))
+
+    report = import_paths([path])
+
+    assert report.accepted, report.as_dict()
+    reason = f"FHIR import #{report.import_id}"
+    for model in (Contact, LabResult, Symptom, Condition, CancerDiagnosis, Medication):
+        rows = set(model.objects.values_list("pk", flat=True))
+        history = list(model.history.values_list("id", "history_type", "history_change_reason"))  # type: ignore[attr-defined]
+        assert sorted(h[0] for h in history) == sorted(rows), model.__name__
+        assert {(h[1], h[2]) for h in history} == {("+", reason)}, model.__name__

@@ -18,6 +18,7 @@ is kept for the rest of the file: only the maps the file needs, never the file's
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +42,9 @@ class Ref:
     key: str = ""  # for a conditional reference: "system|value"
 
 
+# A file names the same few patients and practitioners over and over; bounded, so that
+# memory stays flat.
+@functools.lru_cache(maxsize=4096)
 def parse(raw: str) -> Ref:
     if match := _LOCAL.match(raw):
         return Ref(raw, "local", match[1], match[2])

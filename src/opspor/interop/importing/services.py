@@ -79,9 +79,11 @@ class PracticeNotFound(ValueError):
     """`--practice` names no practice (neither an id nor a provider number)."""
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def content_hash(resource: dict[str, Any]) -> str:
-    canonical = json.dumps(resource, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(_CANONICAL.encode(resource).encode()).hexdigest()
 
 
 def practice_named(value: str) -> Practice:
@@ -746,10 +748,11 @@ class _FileImport:
                 )
             self.result.add(kind, "imported" if first is not None else "kept_unmapped")
         if writers.fast_inserts():
-            now = timezone.now()
+            # auto_now: set by save() alone. One moment for the batch, prepared once.
+            now = writers.prepared_now(ImportedResource, "imported_at")
             for value in ledgers:
-                value["imported_at"] = value["updated_at"] = now  # auto_now: set by save() alone
-            writers.insert(ImportedResource, ledgers)
+                value["imported_at"] = value["updated_at"] = now
+            writers.insert(ImportedResource, ledgers, frozenset({"imported_at", "updated_at"}))
         else:
             ImportedResource.objects.bulk_create(
                 [ImportedResource(**value) for value in ledgers], batch_size=BATCH
@@ -799,14 +802,20 @@ class _FileImport:
                 if patient_id in told:
                     continue
                 told.add(patient_id)
-            post_save.send(
-                sender=model,
-                instance=row,
-                created=True,
-                update_fields=None,
-                raw=False,
-                using=row._state.db,
-            )
+            # The row's history was written with it; django-simple-history's own post_save
+            # receiver would write it a second time (and build its manager class to do so).
+            row.skip_history_when_saving = True  # type: ignore[attr-defined]
+            try:
+                post_save.send(
+                    sender=model,
+                    instance=row,
+                    created=True,
+                    update_fields=None,
+                    raw=False,
+                    using=row._state.db,
+                )
+            finally:
+                del row.skip_history_when_saving  # type: ignore[attr-defined]
 
     def update_rows(
         self,

@@ -11,6 +11,7 @@ every reference points at something imported before.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -45,11 +46,12 @@ class Entry:
     position: str  # "line 12" or "entry[3]"
     full_url: str | None = None
 
-    @property
+    # Asked several times a resource; its resource is not changed once read.
+    @functools.cached_property
     def resource_type(self) -> str:
         return str(self.resource.get("resourceType", ""))
 
-    @property
+    @functools.cached_property
     def fhir_id(self) -> str:
         return str(self.resource.get("id") or "")
 
