@@ -26,10 +26,6 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in {"synth", "assess", "scan"}:
         return _pure_commands()[args[0]](args[1:])
-    if args and "-" in args[0] and not args[0].startswith("-"):
-        # `opspor export-fhir` is the management command `export_fhir`: Python module
-        # names have no hyphens, the command line reads better with them.
-        args[0] = args[0].replace("-", "_")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opspor.settings")
     from django.core.management import execute_from_command_line
 

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from opspor.records.models import Patient, PatientIdentifier
 from tests import factories
@@ -31,7 +32,10 @@ def test_a_patient_without_a_cpr_number_is_valid_and_stored_as_none() -> None:
     patient.full_clean()
     patient.save()
     assert Patient.objects.get().cpr is None
-    assert patient.masked_cpr == "no CPR number"
+    with translation.override("en"):
+        assert patient.masked_cpr == "no CPR number"
+    with translation.override("da"):
+        assert patient.masked_cpr == "intet CPR-nummer"
 
 
 def test_two_patients_without_a_cpr_number_do_not_collide() -> None:

@@ -81,7 +81,16 @@ class Practice(models.Model):
     provider_number = models.CharField(max_length=10, unique=True, help_text=_("Ydernummer"))
     # The practice's code in SOR (the Danish register of health organisations), by which a
     # FHIR Organization may name it instead of by its provider number.
-    sor_code = models.CharField(max_length=20, blank=True, db_index=True, help_text=_("SOR code"))
+    # A default in the database too: rows written by code that predates the column (older
+    # migrations' models) still insert.
+    sor_code = models.CharField(
+        max_length=20,
+        blank=True,
+        default="",
+        db_default="",
+        db_index=True,
+        help_text=_("SOR code"),
+    )
     name = models.CharField(max_length=150)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="practices")

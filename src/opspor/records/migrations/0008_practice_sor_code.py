@@ -12,11 +12,25 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="historicalpractice",
             name="sor_code",
-            field=models.CharField(blank=True, db_index=True, help_text="SOR code", max_length=20),
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                db_index=True,
+                default="",
+                help_text="SOR code",
+                max_length=20,
+            ),
         ),
         migrations.AddField(
             model_name="practice",
             name="sor_code",
-            field=models.CharField(blank=True, db_index=True, help_text="SOR code", max_length=20),
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                db_index=True,
+                default="",
+                help_text="SOR code",
+                max_length=20,
+            ),
         ),
     ]
