@@ -42,6 +42,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # The scan's results become the practices' worklist signals (safetynet's).
     ("population", ("opspor.population",)),
     ("portal", ("opspor.portal",)),
+    # The quality unit's figures read every case-work app; beside the portal, below interop.
+    ("quality", ("opspor.quality",)),
     # Reads and writes the record, referrals and safety nets in FHIR; answers CDS Hooks.
     ("interop", ("opspor.interop",)),
     ("demo", ("opspor.demo",)),

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "opspor.safetynet",
     "opspor.population",
     "opspor.portal",
+    "opspor.quality",
     "opspor.interop",
     "opspor.demo",
 ]
