@@ -247,7 +247,7 @@ def test_a_patient_is_grouped_on_the_day_the_referral_was_sent(place: Place) -> 
 
     assert find(found, "referrals_sent", split="age_band", group="60-69").denominator == 1
     assert find(found, "referrals_sent", split="age_band", group="70-79").denominator == 1
-    # The study's men living alone start at 60 (the engine's setting): both count.
+    # The engine's men living alone start at 40 (`EngineSettings`): both count.
     assert find(found, "referrals_sent", split="male_living_alone", group="yes").denominator == 2
 
 
