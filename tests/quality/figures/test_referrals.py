@@ -342,6 +342,27 @@ def test_an_acknowledgement_after_the_day_counts_as_not_yet_given(place: Place) 
     assert find(cells(later, as_of=date(2026, 4, 1)), "rejection_unacknowledged").denominator == 0
 
 
+def test_a_referral_withdrawn_after_its_deadline_was_late(place: Place) -> None:
+    patient = place.patient()
+    # Undecided when the triage deadline passed, withdrawn the week after: late.
+    waited = place.send(patient, at(date(2026, 3, 2)))
+    referral_withdraw(referral=waited, by=place.gp, reason="Opgivet", now=at(date(2026, 3, 9)))
+    # Accepted, not contacted when the 48 hours ran out, withdrawn afterwards: late too.
+    accepted = place.send(patient, at(date(2026, 3, 10)))
+    referral_accept(referral=accepted, by=place.doctor, now=at(date(2026, 3, 10), 10))
+    referral_withdraw(referral=accepted, by=place.gp, reason="Opgivet", now=at(date(2026, 3, 16)))
+
+    found = cells(YEAR, as_of=AS_OF)
+
+    assert find(found, "referrals_sent").denominator == 2
+    triage = find(found, "triage_in_time")
+    assert (triage.numerator, triage.denominator) == (1, 2)
+    contact = find(found, "first_contact_in_time")
+    assert (contact.numerator, contact.denominator) == (0, 1)
+    accepted_share = find(found, "referral_accepted")
+    assert (accepted_share.numerator, accepted_share.denominator) == (1, 1)
+
+
 def test_advice_requests_and_those_that_ended_without_a_referral(place: Place) -> None:
     doctor = place.doctor
 
