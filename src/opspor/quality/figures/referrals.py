@@ -86,11 +86,9 @@ def _decision(row: dict[str, Any], cutoff: datetime) -> str | None:
     return "accepted"
 
 
-def _waited_past(due: datetime | None, row: dict[str, Any], cutoff: datetime) -> bool:
+def _waited_past(due: datetime, row: dict[str, Any], cutoff: datetime) -> bool:
     """Whether the deadline passed while the referral still waited: before the cutoff and
     before the GP withdrew it (a withdrawn referral owes nothing after)."""
-    if due is None:
-        return False
     withdrawn = row["withdrawn_at"]
     stop = withdrawn if known(withdrawn, cutoff) else cutoff
     return due < stop
@@ -161,10 +159,12 @@ def cells(period: Period, *, as_of: date) -> list[Cell]:
             add("rejection_with_plan", hit=has_words(row["alternative_plan_code"]))
             if not known(row["acknowledged_at"], cutoff):
                 add("rejection_unacknowledged")
-        if decision == "accepted":
-            due = row["first_contact_due_at"]
+        due = row["first_contact_due_at"]
+        # Every acceptance through the services sets the deadline; one without has none to
+        # be measured against.
+        if decision == "accepted" and due is not None:
             if known(row["first_contact_at"], cutoff):
-                add("first_contact_in_time", hit=due is not None and row["first_contact_at"] <= due)
+                add("first_contact_in_time", hit=row["first_contact_at"] <= due)
             elif _waited_past(due, row, cutoff):
                 add("first_contact_in_time", hit=False)
         if _age(row["patient__birth_date"], day) >= FRAILTY_AGE:
