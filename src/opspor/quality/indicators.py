@@ -168,7 +168,10 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="count",
         title=_("Referrals sent"),
         numerator="",
-        denominator=_("Referrals sent to a diagnostic unit."),
+        denominator=_(
+            "Referrals sent to a diagnostic unit (a draft never sent is not counted; a "
+            "referral withdrawn after sending is)."
+        ),
         period=BY_REFERRAL,
         source=OPSPOR,
     ),
@@ -200,7 +203,10 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="share",
         title=_("Accepted"),
         numerator=_("Referrals accepted by the unit."),
-        denominator=_("Referrals the unit has decided on."),
+        denominator=_(
+            "Referrals the unit has decided on: accepted, rejected or returned with advice "
+            "(a referral withdrawn before the decision is not decided)."
+        ),
         period=BY_REFERRAL,
         source=OPSPOR,
         funnel=True,
@@ -211,7 +217,10 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="share",
         title=_("Rejected"),
         numerator=_("Referrals rejected."),
-        denominator=_("Referrals the unit has decided on."),
+        denominator=_(
+            "Referrals the unit has decided on: accepted, rejected or returned with advice "
+            "(a referral withdrawn before the decision is not decided)."
+        ),
         period=BY_REFERRAL,
         source=OPSPOR,
     ),
@@ -230,9 +239,13 @@ INDICATORS: tuple[Indicator, ...] = (
         section="referrals",
         kind="share",
         title=_("Rejections with an alternative from the catalogue"),
-        numerator=_("Rejections whose plan names an alternative from the catalogue."),
+        numerator=_(
+            "Rejections whose plan names an alternative from the catalogue (its code, with or "
+            "without words of the unit's own)."
+        ),
         denominator=_(
-            "Rejections (every rejection has a plan; free text alone is less actionable)."
+            "Rejections (every rejection has a plan, from the catalogue or in free text only; "
+            "free text alone is counted as less actionable)."
         ),
         period=BY_REFERRAL,
         source=OPSPOR,
@@ -243,8 +256,13 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="count",
         title=_("Rejections not acknowledged"),
         numerator="",
-        denominator=_("Rejections no GP of the practice has acknowledged yet."),
-        period=ON_THE_DAY,
+        denominator=_(
+            "Rejections of referrals sent in the period that no GP of the practice had "
+            "acknowledged by the end of the day of the figures."
+        ),
+        period=_(
+            "Referrals sent in the period (date sent), as they stood on the day of the figures."
+        ),
         source=OPSPOR,
     ),
     Indicator(
@@ -252,8 +270,11 @@ INDICATORS: tuple[Indicator, ...] = (
         section="referrals",
         kind="share",
         title=_("Triaged in time"),
-        numerator=_("Referrals decided before the triage deadline."),
-        denominator=_("Referrals decided, or past their triage deadline."),
+        numerator=_("Referrals decided by the triage deadline."),
+        denominator=_(
+            "Referrals decided, or still undecided when their triage deadline passed (one "
+            "withdrawn before its deadline is left out)."
+        ),
         period=BY_REFERRAL,
         source=OPSPOR,
     ),
@@ -262,7 +283,7 @@ INDICATORS: tuple[Indicator, ...] = (
         section="referrals",
         kind="hours",
         title=_("Time to triage"),
-        numerator=_("Hours from sending to the unit's decision (median and quartiles)."),
+        numerator=_("Clock hours from sending to the unit's decision (median and quartiles)."),
         denominator=_("Referrals decided."),
         period=BY_REFERRAL,
         source=OPSPOR,
@@ -272,8 +293,11 @@ INDICATORS: tuple[Indicator, ...] = (
         section="referrals",
         kind="share",
         title=_("Patient contacted in time"),
-        numerator=_("Accepted referrals whose patient was contacted before the deadline."),
-        denominator=_("Accepted referrals contacted, or past their deadline."),
+        numerator=_("Accepted referrals whose patient was contacted by the deadline."),
+        denominator=_(
+            "Accepted referrals whose patient was contacted, or not yet contacted when the "
+            "deadline passed (one withdrawn before its deadline is left out)."
+        ),
         period=BY_REFERRAL,
         source=OPSPOR,
     ),
@@ -293,9 +317,11 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="share",
         title=_("Advice requests that ended without a referral"),
         numerator=_(
-            "Answered advice requests not followed by a referral of the patient within 90 days."
+            "Answered advice requests not followed by a referral of the patient sent from the "
+            "request up to 90 days after the answer (a referral made from the request counts "
+            "whenever it was sent)."
         ),
-        denominator=_("Answered advice requests whose 90 days have passed."),
+        denominator=_("Answered advice requests whose 90 days after the answer have passed."),
         period=BY_ADVICE,
         source=OPSPOR,
     ),
@@ -315,7 +341,9 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="share",
         title=_("With the frailty section filled in"),
         numerator=_(
-            "Referrals of patients 75+ with the Clinical Frailty Scale and the patient's wish."
+            "Referrals of patients 75+ sent with every field of the frailty section given, as "
+            "the check at sending asks: the Clinical Frailty Scale, dementia, the patient's "
+            "wish, the relatives' role, and whether surgery and chemotherapy could be tolerated."
         ),
         denominator=_("Referrals sent for patients aged 75 or more."),
         period=BY_REFERRAL,
@@ -327,8 +355,8 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="count",
         title=_("Open safety nets"),
         numerator="",
-        denominator=_("Safety-net episodes not closed."),
-        period=ON_THE_DAY,
+        denominator=_("Safety-net episodes not closed, whenever they were opened."),
+        period=_("On the day of the figures (the same number in every period)."),
         source=OPSPOR,
     ),
     Indicator(
@@ -337,8 +365,10 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="count",
         title=_("Overdue safety nets"),
         numerator="",
-        denominator=_("Open safety-net episodes past their follow-up date."),
-        period=ON_THE_DAY,
+        denominator=_(
+            "Open safety-net episodes whose follow-up date is before the day of the figures."
+        ),
+        period=_("On the day of the figures (the same number in every period)."),
         source=OPSPOR,
     ),
     Indicator(
@@ -360,7 +390,10 @@ INDICATORS: tuple[Indicator, ...] = (
             "Results told to the patient more than 5 working days after they came, or not yet "
             "told by then (Opspor's working threshold: no published standard was found)."
         ),
-        denominator=_("Results of safety-net investigations that came in the period."),
+        denominator=_(
+            "Results of safety-net investigations that came in the period, told to the "
+            "patient or whose 5 working days have passed."
+        ),
         period=_("Results that came in the period."),
         source=OPSPOR,
         funnel=True,
