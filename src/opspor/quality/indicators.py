@@ -72,7 +72,10 @@ BY_REFERRAL = _("Referrals sent in the period (date sent).")
 BY_ADVICE = _("Advice requests sent in the period (date sent).")
 ON_THE_DAY = _("On the day of the figures.")
 BY_EPISODE = _("Safety-net episodes opened in the period.")
-BY_SIGNAL = _("Patients listed on the day of the last population scan in the period.")
+BY_SIGNAL = _(
+    "On the day of the figures, with the signals as last computed in the period (the "
+    "population scan or the practice's own computation)."
+)
 
 
 def _interval(id: str, title: str | Promise, start: str | Promise, end: str | Promise) -> Indicator:
@@ -124,7 +127,10 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="consultations",
         title=_("Consultations before referral"),
         numerator=_("GP consultations from the first presentation up to the referral."),
-        denominator=_("Cancers diagnosed after a referral from general practice."),
+        denominator=_(
+            "Cancers diagnosed after a referral from general practice, with the first "
+            "presentation and the referral known and in order."
+        ),
         period=BY_DIAGNOSIS,
         source=NCDA,
     ),
@@ -134,7 +140,10 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="share",
         title=_("Three or more consultations before referral"),
         numerator=_("Cancers with three or more GP consultations before the referral."),
-        denominator=_("Cancers diagnosed after a referral from general practice."),
+        denominator=_(
+            "Cancers diagnosed after a referral from general practice, with the first "
+            "presentation and the referral known and in order."
+        ),
         period=BY_DIAGNOSIS,
         source=NCDA,
         funnel=True,
@@ -155,12 +164,19 @@ INDICATORS: tuple[Indicator, ...] = (
     _route(
         "route_other_referral",
         _("After another referral"),
-        _("Cancers diagnosed after another referral."),
+        _(
+            "Cancers diagnosed after another referral. From a practice's record: every cancer "
+            "without a referral sent through Opspor in the 183 days before its diagnosis, so "
+            "another referral, an emergency presentation or a route the record does not hold."
+        ),
     ),
     _route(
         "route_emergency",
         _("Emergency presentation"),
-        _("Cancers diagnosed after an emergency presentation."),
+        _(
+            "Cancers diagnosed after an emergency presentation. From the region's registers "
+            "only: a practice's record does not hold emergency presentations."
+        ),
     ),
     Indicator(
         id="referrals_sent",
@@ -403,8 +419,11 @@ INDICATORS: tuple[Indicator, ...] = (
         section="signals",
         kind="per_1000",
         title=_("Pattern breaks"),
-        numerator=_("Patients with a pattern break."),
-        denominator=_("Patients listed."),
+        numerator=_(
+            "Patients with a pattern break (also one in a previously low user, which the "
+            "worklist shows as a marked rise in contacts), dismissed or not."
+        ),
+        denominator=_("Patients listed, in practices whose signals were computed in the period."),
         period=BY_SIGNAL,
         source=SIGNALS,
         funnel=True,
@@ -414,8 +433,8 @@ INDICATORS: tuple[Indicator, ...] = (
         section="signals",
         kind="per_1000",
         title=_("Any worklist signal"),
-        numerator=_("Patients with any worklist signal."),
-        denominator=_("Patients listed."),
+        numerator=_("Patients with any worklist signal, dismissed or not."),
+        denominator=_("Patients listed, in practices whose signals were computed in the period."),
         period=BY_SIGNAL,
         source=SIGNALS,
         funnel=True,
@@ -427,9 +446,14 @@ INDICATORS: tuple[Indicator, ...] = (
         title=_("Signals followed by a safety net or a referral within 30 days"),
         numerator=_(
             "Signals after which a safety-net episode was opened or a referral sent for the "
-            "patient within 30 days."
+            "patient within 30 days (from the day raised to 30 days after)."
         ),
-        denominator=_("Signals raised in the period, whose 30 days have passed."),
+        denominator=_(
+            "Signals raised in the period, whose 30 days have passed: a signal as it held after "
+            "one of the patient's contacts, raised on that day, as far as the stored signals "
+            "and dismissals tell; one held while a safety net was live never reached the "
+            "worklist and is left out."
+        ),
         period=_("Signals raised in the period."),
         source=SIGNALS,
         funnel=True,
