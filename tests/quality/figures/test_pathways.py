@@ -6,12 +6,14 @@ from datetime import date, timedelta
 
 import numpy as np
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from opspor.accounts.models import User
 from opspor.quality.cells import Cell
-from opspor.quality.figures import periods
+from opspor.quality.figures import Period, periods
 from opspor.quality.figures.pathways import cells
 from opspor.records.models import Patient, Practice
 from opspor.referrals.workflow import ReferralOrigin
@@ -310,3 +312,66 @@ def test_queries_do_not_grow_with_rows(practice: Practice, gp: User) -> None:
     few = _queries(practice, gp, 2)
     many = _queries(practice, gp, 8)
     assert few == many
+
+
+@pytest.mark.parametrize(
+    "period",
+    [
+        Period(YEAR.start, AS_OF + timedelta(days=1), pooled=False),
+        Period(AS_OF, AS_OF - timedelta(days=1), pooled=False),
+    ],
+)
+def test_a_period_past_the_day_of_the_figures_is_refused(
+    practice: Practice, gp: User, period: Period
+) -> None:
+    pathway(practice, gp, 10)
+    with pytest.raises(ValueError, match="cannot be counted as of 2026-06-30"):
+        cells(period, as_of=AS_OF)
+
+
+ROUTE_PATHWAYS = {"route_cancer_pathway": "lung", "route_dpf": "dpf", "route_other_referral": None}
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.lists(
+        st.tuples(st.integers(min_value=5, max_value=300), st.sampled_from(sorted(ROUTE_PATHWAYS))),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_routes_partition_the_cancers_and_totals_are_numpys_quartiles(
+    practice: Practice, gp: User, roads: list[tuple[int, str]]
+) -> None:
+    with transaction.atomic():
+        for total, route in roads:
+            someone = patient(practice)
+            began = DIAGNOSED - timedelta(days=total)
+            symptom(someone, "cough", onset=began, on=began)
+            pathway_code = ROUTE_PATHWAYS[route]
+            if pathway_code is not None:
+                referral(
+                    someone,
+                    DIAGNOSED - timedelta(days=min(total, 183)),
+                    by=gp,
+                    pathway=pathway_code,
+                )
+            cancer(someone, DIAGNOSED)
+        found = cells(YEAR, as_of=AS_OF)
+        numerators = {route: cell(found, route).numerator for route in ROUTE_PATHWAYS}
+        assert numerators == {
+            route: sum(1 for _, chosen in roads if chosen == route) for route in ROUTE_PATHWAYS
+        }
+        assert sum(n or 0 for n in numerators.values()) == len(roads)
+        detection = cell(found, "referral_detection")
+        assert detection.numerator == len(roads) - numerators["route_other_referral"]
+        expected = [float(x) for x in np.percentile([t for t, _ in roads], [10, 25, 50, 75, 90])]
+        assert days(found, "interval_total") == pytest.approx(expected)
+        # A split's groups partition the whole.
+        groups = [cell(found, "interval_total", None, "vulnerable", g) for g in ("yes", "no")]
+        assert sum(g.denominator for g in groups) == len(roads)
+        transaction.set_rollback(True)

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from opspor.accounts.models import User
-from opspor.quality.figures import periods
+from opspor.quality.figures import Period, periods
 from opspor.quality.figures.signals import cells
 from opspor.records.models import Patient, Practice
 from opspor.safetynet.models import PatientSignal, SignalDismissal, SignalKind, SignalRun
@@ -205,3 +205,10 @@ def test_queries_do_not_grow_with_rows(practice: Practice, gp: User) -> None:
     few = _queries(practice, gp, 2)
     many = _queries(practice, gp, 8)
     assert few == many
+
+
+def test_a_period_past_the_day_of_the_figures_is_refused(practice: Practice) -> None:
+    signal(patient(practice), SignalKind.PATTERN_BREAK)
+    late = Period(YEAR.start, AS_OF + timedelta(days=1), pooled=False)
+    with pytest.raises(ValueError, match="cannot be counted as of 2026-06-30"):
+        cells(late, as_of=AS_OF)

@@ -208,7 +208,12 @@ def _emit(
 
 def cells(period: Period, *, as_of: date) -> list[Cell]:
     """The cells of every indicator of this module for one period, as of `as_of`."""
-    start, end = period.start, min(period.end, as_of)
+    if period.end > as_of or period.start > period.end:
+        raise ValueError(
+            f"a period from {period.start} to {period.end} cannot be counted as of {as_of}: "
+            "it must start before it ends and end by the day of the figures"
+        )
+    start, end = period.start, period.end
     pathways = cancer_pathways(start, end)
     # Referrals sent in the period whose window has passed by `as_of`.
     last_sent = min(end, as_of - timedelta(days=REFERRAL_WINDOW_DAYS))

@@ -181,6 +181,11 @@ def _followed_up(period: Period, *, as_of: date, practices: list[int]) -> list[C
 
 def cells(period: Period, *, as_of: date) -> list[Cell]:
     """The cells of every indicator of this module for one period, as of `as_of`."""
+    if period.end > as_of or period.start > period.end:
+        raise ValueError(
+            f"a period from {period.start} to {period.end} cannot be counted as of {as_of}: "
+            "it must start before it ends and end by the day of the figures"
+        )
     practices = list(Practice.objects.order_by("pk").values_list("pk", flat=True))
     return _rates(period, as_of=as_of, practices=practices) + _followed_up(
         period, as_of=as_of, practices=practices
