@@ -18,9 +18,7 @@ BASE_DIR = Path(env.text("OPSPOR_HOME", str(PACKAGE_DIR.parent.parent)))
 VAR_DIR = Path(env.text("OPSPOR_VAR_DIR", str(BASE_DIR / "var")))
 # The region's Parquet files (what `opspor synth` writes, or a registry extract in its shape)
 # for the quality unit's region-wide figures; `opspor seed` writes the demo region's here.
-QUALITY_REGION_DATA = Path(
-    env.text("OPSPOR_QUALITY_REGION_DATA", str(VAR_DIR / "quality-region"))
-)
+QUALITY_REGION_DATA = Path(env.text("OPSPOR_QUALITY_REGION_DATA", str(VAR_DIR / "quality-region")))
 # Whether those files' practice ids are this record's (a nightly `opspor export-population`).
 QUALITY_REGION_LINKED = env.flag("OPSPOR_QUALITY_REGION_LINKED", False)
 

@@ -375,3 +375,16 @@ def test_routes_partition_the_cancers_and_totals_are_numpys_quartiles(
         groups = [cell(found, "interval_total", None, "vulnerable", g) for g in ("yes", "no")]
         assert sum(g.denominator for g in groups) == len(roads)
         transaction.set_rollback(True)
+
+
+def test_the_record_is_read_as_it_stood_on_the_day(practice: Practice, gp: User) -> None:
+    someone = patient(practice)
+    symptom(someone, "cough", onset=AS_OF - timedelta(days=30), on=AS_OF - timedelta(days=25))
+    sent = referral(someone, AS_OF - timedelta(days=20), by=gp)
+    # Recorded after the day of the figures, with an earlier onset: not yet known.
+    symptom(someone, "cough", onset=AS_OF - timedelta(days=90), on=AS_OF + timedelta(days=2))
+    episode(someone, at(AS_OF - timedelta(days=22)), by=gp, codes=("cough",), referrals=(sent,))
+    cancer(someone, AS_OF)
+    found = cells(YEAR, as_of=AS_OF)
+    assert days(found, "interval_total") == [30.0] * 5
+    assert days(found, "interval_patient") == [5.0] * 5

@@ -41,17 +41,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from opspor.quality.aggregate import Item, cells_for
 from opspor.quality.cells import Cell
 from opspor.quality.figures import Period
+from opspor.quality.figures.moments import day_start, local_day, practice_ids
 from opspor.quality.groups import WhoBook
 from opspor.quality.indicators import BY_ID
-from opspor.records.models import CancerDiagnosis, Contact, Practice, Symptom
+from opspor.records.models import CancerDiagnosis, Contact, Symptom
 from opspor.referrals.models import Referral
 from opspor.referrals.workflow import ReferralOrigin
 from opspor.safetynet.aarhus import SymptomRow, episode_symptom_codes, symptom_points
@@ -110,16 +110,13 @@ class Pathway:
         return "route_dpf" if self.referral.pathway == DPF else "route_cancer_pathway"
 
 
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def _sent(rows: QuerySet[Referral]) -> list[Sent]:
     return [
-        Sent(pk, patient_id, practice_id, timezone.localdate(sent_at), pathway, origin)
+        Sent(pk, patient_id, practice_id, local_day(sent_at), pathway, origin)
         for pk, patient_id, practice_id, sent_at, pathway, origin in rows.values_list(
             "pk", "patient_id", "practice_id", "sent_at", "pathway", "origin"
         )
+        if sent_at is not None
     ]
 
 
@@ -140,28 +137,30 @@ def cancer_pathways(start: date, end: date) -> list[Pathway]:
         Referral.objects.filter(
             patient_id__in=patients,
             sent_at__isnull=False,
-            sent_at__gte=_day_start(start - timedelta(days=REFERRAL_WINDOW_DAYS)),
-            sent_at__lt=_day_start(end + timedelta(days=1)),
+            sent_at__gte=day_start(start - timedelta(days=REFERRAL_WINDOW_DAYS)),
+            sent_at__lt=day_start(end + timedelta(days=1)),
         ).order_by("sent_at", "pk")
     ):
         referrals[sent.patient_id].append(sent)
     # The symptom codes of the episodes each referral belongs to.
     episode_codes: dict[int, set[str]] = defaultdict(set)
     links = SafetyNetEpisode.referrals.through.objects.filter(
-        referral__patient_id__in=patients
+        referral__patient_id__in=patients,
+        safetynetepisode__opened_at__lt=day_start(end + timedelta(days=1)),
     ).values_list("referral_id", "safetynetepisode__symptoms")
     for referral_id, listed in links:
         episode_codes[referral_id].update(episode_symptom_codes(listed))
     symptoms: dict[int, list[SymptomRow]] = defaultdict(list)
+    # As the record stood at the end of the period's last day (`moments.py`).
     for patient_id, code, onset, recorded_on, contact_at in Symptom.objects.filter(
-        patient_id__in=patients
+        patient_id__in=patients, recorded_on__lte=end
     ).values_list("patient_id", "code", "onset", "recorded_on", "contact__at"):
         symptoms[patient_id].append((code, onset, recorded_on, contact_at))
     contacts: dict[int, list[date]] = defaultdict(list)
     for patient_id, at in Contact.objects.filter(
-        patient_id__in=patients, at__lt=_day_start(end + timedelta(days=1))
+        patient_id__in=patients, at__lt=day_start(end + timedelta(days=1))
     ).values_list("patient_id", "at"):
-        contacts[patient_id].append(timezone.localdate(at))
+        contacts[patient_id].append(local_day(at))
 
     pathways = []
     for patient_id, practice_id, diagnosed_on in rows:
@@ -219,8 +218,8 @@ def cells(period: Period, *, as_of: date) -> list[Cell]:
     last_sent = min(end, as_of - timedelta(days=REFERRAL_WINDOW_DAYS))
     sent_rows = Referral.objects.filter(
         sent_at__isnull=False,
-        sent_at__gte=_day_start(start),
-        sent_at__lt=_day_start(last_sent + timedelta(days=1)),
+        sent_at__gte=day_start(start),
+        sent_at__lt=day_start(last_sent + timedelta(days=1)),
     )
     sent = [r for r in _sent(sent_rows) if start <= r.day <= last_sent]
     diagnosed: dict[int, list[date]] = defaultdict(list)
@@ -232,7 +231,7 @@ def cells(period: Period, *, as_of: date) -> list[Cell]:
         diagnosed[patient_id].append(day)
 
     book = WhoBook([p.patient_id for p in pathways] + [r.patient_id for r in sent])
-    practices = list(Practice.objects.order_by("pk").values_list("pk", flat=True))
+    practices = practice_ids()
     out: list[Cell] = []
 
     def item(pathway: Pathway, *, hit: bool | None = None, value: float | None = None) -> Item:

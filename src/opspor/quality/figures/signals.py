@@ -35,17 +35,17 @@ those 30 days have passed by the day of the figures.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import F, Q
-from django.utils import timezone
 
 from opspor.quality.aggregate import Item, cells_for
 from opspor.quality.cells import Cell
 from opspor.quality.figures import Period
+from opspor.quality.figures.moments import day_start, local_day, practice_ids
 from opspor.quality.groups import WhoBook
 from opspor.quality.indicators import BY_ID
-from opspor.records.models import Patient, Practice
+from opspor.records.models import Patient
 from opspor.referrals.models import Referral
 from opspor.safetynet.models import (
     PatientSignal,
@@ -59,10 +59,6 @@ from opspor.safetynet.signal_compute import listed_on
 # Opspor's window for "followed up" (the registry's wording), not a published standard.
 FOLLOW_UP_DAYS = 30
 PATTERN_BREAKS = frozenset({SignalKind.PATTERN_BREAK, SignalKind.LOW_USER_RISE})
-
-
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def _rates(period: Period, *, as_of: date, practices: list[int]) -> list[Cell]:
@@ -108,8 +104,8 @@ Look = tuple[int, int, str, datetime]
 def _window(first_day: date, last_day: date) -> dict[str, datetime]:
     """Looks whose contact fell from `first_day` to `last_day` (local days, both included)."""
     return {
-        "last_contact_at__gte": _day_start(first_day),
-        "last_contact_at__lt": _day_start(last_day + timedelta(days=1)),
+        "last_contact_at__gte": day_start(first_day),
+        "last_contact_at__lt": day_start(last_day + timedelta(days=1)),
     }
 
 
@@ -135,19 +131,20 @@ def _followed_up(period: Period, *, as_of: date, practices: list[int]) -> list[C
         whose = Q(patient_id__in=PatientSignal.objects.filter(**window).values("patient_id")) | Q(
             patient_id__in=SignalDismissal.objects.filter(**window).values("patient_id")
         )
-        in_reach = _day_start(last_day + timedelta(days=FOLLOW_UP_DAYS + 1))
+        in_reach = day_start(last_day + timedelta(days=FOLLOW_UP_DAYS + 1))
         for patient_id, opened_at, closed_at in SafetyNetEpisode.objects.filter(
             whose, opened_at__lt=in_reach
         ).values_list("patient_id", "opened_at", "closed_at"):
             episodes[patient_id].append((opened_at, closed_at))
-            acted[patient_id].append(timezone.localdate(opened_at))
+            acted[patient_id].append(local_day(opened_at))
         for patient_id, sent_at in Referral.objects.filter(
             whose,
             sent_at__isnull=False,
-            sent_at__gte=_day_start(period.start),
+            sent_at__gte=day_start(period.start),
             sent_at__lt=in_reach,
         ).values_list("patient_id", "sent_at"):
-            acted[patient_id].append(timezone.localdate(sent_at))
+            if sent_at is not None:
+                acted[patient_id].append(local_day(sent_at))
 
     def live_at(patient_id: int, moment: datetime) -> bool:
         return any(
@@ -159,7 +156,7 @@ def _followed_up(period: Period, *, as_of: date, practices: list[int]) -> list[C
     book = WhoBook(patients)
     items = []
     for patient_id, practice_id, _, contact_at in sorted(raised):
-        day = timezone.localdate(contact_at)
+        day = local_day(contact_at)
         items.append(
             Item(
                 practice_id=practice_id,
@@ -186,7 +183,7 @@ def cells(period: Period, *, as_of: date) -> list[Cell]:
             f"a period from {period.start} to {period.end} cannot be counted as of {as_of}: "
             "it must start before it ends and end by the day of the figures"
         )
-    practices = list(Practice.objects.order_by("pk").values_list("pk", flat=True))
+    practices = practice_ids()
     return _rates(period, as_of=as_of, practices=practices) + _followed_up(
         period, as_of=as_of, practices=practices
     )
