@@ -12,8 +12,8 @@ episode reads them (`safetynet/aarhus.py`; the arithmetic is `safetynet/interval
   (a rejected referral was still the practice's handing over);
 - first symptom and first presentation: where that referral belongs to one or more
   safety-net episodes, the symptoms of those episodes, read exactly as the episode's own
-  screen reads them (every recorded symptom of the patient with one of the episodes' codes:
-  the earliest onset, the earliest day one was recorded). Otherwise (no referral, or its
+  screen reads them (every symptom of the patient recorded with one of the episodes' codes
+  by the period's last day: the earliest onset, the earliest day one was recorded). Otherwise (no referral, or its
   episodes name no symptom) every symptom recorded in the ``SYMPTOM_LOOKBACK_DAYS`` days up
   to and including the diagnosis.
 
@@ -24,6 +24,7 @@ an episode to say which symptoms belong to the cancer, every symptom of that yea
 which can make a patient interval longer than the illness' own (a symptom of something else
 recorded months before); the indicator's wording says so.
 
+The record is read as it stood at the end of the period's last day (`moments.py`).
 An interval whose dates are unknown or in an impossible order has no number and is left out
 of that interval's denominator (`cells_for` counts only known values).
 
