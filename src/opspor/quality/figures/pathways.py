@@ -13,9 +13,9 @@ episode reads them (`safetynet/aarhus.py`; the arithmetic is `safetynet/interval
 - first symptom and first presentation: where that referral belongs to one or more
   safety-net episodes, the symptoms of those episodes, read exactly as the episode's own
   screen reads them (every symptom of the patient recorded with one of the episodes' codes
-  by the period's last day: the earliest onset, the earliest day one was recorded). Otherwise (no referral, or its
-  episodes name no symptom) every symptom recorded in the ``SYMPTOM_LOOKBACK_DAYS`` days up
-  to and including the diagnosis.
+  by the period's last day: the earliest onset, the earliest day one was recorded).
+  Otherwise (no referral, or its episodes name no symptom) every symptom recorded in the
+  ``SYMPTOM_LOOKBACK_DAYS`` days up to and including the diagnosis.
 
 ``SYMPTOM_LOOKBACK_DAYS`` is 365, Opspor's choice, not a guideline: the year the worklist's
 "same symptom at 3+ consultations" signal looks back over (`engine/signals/repeat_symptom.py`),
