@@ -4,6 +4,9 @@ partition of every split and of the practices, and a synthetic region near its p
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
@@ -16,6 +19,7 @@ import pytest
 
 from opspor.population.scan.run import scan
 from opspor.quality.cells import Cell, Quartiles
+from opspor.quality.figures import periods
 from opspor.quality.region import INDICATORS, RegionDataError, region_cells
 from opspor.synth import FILE_SCHEMAS, generate_region, load_params
 
@@ -309,8 +313,8 @@ def test_practice_cells(hand: dict[tuple[Any, ...], Cell]) -> None:
     assert not any(k[0] == "route_dpf" and k[1] is not None for k in hand)
 
 
-def test_signals(hand: dict[tuple[Any, ...], Cell]) -> None:
-    day = (AS_OF, AS_OF)
+@pytest.mark.parametrize("day", [LAST_YEAR, POOLED])
+def test_signals(hand: dict[tuple[Any, ...], Cell], day: tuple[date, date]) -> None:
     brk = _get(hand, "signal_pattern_break", period=day)
     anyone = _get(hand, "signal_any", period=day)
     assert (brk.numerator, brk.denominator) == (1, 3)
@@ -432,7 +436,24 @@ def test_with_a_real_scan_the_signals_partition(tmp_path: Path) -> None:
     cells = region_cells(d, as_of=AS_OF, scan_file=out)
     _assert_partitions(cells)
     listed = pq.read_table(out).num_rows
-    total = _index(cells)[("signal_any", None, "all", "all", AS_OF, AS_OF)]
+    total = _index(cells)[("signal_any", None, "all", "all", *LAST_YEAR)]
     assert total.denominator == listed
     practices = [c for c in cells if c.indicator == "signal_any" and c.practice_id is not None]
-    assert len(practices) == 4
+    assert len(practices) == 4 * 2
+
+
+def test_the_periods_are_the_apps() -> None:
+    assert tuple(p.span for p in periods(AS_OF)) == (LAST_YEAR, POOLED)
+
+
+def test_imports_no_django() -> None:
+    code = (
+        "import sys, opspor.quality.region; "
+        "bad = [m for m in sys.modules if m == 'django' or m.startswith('django.')]; "
+        "assert not bad, bad"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[3] / "src")}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr

@@ -5,8 +5,8 @@ Pure (no Django): `region_cells` reads ``diagnoses``, ``patients``, ``practices`
 (``as_of`` - 364 days .. ``as_of``) and the pooled three years (``as_of`` - 1,094 ..
 ``as_of``), by diagnosis date: for the whole region by split, and per practice (split
 "all") for the funnel plots. Given the output of ``opspor scan --all-patients``, also the
-share of listed patients with a pattern break and with any worklist signal, on the scan's
-day (period_start = period_end = ``as_of``).
+share of listed patients with a pattern break and with any worklist signal on the scan's
+day, which must be ``as_of``: the same cells for both periods, as the last scan of each.
 
 Groups (split, group):
 - "site": the cancer site (cancer indicators only); "sex": female/male;
@@ -36,10 +36,19 @@ from opspor.engine.signals.vulnerability import (
     is_male_living_alone,
     is_multimorbid,
 )
+from opspor.quality.aggregate import (
+    AGE_BANDS,
+    PRACTICE_KINDS,
+    SEXES,
+    VULNERABLE_SPLITS,
+    YES_NO,
+    age_band,
+)
 from opspor.quality.cells import Cell
 from opspor.quality.region import read
 from opspor.quality.region.figures import Measure, Period, Split, practice_cells, split_cells
 from opspor.quality.region.read import RegionDataError
+from opspor.synth.params import ROUTES, SITES
 
 __all__ = ["INDICATORS", "RegionDataError", "region_cells"]
 
@@ -49,7 +58,6 @@ I64 = npt.NDArray[np.int64]
 
 LAST_YEAR_DAYS = 364
 POOLED_DAYS = 1094
-ROUTES = ("cancer_pathway", "dpf", "other_referral", "emergency")
 INTERVALS = (
     "interval_patient",
     "interval_primary_care",
@@ -72,18 +80,7 @@ PER_PRACTICE = (
     "signal_pattern_break",
     "signal_any",
 )
-SITES = ("lung", "breast", "colorectal", "prostate", "kidney", "lymphoma", "leukaemia")
-SEXES = ("female", "male")
-AGE_BANDS = ("0-39", "40-49", "50-59", "60-69", "70-79", "80+")
-PRACTICE_KINDS = ("solo", "partnership", "network")
-FLAGS = (
-    "male_living_alone",
-    "language_barrier",
-    "psychiatric_diagnosis",
-    "substance_abuse",
-    "multimorbidity",
-)
-YES_NO = ("yes", "no")
+AGE_BAND_NAMES = tuple(name for name, _, _ in AGE_BANDS)
 UNKNOWN = "unknown"
 
 
@@ -119,7 +116,7 @@ def region_cells(
         out = _cancer_cells(rows, periods, practice_ids, settings)
         if scan_file is not None:
             scanned = read.scanned(con)
-            out += _signal_cells(scanned, Period(as_of, as_of), practice_ids)
+            out += _signal_cells(scanned, as_of, periods, practice_ids)
     finally:
         con.close()
     return out
@@ -164,8 +161,8 @@ def _ages(birth: F64, day: F64) -> I64:
 
 
 def _age_bands(age: I64) -> npt.NDArray[np.str_]:
-    edges = np.array([40, 50, 60, 70, 80])
-    return np.asarray(AGE_BANDS, dtype=str)[np.searchsorted(edges, age, side="right")]
+    names = {a: age_band(a) for a in set(np.maximum(age, 0).tolist())}
+    return np.asarray([names[a] for a in np.maximum(age, 0).tolist()], dtype=str)
 
 
 def _yes_no(flag: B) -> npt.NDArray[np.str_]:
@@ -180,13 +177,13 @@ def _common_splits(
 ) -> list[Split]:
     splits = [
         Split("sex", sex, _groups(sex, SEXES)),
-        Split("age_band", _age_bands(age), AGE_BANDS),
+        Split("age_band", _age_bands(age), AGE_BAND_NAMES),
         Split("practice_kind", kind, _groups(kind, PRACTICE_KINDS)),
     ]
-    for name in FLAGS:
+    for name in VULNERABLE_SPLITS:
         splits.append(Split(name, _yes_no(flags[name]), YES_NO))
     any_flag = np.zeros(len(sex), dtype=bool)
-    for name in FLAGS:
+    for name in VULNERABLE_SPLITS:
         any_flag |= flags[name]
     splits.append(Split("vulnerable", _yes_no(any_flag), YES_NO))
     return splits
@@ -272,13 +269,17 @@ def _cancer_cells(
     return out
 
 
-def _signal_cells(t: pa.Table, period: Period, practice_ids: list[int]) -> list[Cell]:
+def _signal_cells(
+    t: pa.Table, scan_day: date, periods: tuple[Period, ...], practice_ids: list[int]
+) -> list[Cell]:
+    """The patients listed on the scan's day: the same figures for each period that holds
+    the day (the last scan of the period)."""
     n = t.num_rows
     sex = _strings(t, "sex")
     kind = _strings(t, "practice_kind")
-    day = np.full(n, float((period.end - date(1970, 1, 1)).days))
+    day = np.full(n, float((scan_day - date(1970, 1, 1)).days))
     age = _ages(_days(t, "birth_date"), day)
-    flags = {name: _bools(t, name) for name in FLAGS}
+    flags = {name: _bools(t, name) for name in VULNERABLE_SPLITS}
     splits = _common_splits(sex, age, kind, flags)
     everyone = np.ones(n, dtype=bool)
     measures = [
@@ -287,6 +288,8 @@ def _signal_cells(t: pa.Table, period: Period, practice_ids: list[int]) -> list[
     ]
     practice = np.asarray(t.column("practice_id").to_numpy(), dtype=np.int64)
     ids = sorted(set(practice_ids) | set(practice.tolist()))
-    return split_cells(measures, splits, everyone, period) + practice_cells(
-        measures, practice, ids, everyone, period
-    )
+    out: list[Cell] = []
+    for period in periods:
+        out += split_cells(measures, splits, everyone, period)
+        out += practice_cells(measures, practice, ids, everyone, period)
+    return out
