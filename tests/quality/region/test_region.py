@@ -18,9 +18,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from opspor.population.scan.run import scan
+from opspor.quality.aggregate import AGE_BANDS, age_band
 from opspor.quality.cells import Cell, Quartiles
 from opspor.quality.figures import periods
-from opspor.quality.region import INDICATORS, RegionDataError, region_cells
+from opspor.quality.region import INDICATORS, RegionDataError, age_band_codes, region_cells
 from opspor.synth import FILE_SCHEMAS, generate_region, load_params
 
 AS_OF = date(2025, 6, 30)
@@ -457,3 +458,10 @@ def test_imports_no_django() -> None:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_age_bands_are_the_apps() -> None:
+    ages = np.arange(-1, 121)
+    names = tuple(name for name, _, _ in AGE_BANDS)
+    got = [names[k] for k in age_band_codes(ages)]
+    assert got == [age_band(max(0, int(a))) for a in ages]

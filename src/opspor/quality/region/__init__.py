@@ -42,7 +42,6 @@ from opspor.quality.aggregate import (
     SEXES,
     VULNERABLE_SPLITS,
     YES_NO,
-    age_band,
 )
 from opspor.quality.cells import Cell
 from opspor.quality.region import read
@@ -133,16 +132,21 @@ def _strings(t: pa.Table, name: str) -> npt.NDArray[np.str_]:
     return np.asarray(values, dtype=str) if values else np.zeros(0, dtype="<U1")
 
 
+def _codes(t: pa.Table, name: str, known: tuple[str, ...]) -> tuple[I64, tuple[str, ...]]:
+    """A text column as group indices: the known groups in their order, then any other
+    value seen (so that the split still covers every row; a null is "unknown")."""
+    col = pc.fill_null(pc.cast(t.column(name), pa.string()), UNKNOWN)
+    encoded = pc.dictionary_encode(col).combine_chunks()
+    values = [str(v) for v in encoded.dictionary.to_pylist()]
+    groups = known + tuple(sorted(set(values) - set(known)))
+    mapping = np.asarray([groups.index(v) for v in values], dtype=np.int64)
+    indices = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return (mapping[indices] if len(mapping) else indices), groups
+
+
 def _bools(t: pa.Table, name: str) -> B:
     col = pc.fill_null(t.column(name), False)
     return np.asarray(col.to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def _groups(labels: npt.NDArray[np.str_], known: tuple[str, ...]) -> tuple[str, ...]:
-    """The known groups in their order, then any other label seen (so the split still
-    covers every row)."""
-    seen = set(labels.tolist()) - set(known)
-    return known + tuple(sorted(seen))
 
 
 def _ages(birth: F64, day: F64) -> I64:
@@ -160,30 +164,28 @@ def _ages(birth: F64, day: F64) -> I64:
     return (dy - by - before_birthday.astype(np.int64)).astype(np.int64)
 
 
-def _age_bands(age: I64) -> npt.NDArray[np.str_]:
-    names = {a: age_band(a) for a in set(np.maximum(age, 0).tolist())}
-    return np.asarray([names[a] for a in np.maximum(age, 0).tolist()], dtype=str)
+def age_band_codes(age: I64) -> I64:
+    lows = np.asarray([low for _, low, _ in AGE_BANDS], dtype=np.int64)
+    return np.searchsorted(lows, np.maximum(age, 0), side="right").astype(np.int64) - 1
 
 
-def _yes_no(flag: B) -> npt.NDArray[np.str_]:
-    return np.where(flag, "yes", "no").astype(str)
+def _yes_no(flag: B) -> I64:
+    return np.where(flag, YES_NO.index("yes"), YES_NO.index("no")).astype(np.int64)
 
 
 def _common_splits(
-    sex: npt.NDArray[np.str_],
+    t: pa.Table,
     age: I64,
-    kind: npt.NDArray[np.str_],
     flags: dict[str, B],
 ) -> list[Split]:
     splits = [
-        Split("sex", sex, _groups(sex, SEXES)),
-        Split("age_band", _age_bands(age), AGE_BAND_NAMES),
-        Split("practice_kind", kind, _groups(kind, PRACTICE_KINDS)),
+        Split("sex", *_codes(t, "sex", SEXES)),
+        Split("age_band", age_band_codes(age), AGE_BAND_NAMES),
+        Split("practice_kind", *_codes(t, "practice_kind", PRACTICE_KINDS)),
     ]
+    any_flag = np.zeros(len(age), dtype=bool)
     for name in VULNERABLE_SPLITS:
         splits.append(Split(name, _yes_no(flags[name]), YES_NO))
-    any_flag = np.zeros(len(sex), dtype=bool)
-    for name in VULNERABLE_SPLITS:
         any_flag |= flags[name]
     splits.append(Split("vulnerable", _yes_no(any_flag), YES_NO))
     return splits
@@ -204,9 +206,7 @@ def _cancer_cells(
         dtype=np.float64,
     )
     route = _strings(t, "route")
-    site = _strings(t, "cancer_site")
     sex = _strings(t, "sex")
-    kind = _strings(t, "practice_kind")
     language = _strings(t, "language")
     lives_alone = _bools(t, "lives_alone")
     interpreter = _bools(t, "interpreter_needed")
@@ -232,7 +232,7 @@ def _cancer_cells(
         "substance_abuse": _bools(t, "substance"),
         "multimorbidity": np.array([is_multimorbid(int(c), settings) for c in chronic], dtype=bool),
     }
-    splits = [Split("site", site, _groups(site, SITES)), *_common_splits(sex, age, kind, flags)]
+    splits = [Split("site", *_codes(t, "cancer_site", SITES)), *_common_splits(t, age, flags)]
 
     everyone = np.ones(n, dtype=bool)
     referred = ~np.isnan(referral)
@@ -275,12 +275,10 @@ def _signal_cells(
     """The patients listed on the scan's day: the same figures for each period that holds
     the day (the last scan of the period)."""
     n = t.num_rows
-    sex = _strings(t, "sex")
-    kind = _strings(t, "practice_kind")
     day = np.full(n, float((scan_day - date(1970, 1, 1)).days))
     age = _ages(_days(t, "birth_date"), day)
     flags = {name: _bools(t, name) for name in VULNERABLE_SPLITS}
-    splits = _common_splits(sex, age, kind, flags)
+    splits = _common_splits(t, age, flags)
     everyone = np.ones(n, dtype=bool)
     measures = [
         Measure("signal_pattern_break", everyone, hit=_bools(t, "pattern_break")),

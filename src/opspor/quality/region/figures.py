@@ -35,7 +35,7 @@ class Measure:
 @dataclass(frozen=True)
 class Split:
     name: str
-    labels: npt.NDArray[np.str_]  # one group label per row
+    codes: I64  # each row's group, as an index into `groups`
     groups: tuple[str, ...]  # every group, in the order shown, the empty ones too
 
 
@@ -81,11 +81,11 @@ def split_cells(
     for m in measures:
         out.append(cell(m, rows, split=ALL, group=ALL, period=period, practice_id=None))
         for s in splits:
-            for g in s.groups:
+            for k, g in enumerate(s.groups):
                 out.append(
                     cell(
                         m,
-                        rows & (s.labels == g),
+                        rows & (s.codes == k),
                         split=s.name,
                         group=g,
                         period=period,
