@@ -465,3 +465,10 @@ def test_age_bands_are_the_apps() -> None:
     names = tuple(name for name, _, _ in AGE_BANDS)
     got = [names[k] for k in age_band_codes(ages)]
     assert got == [age_band(max(0, int(a))) for a in ages]
+
+
+def test_a_period_without_cancers_gives_empty_cells(tmp_path: Path) -> None:
+    cells = region_cells(_hand_made(tmp_path / "r"), as_of=date(2035, 1, 1))
+    assert cells and all(c.denominator == 0 for c in cells)
+    assert all(c.quartiles is None and c.share is None for c in cells)
+    _assert_partitions(cells)
