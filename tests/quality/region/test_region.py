@@ -472,3 +472,14 @@ def test_a_period_without_cancers_gives_empty_cells(tmp_path: Path) -> None:
     assert cells and all(c.denominator == 0 for c in cells)
     assert all(c.quartiles is None and c.share is None for c in cells)
     _assert_partitions(cells)
+
+
+def test_an_interval_in_an_impossible_order_is_left_out(tmp_path: Path) -> None:
+    d = _hand_made(tmp_path / "r")
+    t = pq.read_table(d / "diagnoses.parquet").to_pylist()
+    t[0]["referral_date"] = date(2025, 3, 5)  # after the diagnosis on 1 March
+    _write(d, "diagnoses", t)
+    cells = _index(region_cells(d, as_of=AS_OF))
+    assert _get(cells, "interval_secondary_care").denominator == 0
+    assert _get(cells, "interval_primary_care").denominator == 1
+    assert _get(cells, "interval_patient").denominator == 2

@@ -243,7 +243,12 @@ def _cancer_cells(
         "interval_diagnostic": diagnosis - presentation,
         "interval_total": diagnosis - symptom,
     }
-    measures = [Measure(name, ~np.isnan(days), days=days) for name, days in intervals.items()]
+    # An interval with a date missing or its dates in an impossible order has no number and
+    # is left out of its denominator, as in the app's own figures (`figures/pathways.py`).
+    measures = [
+        Measure(name, ~np.isnan(days) & (np.nan_to_num(days, nan=-1.0) >= 0), days=days)
+        for name, days in intervals.items()
+    ]
     measures.append(
         Measure("consultations_before_referral", ~np.isnan(consultations), days=consultations)
     )
