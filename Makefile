@@ -4,6 +4,8 @@ SHELL := /bin/bash
 
 PORT ?= 8000
 DEMO_PATIENTS ?= 3000
+# The larger synthetic region (Parquet only) behind the quality dashboard's region-wide figures.
+DEMO_QUALITY_PATIENTS ?= 100000
 VENV := .venv
 BIN := $(VENV)/bin
 # Django 6 needs Python 3.12 or newer; prefer 3.12, which requirements.lock was resolved for.
@@ -81,7 +83,7 @@ migrate: $(INSTALLED)
 
 .PHONY: seed
 seed: migrate  ## Seed the synthetic region and the demo users (idempotent)
-	$(BIN)/opspor seed --patients $(DEMO_PATIENTS) --seed 2026
+	$(BIN)/opspor seed --patients $(DEMO_PATIENTS) --seed 2026 --quality-region-patients $(DEMO_QUALITY_PATIENTS)
 
 # The background worker (notification e-mails, escalations, deadline checks) runs beside
 # the server and is stopped with it: the trap sends it SIGTERM however the server ends

@@ -336,13 +336,14 @@ def test_the_sweep_counts_what_it_did(world: World) -> None:
         sent_referral(world)
         advice_request_send(patient=world.patient, by=world.gp, question="Refer?")
     result = sweep(T0 + timedelta(days=7))
-    # The population scan's step: the first sweep of the night asks for the region's scan.
+    # The nightly steps: the first sweep of the day asks for the region's scan and figures.
     assert result == {
         "handed_over": 0,
         "escalated": 0,
         "overdue_notified": 2,
         "scan_enqueued": 1,
         "patients_reminded": 0,
+        "quality_enqueued": 1,
     }
 
 
@@ -362,6 +363,7 @@ def test_worker_once_runs_a_sweep_through_the_queue(world: World) -> None:
         "overdue_notified": 1,
         "scan_enqueued": 1,
         "patients_reminded": 0,
+        "quality_enqueued": 1,
     }
     assert [m.to for m in mail.outbox] == [[UNIT_EMAIL]]
 
@@ -471,8 +473,9 @@ def test_no_practice_address_means_no_mail_but_the_escalation_still_happens(
 def test_finished_task_rows_are_pruned_after_two_weeks_and_waiting_ones_never(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Only the sweep's own rows here: the nightly population scan would add its own.
+    # Only the sweep's own rows here: the nightly scan and figures would add their own.
     monkeypatch.delitem(sweep_module.STEPS, "scan_enqueued")
+    monkeypatch.delitem(sweep_module.STEPS, "quality_enqueued")
     with time_machine.travel(T0, tick=False):
         sweep_now()  # finished on T0
     with time_machine.travel(T0 + timedelta(days=10), tick=False):

@@ -13,12 +13,17 @@ from opspor.demo.case_file import CaseFileError, load_cases
 from opspor.demo.cases import demo_cases_ensure
 from opspor.demo.imported_patient import demo_import_ensure
 from opspor.demo.preparations import demo_preparations_ensure
+from opspor.demo.quality import demo_quality_ensure
 from opspor.demo.region import DemoError
 from opspor.demo.safetynet_file import load_safety_nets
 from opspor.demo.safetynets import demo_safety_nets_ensure
 from opspor.demo.seed_arguments import SeedRefused
 from opspor.demo.signals import demo_signals_ensure
 from opspor.demo.stories import StoryFileError
+
+
+# The whole region: 1.9 million, as `opspor synth` writes it.
+MAX_QUALITY_REGION = 2_000_000
 
 
 def _int(value: object, name: str) -> int:
@@ -66,6 +71,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-progress", dest="progress", action="store_false", help="no progress bars"
         )
+        parser.add_argument(
+            "--quality-region-patients",
+            dest="quality_region",
+            default=None,
+            help=(
+                "compute the quality dashboard's figures, with a synthetic region of this many "
+                "patients written to OPSPOR_QUALITY_REGION_DATA for the region-wide figures "
+                "(0: from the record only; `make seed` gives 100000); left out: no figures "
+                "until the worker's nightly run or `opspor quality-refresh`"
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         patients = _int(options["patients"], "--patients")
@@ -96,6 +112,14 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"--as-of must be {seeding.EARLIEST_AS_OF.isoformat()} or later, "
                     f"got {as_of.isoformat()}."
+                )
+        quality_region = None
+        if options["quality_region"] is not None:
+            quality_region = _int(options["quality_region"], "--quality-region-patients")
+            if not 0 <= quality_region <= MAX_QUALITY_REGION:
+                raise CommandError(
+                    f"--quality-region-patients must be between 0 and {MAX_QUALITY_REGION:,}, "
+                    f"got {quality_region:,}."
                 )
         practices = None
         if options["practices"] is not None:
@@ -147,6 +171,11 @@ class Command(BaseCommand):
         # Last, on the finished record: the GP's worklist shows the engine's signals on first
         # start instead of after the first nightly run.
         self.stdout.write(demo_signals_ensure(as_of=result.arguments.as_of).summary())
+        if quality_region is not None:
+            figures = demo_quality_ensure(
+                as_of=result.arguments.as_of, seed=seed, patients=quality_region
+            )
+            self.stdout.write(figures.summary())
 
     def _report(self, result: seeding.SeedResult) -> None:
         marker = result.arguments.marker()
