@@ -1,0 +1,94 @@
+"""The quality dashboard and a practice's mirror in a real browser: the plots render from our
+own static files, a data table opens, and screenshots go to $OPSPOR_SCREENSHOTS."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from opspor.accounts.models import Role
+from opspor.records.models import Practice
+from tests import factories
+from tests.e2e.conftest import Login
+from tests.quality import figures
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+
+
+def _practices() -> list[Practice]:
+    return [
+        factories.practice(name=name)
+        for name in (
+            "Lægehuset Amager",
+            "Lægerne Brønshøj",
+            "Lægerne på Nørrebro",
+            "Lægehuset Valby",
+            "Lægerne i Vanløse",
+        )
+    ]
+
+
+def _wait_for_plots(page: Page) -> None:
+    """Every plot container holds an svg (bounded by the context's 10 s timeout), and none
+    failed."""
+    plots = page.locator("[data-vega-spec]")
+    assert plots.count() > 0
+    for i in range(plots.count()):
+        expect(plots.nth(i).locator("svg").first).to_be_visible()
+    assert page.locator("[data-rendered=failed]").count() == 0
+
+
+def _shot(page: Page, name: str, height: int) -> None:
+    """The top of the page, as far as `height`, when $OPSPOR_SCREENSHOTS names a folder."""
+    folder = os.environ.get("OPSPOR_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        width = page.viewport_size["width"] if page.viewport_size else 1366
+        page.screenshot(
+            path=str(Path(folder) / f"{name}.png"),
+            full_page=True,
+            clip={"x": 0, "y": 0, "width": width, "height": int(os.environ.get("QSHOT_H", height))},
+        )
+
+
+def test_the_analyst_sees_the_dashboard_plots_and_a_data_table(login: Login) -> None:
+    practices = _practices()
+    figures.seed(practices)
+    factories.patient(practices[0], name="Karen Holm")
+    page = login(factories.user(Role.ANALYST)).page
+    assert page.url.endswith("/quality/")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    _wait_for_plots(page)
+    expect(page.locator("main")).not_to_contain_text("Karen Holm")
+    funnel = page.locator("#funnel-referral_conversion-record")
+    funnel.get_by_test_id("data-table").locator("summary").click()
+    table = funnel.locator("table")
+    expect(table).to_be_visible()
+    expect(table).to_contain_text("Lægerne på Nørrebro")
+    funnel.scroll_into_view_if_needed()
+    _shot(page, "quality-dashboard", 2600)
+
+
+def test_the_gp_sees_the_mirror_with_only_their_own_practice_named(login: Login) -> None:
+    practices = _practices()
+    figures.seed(practices)
+    gp = factories.gp(practices[2])
+    page = login(gp.user).page
+    page.get_by_test_id("nav-mirror").click()
+    assert page.url.endswith("/quality/practice/")
+    _wait_for_plots(page)
+    main = page.locator("main")
+    expect(page.get_by_test_id("mirror-practice")).to_have_text("Lægerne på Nørrebro")
+    for other in practices:
+        if other != practices[2]:
+            expect(main).not_to_contain_text(other.name)
+    funnel = page.locator("#funnel-referral_conversion-record")
+    funnel.get_by_test_id("data-table").locator("summary").click()
+    expect(funnel.locator("table")).to_be_visible()
+    # The own point is labelled in the plot itself, not by colour alone.
+    own = funnel.locator("tr.quality-own th").inner_text().strip()
+    expect(funnel.locator("svg")).to_contain_text(own)
+    _shot(page, "quality-mirror", 2600)
