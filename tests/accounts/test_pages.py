@@ -21,7 +21,7 @@ PASSWORD = "correct horse battery"  # tests/factories.py gives every user this o
         (Role.GP, "/safety-nets/worklist/"),
         (Role.PATIENT, "/patients/me/"),
         (Role.UNIT_DOCTOR, "/referrals/inbox/"),
-        (Role.ANALYST, "/region/"),
+        (Role.ANALYST, "/quality/"),
         (Role.ADMIN, "/admin/"),
     ],
 )

@@ -41,17 +41,22 @@ def _wait_for_plots(page: Page) -> None:
     assert page.locator("[data-rendered=failed]").count() == 0
 
 
-def _shot(page: Page, name: str, height: int) -> None:
-    """The top of the page, as far as `height`, when $OPSPOR_SCREENSHOTS names a folder."""
+def _shot(page: Page, name: str, section: str, height: int = 2000) -> None:
+    """From the top of `section` down `height` pixels, when $OPSPOR_SCREENSHOTS names a
+    folder: the funnel plots and their opened table, rather than the whole long page."""
     folder = os.environ.get("OPSPOR_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        width = page.viewport_size["width"] if page.viewport_size else 1366
-        page.screenshot(
-            path=str(Path(folder) / f"{name}.png"),
-            full_page=True,
-            clip={"x": 0, "y": 0, "width": width, "height": int(os.environ.get("QSHOT_H", height))},
-        )
+    if not folder:
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    box = page.get_by_test_id(section).bounding_box()
+    assert box is not None
+    scroll = page.evaluate("window.scrollY")
+    width = page.viewport_size["width"] if page.viewport_size else 1366
+    page.screenshot(
+        path=str(Path(folder) / f"{name}.png"),
+        full_page=True,
+        clip={"x": 0, "y": box["y"] + scroll - 24, "width": width, "height": height},
+    )
 
 
 def test_the_analyst_sees_the_dashboard_plots_and_a_data_table(login: Login) -> None:
@@ -68,8 +73,7 @@ def test_the_analyst_sees_the_dashboard_plots_and_a_data_table(login: Login) -> 
     table = funnel.locator("table")
     expect(table).to_be_visible()
     expect(table).to_contain_text("Lægerne på Nørrebro")
-    funnel.scroll_into_view_if_needed()
-    _shot(page, "quality-dashboard", 2600)
+    _shot(page, "quality-dashboard", "section-referrals")
 
 
 def test_the_gp_sees_the_mirror_with_only_their_own_practice_named(login: Login) -> None:
@@ -91,4 +95,4 @@ def test_the_gp_sees_the_mirror_with_only_their_own_practice_named(login: Login)
     # The own point is labelled in the plot itself, not by colour alone.
     own = funnel.locator("tr.quality-own th").inner_text().strip()
     expect(funnel.locator("svg")).to_contain_text(own)
-    _shot(page, "quality-mirror", 2600)
+    _shot(page, "quality-mirror", "section-referrals")

@@ -33,10 +33,13 @@ Spec = dict[str, Any]
 Row = Mapping[str, Any]
 
 
-def _base(title: str, *, height: int = 260) -> Spec:
+def _base(title: str, *, height: int = 260, subtitle: str = "") -> Spec:
+    heading: dict[str, Any] = {"text": title, "anchor": "start", "fontSize": 14}
+    if subtitle:
+        heading.update(subtitle=subtitle, subtitleFontSize=12, subtitleColor=GREY)
     return {
         "$schema": SCHEMA,
-        "title": {"text": title, "anchor": "start", "fontSize": 14},
+        "title": heading,
         "width": "container",
         "height": height,
         "background": "white",
@@ -67,6 +70,7 @@ def funnel(
     limit_labels: tuple[str, str],
     scale: float = 1.0,
     own_label: str | None = None,
+    subtitle: str = "",
 ) -> Spec:
     """A funnel plot: each practice's share (``points``: n, value, name or None, own) against
     its denominator, the region's value as ``target``, and the 95 % and 99.8 % limits
@@ -101,12 +105,12 @@ def funnel(
     ]
     fmt = _axis_format(scale)
     x = {"field": "n", "type": "quantitative", "title": x_title, "scale": {"zero": True}}
-    spec = _base(title)
+    spec = _base(title, subtitle=subtitle)
     tooltip: list[dict[str, Any]] = [
         {"field": "n", "type": "quantitative", "title": x_title},
         {"field": "value", "type": "quantitative", "title": y_title, "format": fmt},
     ]
-    if any(dot["name"] for dot in dots):
+    if any(dot["name"] for dot in dots if dot["kind"] == "named"):
         tooltip.insert(0, {"field": "name", "type": "nominal", "title": " "})
     layers: list[Spec] = [
         {

@@ -152,6 +152,9 @@ class Block:
     headline: str
     own_headline: str | None
     charts: list[Chart]
+    # Where practices are compared: the pooled three years the funnel plot shows.
+    pooled_headline: str | None = None
+    own_pooled_headline: str | None = None
 
 
 @dataclass
@@ -226,6 +229,7 @@ def _funnel(item: IndicatorFigures, *, mirror: bool, pooled_words: str) -> Chart
         limit_labels=(_("95 % limits"), _("99.8 % limits")),
         scale=_scale(indicator),
         own_label=_("Your practice") if mirror else None,
+        subtitle=_("Practices compared over %(period)s") % {"period": pooled_words},
     )
     table = Table(
         caption=_("%(title)s, %(period)s") % {"title": title, "period": pooled_words},
@@ -508,6 +512,12 @@ def build(figures: QualityFigures, *, mirror: bool) -> tuple[list[SectionBlock],
                     headline=value_text(indicator, item.region_year),
                     own_headline=value_text(indicator, item.own_year) if mirror else None,
                     charts=block_charts,
+                    pooled_headline=value_text(indicator, item.region_pooled)
+                    if indicator.funnel
+                    else None,
+                    own_pooled_headline=value_text(indicator, item.own_pooled)
+                    if indicator.funnel and mirror
+                    else None,
                 )
             )
         sections.append(section)
