@@ -4,13 +4,17 @@ own static files, a data table opens, and screenshots go to $OPSPOR_SCREENSHOTS.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from opspor.accounts.models import Role
 from opspor.records.models import Practice
+from opspor.referrals.models import Referral
+from opspor.referrals.workflow import ReferralState, RejectionReason
 from tests import factories
 from tests.e2e.conftest import Login
 from tests.quality import figures
@@ -80,6 +84,21 @@ def test_the_gp_sees_the_mirror_with_only_their_own_practice_named(login: Login)
     practices = _practices()
     figures.seed(practices)
     gp = factories.gp(practices[2])
+    now = timezone.now()
+    Referral.objects.create(
+        patient=factories.patient(practices[2], name="Karen Holm"),
+        practice=practices[2],
+        unit=factories.unit(),
+        requester=gp.user,
+        pathway="dpf",
+        state=ReferralState.REJECTED,
+        sent_at=now - timedelta(days=9),
+        triage_due_at=now - timedelta(days=7),
+        decided_at=now - timedelta(days=8),
+        reason_category=RejectionReason.INVESTIGATIONS_FIRST,
+        reason_text="Mangler CT af thorax",
+        alternative_plan_text="Bestil CT af thorax og henvis igen ved fund",
+    )
     page = login(gp.user).page
     page.get_by_test_id("nav-mirror").click()
     assert page.url.endswith("/quality/practice/")
@@ -95,4 +114,8 @@ def test_the_gp_sees_the_mirror_with_only_their_own_practice_named(login: Login)
     # The own point is labelled in the plot itself, not by colour alone.
     own = funnel.locator("tr.quality-own th").inner_text().strip()
     expect(funnel.locator("svg")).to_contain_text(own)
+    rejections = page.get_by_test_id("section-rejections")
+    expect(rejections).to_contain_text("Mangler CT af thorax")
+    expect(rejections).to_contain_text("Bestil CT af thorax")
+    expect(rejections).not_to_contain_text("Karen Holm")
     _shot(page, "quality-mirror", "section-referrals")
