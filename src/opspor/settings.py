@@ -16,6 +16,11 @@ env = Env.from_os()
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = Path(env.text("OPSPOR_HOME", str(PACKAGE_DIR.parent.parent)))
 VAR_DIR = Path(env.text("OPSPOR_VAR_DIR", str(BASE_DIR / "var")))
+# The region's Parquet files (what `opspor synth` writes, or a registry extract in its shape)
+# for the quality unit's region-wide figures; `opspor seed` writes the demo region's here.
+QUALITY_REGION_DATA = Path(env.text("OPSPOR_QUALITY_REGION_DATA", str(VAR_DIR / "quality-region")))
+# Whether those files' practice ids are this record's (a nightly `opspor export-population`).
+QUALITY_REGION_LINKED = env.flag("OPSPOR_QUALITY_REGION_LINKED", False)
 
 ENVIRONMENT = env.choice("OPSPOR_ENV", "development", ("development", "production"))
 PRODUCTION = ENVIRONMENT == "production"

@@ -9,7 +9,7 @@ facts and the conditions the record knew on the day, so that "a psychiatric diag
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 
 from opspor.engine.context import ConditionEntry, PatientContext, PatientFacts
@@ -18,6 +18,14 @@ from opspor.engine.signals.vulnerability import vulnerability_flags
 from opspor.quality.aggregate import Who, age_band
 from opspor.records.context import ENGINE_CONDITION_SYSTEMS
 from opspor.records.models import Condition, Patient
+
+# Ids per query: well under the bound parameters SQLite allows in one statement.
+_CHUNK = 5_000
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
 
 
 def _age(birth: date, on: date) -> int:
@@ -32,7 +40,8 @@ class WhoBook:
         self._settings = EngineSettings()
         self._patients = {
             row["pk"]: row
-            for row in Patient.objects.filter(pk__in=ids).values(
+            for chunk in _chunks(ids)
+            for row in Patient.objects.filter(pk__in=chunk).values(
                 "pk",
                 "birth_date",
                 "sex",
@@ -45,11 +54,12 @@ class WhoBook:
         self._conditions: dict[int, list[tuple[str, str, bool, date | None, date | None]]] = (
             defaultdict(list)
         )
-        rows = Condition.objects.filter(
-            patient_id__in=ids, system__in=ENGINE_CONDITION_SYSTEMS
-        ).values_list("patient_id", "code", "system", "chronic", "onset", "resolved")
-        for patient_id, code, system, chronic, onset, resolved in rows:
-            self._conditions[patient_id].append((code, system, chronic, onset, resolved))
+        for chunk in _chunks(ids):
+            rows = Condition.objects.filter(
+                patient_id__in=chunk, system__in=ENGINE_CONDITION_SYSTEMS
+            ).values_list("patient_id", "code", "system", "chronic", "onset", "resolved")
+            for patient_id, code, system, chronic, onset, resolved in rows:
+                self._conditions[patient_id].append((code, system, chronic, onset, resolved))
         self._cache: dict[tuple[int, date], Who] = {}
 
     def who(self, patient_id: int, on: date) -> Who:

@@ -72,7 +72,10 @@ BY_REFERRAL = _("Referrals sent in the period (date sent).")
 BY_ADVICE = _("Advice requests sent in the period (date sent).")
 ON_THE_DAY = _("On the day of the figures.")
 BY_EPISODE = _("Safety-net episodes opened in the period.")
-BY_SIGNAL = _("Patients listed on the day of the last population scan in the period.")
+BY_SIGNAL = _(
+    "On the day of the figures, with the signals as last computed in the period (the "
+    "population scan or the practice's own computation)."
+)
 
 
 def _interval(id: str, title: str | Promise, start: str | Promise, end: str | Promise) -> Indicator:
@@ -124,7 +127,10 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="consultations",
         title=_("Consultations before referral"),
         numerator=_("GP consultations from the first presentation up to the referral."),
-        denominator=_("Cancers diagnosed after a referral from general practice."),
+        denominator=_(
+            "Cancers diagnosed after a referral from general practice, with the first "
+            "presentation and the referral known and in order."
+        ),
         period=BY_DIAGNOSIS,
         source=NCDA,
     ),
@@ -134,7 +140,10 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="share",
         title=_("Three or more consultations before referral"),
         numerator=_("Cancers with three or more GP consultations before the referral."),
-        denominator=_("Cancers diagnosed after a referral from general practice."),
+        denominator=_(
+            "Cancers diagnosed after a referral from general practice, with the first "
+            "presentation and the referral known and in order."
+        ),
         period=BY_DIAGNOSIS,
         source=NCDA,
         funnel=True,
@@ -155,12 +164,19 @@ INDICATORS: tuple[Indicator, ...] = (
     _route(
         "route_other_referral",
         _("After another referral"),
-        _("Cancers diagnosed after another referral."),
+        _(
+            "Cancers diagnosed after another referral. From a practice's record: every cancer "
+            "without a referral sent through Opspor in the 183 days before its diagnosis, so "
+            "another referral, an emergency presentation or a route the record does not hold."
+        ),
     ),
     _route(
         "route_emergency",
         _("Emergency presentation"),
-        _("Cancers diagnosed after an emergency presentation."),
+        _(
+            "Cancers diagnosed after an emergency presentation. From the region's registers "
+            "only: a practice's record does not hold emergency presentations."
+        ),
     ),
     Indicator(
         id="referrals_sent",
@@ -168,7 +184,10 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="count",
         title=_("Referrals sent"),
         numerator="",
-        denominator=_("Referrals sent to a diagnostic unit."),
+        denominator=_(
+            "Referrals sent to a diagnostic unit (a draft never sent is not counted; a "
+            "referral withdrawn after sending is)."
+        ),
         period=BY_REFERRAL,
         source=OPSPOR,
     ),
@@ -200,7 +219,10 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="share",
         title=_("Accepted"),
         numerator=_("Referrals accepted by the unit."),
-        denominator=_("Referrals the unit has decided on."),
+        denominator=_(
+            "Referrals the unit has decided on: accepted, rejected or returned with advice "
+            "(a referral withdrawn before the decision is not decided)."
+        ),
         period=BY_REFERRAL,
         source=OPSPOR,
         funnel=True,
@@ -211,7 +233,10 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="share",
         title=_("Rejected"),
         numerator=_("Referrals rejected."),
-        denominator=_("Referrals the unit has decided on."),
+        denominator=_(
+            "Referrals the unit has decided on: accepted, rejected or returned with advice "
+            "(a referral withdrawn before the decision is not decided)."
+        ),
         period=BY_REFERRAL,
         source=OPSPOR,
     ),
@@ -230,9 +255,13 @@ INDICATORS: tuple[Indicator, ...] = (
         section="referrals",
         kind="share",
         title=_("Rejections with an alternative from the catalogue"),
-        numerator=_("Rejections whose plan names an alternative from the catalogue."),
+        numerator=_(
+            "Rejections whose plan names an alternative from the catalogue (its code, with or "
+            "without words of the unit's own)."
+        ),
         denominator=_(
-            "Rejections (every rejection has a plan; free text alone is less actionable)."
+            "Rejections (every rejection has a plan, from the catalogue or in free text only; "
+            "free text alone is counted as less actionable)."
         ),
         period=BY_REFERRAL,
         source=OPSPOR,
@@ -243,8 +272,13 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="count",
         title=_("Rejections not acknowledged"),
         numerator="",
-        denominator=_("Rejections no GP of the practice has acknowledged yet."),
-        period=ON_THE_DAY,
+        denominator=_(
+            "Rejections of referrals sent in the period that no GP of the practice had "
+            "acknowledged by the end of the day of the figures."
+        ),
+        period=_(
+            "Referrals sent in the period (date sent), as they stood on the day of the figures."
+        ),
         source=OPSPOR,
     ),
     Indicator(
@@ -252,8 +286,11 @@ INDICATORS: tuple[Indicator, ...] = (
         section="referrals",
         kind="share",
         title=_("Triaged in time"),
-        numerator=_("Referrals decided before the triage deadline."),
-        denominator=_("Referrals decided, or past their triage deadline."),
+        numerator=_("Referrals decided by the triage deadline."),
+        denominator=_(
+            "Referrals decided, or still undecided when their triage deadline passed (one "
+            "withdrawn before its deadline is left out)."
+        ),
         period=BY_REFERRAL,
         source=OPSPOR,
     ),
@@ -262,7 +299,7 @@ INDICATORS: tuple[Indicator, ...] = (
         section="referrals",
         kind="hours",
         title=_("Time to triage"),
-        numerator=_("Hours from sending to the unit's decision (median and quartiles)."),
+        numerator=_("Clock hours from sending to the unit's decision (median and quartiles)."),
         denominator=_("Referrals decided."),
         period=BY_REFERRAL,
         source=OPSPOR,
@@ -272,8 +309,11 @@ INDICATORS: tuple[Indicator, ...] = (
         section="referrals",
         kind="share",
         title=_("Patient contacted in time"),
-        numerator=_("Accepted referrals whose patient was contacted before the deadline."),
-        denominator=_("Accepted referrals contacted, or past their deadline."),
+        numerator=_("Accepted referrals whose patient was contacted by the deadline."),
+        denominator=_(
+            "Accepted referrals whose patient was contacted, or not yet contacted when the "
+            "deadline passed (one withdrawn before its deadline is left out)."
+        ),
         period=BY_REFERRAL,
         source=OPSPOR,
     ),
@@ -293,9 +333,11 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="share",
         title=_("Advice requests that ended without a referral"),
         numerator=_(
-            "Answered advice requests not followed by a referral of the patient within 90 days."
+            "Answered advice requests not followed by a referral of the patient sent from the "
+            "request up to 90 days after the answer (a referral made from the request counts "
+            "whenever it was sent)."
         ),
-        denominator=_("Answered advice requests whose 90 days have passed."),
+        denominator=_("Answered advice requests whose 90 days after the answer have passed."),
         period=BY_ADVICE,
         source=OPSPOR,
     ),
@@ -315,7 +357,9 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="share",
         title=_("With the frailty section filled in"),
         numerator=_(
-            "Referrals of patients 75+ with the Clinical Frailty Scale and the patient's wish."
+            "Referrals of patients 75+ sent with every field of the frailty section given, as "
+            "the check at sending asks: the Clinical Frailty Scale, dementia, the patient's "
+            "wish, the relatives' role, and whether surgery and chemotherapy could be tolerated."
         ),
         denominator=_("Referrals sent for patients aged 75 or more."),
         period=BY_REFERRAL,
@@ -327,8 +371,8 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="count",
         title=_("Open safety nets"),
         numerator="",
-        denominator=_("Safety-net episodes not closed."),
-        period=ON_THE_DAY,
+        denominator=_("Safety-net episodes not closed, whenever they were opened."),
+        period=_("On the day of the figures (the same number in every period)."),
         source=OPSPOR,
     ),
     Indicator(
@@ -337,8 +381,10 @@ INDICATORS: tuple[Indicator, ...] = (
         kind="count",
         title=_("Overdue safety nets"),
         numerator="",
-        denominator=_("Open safety-net episodes past their follow-up date."),
-        period=ON_THE_DAY,
+        denominator=_(
+            "Open safety-net episodes whose follow-up date is before the day of the figures."
+        ),
+        period=_("On the day of the figures (the same number in every period)."),
         source=OPSPOR,
     ),
     Indicator(
@@ -360,7 +406,10 @@ INDICATORS: tuple[Indicator, ...] = (
             "Results told to the patient more than 5 working days after they came, or not yet "
             "told by then (Opspor's working threshold: no published standard was found)."
         ),
-        denominator=_("Results of safety-net investigations that came in the period."),
+        denominator=_(
+            "Results of safety-net investigations that came in the period, told to the "
+            "patient or whose 5 working days have passed."
+        ),
         period=_("Results that came in the period."),
         source=OPSPOR,
         funnel=True,
@@ -370,8 +419,11 @@ INDICATORS: tuple[Indicator, ...] = (
         section="signals",
         kind="per_1000",
         title=_("Pattern breaks"),
-        numerator=_("Patients with a pattern break."),
-        denominator=_("Patients listed."),
+        numerator=_(
+            "Patients with a pattern break (also one in a previously low user, which the "
+            "worklist shows as a marked rise in contacts), dismissed or not."
+        ),
+        denominator=_("Patients listed, in practices whose signals were computed in the period."),
         period=BY_SIGNAL,
         source=SIGNALS,
         funnel=True,
@@ -381,8 +433,8 @@ INDICATORS: tuple[Indicator, ...] = (
         section="signals",
         kind="per_1000",
         title=_("Any worklist signal"),
-        numerator=_("Patients with any worklist signal."),
-        denominator=_("Patients listed."),
+        numerator=_("Patients with any worklist signal, dismissed or not."),
+        denominator=_("Patients listed, in practices whose signals were computed in the period."),
         period=BY_SIGNAL,
         source=SIGNALS,
         funnel=True,
@@ -394,9 +446,14 @@ INDICATORS: tuple[Indicator, ...] = (
         title=_("Signals followed by a safety net or a referral within 30 days"),
         numerator=_(
             "Signals after which a safety-net episode was opened or a referral sent for the "
-            "patient within 30 days."
+            "patient within 30 days (from the day raised to 30 days after)."
         ),
-        denominator=_("Signals raised in the period, whose 30 days have passed."),
+        denominator=_(
+            "Signals raised in the period, whose 30 days have passed: a signal as it held after "
+            "one of the patient's contacts, raised on that day, as far as the stored signals "
+            "and dismissals tell; one held while a safety net was live never reached the "
+            "worklist and is left out."
+        ),
         period=_("Signals raised in the period."),
         source=SIGNALS,
         funnel=True,

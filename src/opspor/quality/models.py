@@ -18,6 +18,8 @@ class QualityRefresh(models.Model):
         SEED = "seed", _("Seeding the demo")
 
     as_of = models.DateField()
+    # The nightly run's guard: of two workers sweeping at once, one creates the night's row.
+    night = models.DateField(null=True, blank=True, unique=True)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
     by = models.CharField(max_length=8, choices=By.choices)

@@ -12,8 +12,9 @@ A date the record does not hold stays unknown; nothing is guessed.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import Min
 from django.utils import timezone
@@ -38,20 +39,46 @@ class EpisodeAarhus:
     repeated: dict[str, int]
 
 
+# One recorded symptom: its code, onset, the day it was recorded and its contact's moment.
+SymptomRow = tuple[str, date, date, datetime | None]
+
+
+def episode_symptom_codes(symptoms: object) -> list[str]:
+    """The symptom codes an episode is about, from its stored list (malformed items left out)."""
+    if not isinstance(symptoms, list):
+        return []
+    return [item["code"] for item in symptoms if isinstance(item, dict) and "code" in item]
+
+
+def symptom_points(
+    rows: Iterable[SymptomRow],
+) -> tuple[date | None, date | None, dict[str, list[date]]]:
+    """The first symptom and the first presentation read from a patient's recorded symptoms,
+    and the days each code was seen on: the earliest onset, and the earliest day one of them
+    was recorded (its contact's local day, or the day recorded where it has no contact).
+
+    The episode's reading, public so that a pathway read from a cancer diagnosis rather than
+    an episode (the quality unit's figures) reads its symptoms the same way.
+    """
+    onsets: list[date] = []
+    seen_on: dict[str, list[date]] = defaultdict(list)
+    for code, onset, recorded_on, contact_at in rows:
+        onsets.append(onset)
+        seen_on[code].append(timezone.localdate(contact_at) if contact_at else recorded_on)
+    first_symptom = min(onsets, default=None)
+    first_presentation = min((day for days in seen_on.values() for day in days), default=None)
+    return first_symptom, first_presentation, seen_on
+
+
 def episode_aarhus(episode: SafetyNetEpisode, *, today: date | None = None) -> EpisodeAarhus:
     today = today or timezone.localdate()
-    codes = [item["code"] for item in episode.symptoms if isinstance(item, dict) and "code" in item]
+    codes = episode_symptom_codes(episode.symptoms)
     rows = list(
         Symptom.objects.filter(patient_id=episode.patient_id, code__in=codes)
         .select_related("contact")
         .values_list("code", "onset", "recorded_on", "contact__at")
     )
-    onsets = [onset for _, onset, _, _ in rows]
-    seen_on: dict[str, list[date]] = defaultdict(list)
-    for code, _, recorded_on, contact_at in rows:
-        seen_on[code].append(timezone.localdate(contact_at) if contact_at else recorded_on)
-    first_symptom = min(onsets, default=None)
-    first_presentation = min((day for days in seen_on.values() for day in days), default=None)
+    first_symptom, first_presentation, seen_on = symptom_points(rows)
     sent = episode.referrals.filter(sent_at__isnull=False).aggregate(first=Min("sent_at"))["first"]
     referral = timezone.localdate(sent) if sent else None
     diagnoses = CancerDiagnosis.objects.filter(patient_id=episode.patient_id)

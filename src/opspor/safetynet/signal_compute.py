@@ -51,6 +51,12 @@ def _listed_on(as_of: date) -> Q:
     )
 
 
+def listed_on(as_of: date) -> Q:
+    """The patients listed with their practice on `as_of`, whose signals are computed: what
+    the quality unit's signal rates count per patient too."""
+    return _listed_on(as_of)
+
+
 def _day_end(day: date) -> datetime:
     """The first moment after `day`, local time."""
     return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))

@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 from opspor.synth.events import generate_events
 from opspor.synth.labref import LabReference, build_lab_reference
 from opspor.synth.params import SynthParams, default_params
+from opspor.synth.pathways import draw_pathways, pathway_rng
 from opspor.synth.patients import YEAR, Window, draw_cohort
 from opspor.synth.rates import Rates, build_rates
 from opspor.synth.region import Region, build_region, default_practice_count
@@ -65,6 +66,7 @@ class _Setup:
     window: Window
     region: Region
     seeds: list[np.random.SeedSequence]
+    seed: int
 
 
 def history_window(as_of: date, years: int) -> Window:
@@ -93,6 +95,7 @@ def _setup(
         window=history_window(as_of, p.history_years),
         region=region,
         seeds=seeds,
+        seed=seed,
     )
 
 
@@ -102,8 +105,20 @@ def _chunks(s: _Setup, n_patients: int) -> Iterator[tuple[int, dict[str, pa.Tabl
         rng = np.random.default_rng(s.seeds[i + 1])
         cohort = draw_cohort(rng, first + 1, n, s.window, s.region, s.rates, s.params)
         events = generate_events(rng, cohort, s.window, s.region, s.rates, s.ref, s.params)
+        # The pathways come from a stream of their own, after the generator's is spent: the
+        # other tables stay what they were before the pathways existed.
+        cancers = np.nonzero(cohort.cancer_site >= 0)[0]
+        paths = draw_pathways(
+            pathway_rng(s.seed, i),
+            patient=cancers,
+            diagnosis=cohort.diagnosis[cancers],
+            birth=cohort.birth[cancers],
+            contact_patient=events.contacts.patient,
+            contact_day=events.contacts.day,
+            p=s.params,
+        )
         tables = {"patients": patients_table(cohort, s.params)}
-        tables.update(event_tables(cohort, events, s.ref, s.params))
+        tables.update(event_tables(cohort, events, s.ref, s.params, paths))
         yield n, tables
 
 

@@ -26,6 +26,8 @@ SITES: tuple[str, ...] = (
 )
 SEXES: tuple[str, ...] = ("female", "male")
 CONTACT_KINDS: tuple[str, ...] = ("consultation", "phone", "email", "home_visit")
+# Routes to diagnosis, in the order of `diagnoses.parquet`'s dictionary.
+ROUTES: tuple[str, ...] = ("cancer_pathway", "dpf", "other_referral", "emergency")
 UNITS: tuple[str, ...] = (
     "amager_hvidovre",
     "bispebjerg_frederiksberg",
@@ -426,6 +428,56 @@ class Prediagnostic(_Model):
         return (total + max(0, days - self.horizon_days)) / days
 
 
+class RouteShares(_Model):
+    source: Sourced = Field(min_length=1)
+    cancer_pathway: float = Field(ge=0, le=1)
+    dpf: float = Field(ge=0, le=1)
+    other_referral: float = Field(ge=0, le=1)
+    emergency: float = Field(ge=0, le=1)
+
+    def shares(self) -> list[float]:
+        return [float(getattr(self, r)) for r in ROUTES]
+
+    @model_validator(mode="after")
+    def _sums(self) -> Self:
+        _check_shares("pathways.routes", self.shares(), tol=1e-6)
+        return self
+
+
+class LogNormalDays(_Model):
+    source: Sourced = Field(min_length=1)
+    median_days: float = Field(gt=0)
+    sigma: float = Field(gt=0)
+
+
+class ZeroInflatedDays(_Model):
+    source: Sourced = Field(min_length=1)
+    zero_share: float = Field(ge=0, le=1)
+    positive_median_days: float = Field(gt=0)
+    positive_sigma: float = Field(gt=0)
+
+
+class EmergencyToDiagnosis(_Model):
+    source: Sourced = Field(min_length=1)
+    max_days: int = Field(ge=0)
+
+
+class Placement(_Model):
+    source: Sourced = Field(min_length=1)
+    snap_days: int = Field(ge=0)
+    max_interval_days: int = Field(ge=1)
+
+
+class Pathways(_Model):
+    source: Sourced = Field(min_length=1)
+    routes: RouteShares
+    patient_interval: LogNormalDays
+    primary_care_interval: ZeroInflatedDays
+    secondary_care_interval: LogNormalDays
+    emergency_to_diagnosis: EmergencyToDiagnosis
+    placement: Placement
+
+
 class LabShape(_Model):
     unit: str
     female: tuple[float | None, float | None]
@@ -463,6 +515,7 @@ class SynthParams(_Model):
     acute_conditions: CodeMix
     cancer: Cancer
     prediagnostic: Prediagnostic
+    pathways: Pathways
     background_symptoms: BackgroundSymptoms
     background_labs: BackgroundLabs
     workup_panel: list[str]

@@ -15,7 +15,9 @@ import pyarrow as pa
 
 from opspor.synth.events import Events, acute_code_list, symptom_code_list
 from opspor.synth.labref import LabReference
-from opspor.synth.params import CONTACT_KINDS, SEXES, SITES, SynthParams
+from opspor.synth.params import CONTACT_KINDS, ROUTES, SEXES, SITES, SynthParams
+from opspor.synth.pathways import NO_DAY as NO_PATHWAY_DAY
+from opspor.synth.pathways import Pathways
 from opspor.synth.patients import NO_DAY, SMOKING, Cohort, exposure_list
 
 I64 = npt.NDArray[np.int64]
@@ -117,6 +119,11 @@ FILE_SCHEMAS: dict[str, pa.Schema] = {
             ("patient_id", pa.int32()),
             ("diagnosis_date", DATE),
             ("cancer_site", pa.string()),
+            ("first_symptom_date", DATE),
+            ("first_presentation_date", DATE),
+            ("referral_date", DATE),
+            ("route", pa.string()),
+            ("consultations_before_referral", pa.int32()),
         ]
     ),
 }
@@ -130,7 +137,7 @@ _DICT_COLUMNS: dict[str, set[str]] = {
     "labs": {"code", "unit"},
     "conditions": {"code", "system"},
     "medications": {"atc"},
-    "diagnoses": {"cancer_site"},
+    "diagnoses": {"cancer_site", "route"},
 }
 
 
@@ -201,7 +208,10 @@ def patients_table(c: Cohort, p: SynthParams) -> pa.Table:
     )
 
 
-def event_tables(c: Cohort, e: Events, ref: LabReference, p: SynthParams) -> dict[str, pa.Table]:
+def event_tables(
+    c: Cohort, e: Events, ref: LabReference, p: SynthParams, paths: Pathways
+) -> dict[str, pa.Table]:
+    """The event tables; ``paths`` has one row per cancer, in cohort order."""
     ct = e.contacts
     contacts = pa.Table.from_arrays(
         [
@@ -318,6 +328,11 @@ def event_tables(c: Cohort, e: Events, ref: LabReference, p: SynthParams) -> dic
             _i32(c.ids[d]),
             _date(c.diagnosis[d]),
             _dict(c.cancer_site[d], SITES),
+            _date(paths.first_symptom),
+            _date(paths.first_presentation),
+            _date(paths.referral, paths.referral == NO_PATHWAY_DAY),
+            _dict(paths.route, ROUTES),
+            pa.array(paths.consultations.astype(np.int32), mask=paths.consultations < 0),
         ],
         schema=write_schema("diagnoses"),
     )
