@@ -17,7 +17,7 @@ from opspor.referrals.models import Referral
 from opspor.referrals.workflow import ReferralState, RejectionReason
 from tests import factories
 from tests.e2e.conftest import Login
-from tests.quality import figures
+from tests.quality import factory
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -65,7 +65,7 @@ def _shot(page: Page, name: str, section: str, height: int = 2000) -> None:
 
 def test_the_analyst_sees_the_dashboard_plots_and_a_data_table(login: Login) -> None:
     practices = _practices()
-    figures.seed(practices)
+    factory.seed(practices)
     factories.patient(practices[0], name="Karen Holm")
     page = login(factories.user(Role.ANALYST)).page
     assert page.url.endswith("/quality/")
@@ -82,7 +82,7 @@ def test_the_analyst_sees_the_dashboard_plots_and_a_data_table(login: Login) -> 
 
 def test_the_gp_sees_the_mirror_with_only_their_own_practice_named(login: Login) -> None:
     practices = _practices()
-    figures.seed(practices)
+    factory.seed(practices)
     gp = factories.gp(practices[2])
     now = timezone.now()
     Referral.objects.create(

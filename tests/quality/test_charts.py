@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from opspor.quality import charts, pages, selectors
 from opspor.records.models import Practice
 from tests import factories
-from tests.quality import figures
+from tests.quality import factory
 
 SCHEMA_FILE = (
     Path(__file__).resolve().parents[2] / "node_modules/vega-lite/build/vega-lite-schema.json"
@@ -60,7 +60,7 @@ def assert_valid(spec: dict[str, Any]) -> None:
 @pytest.fixture
 def region() -> list[Practice]:
     practices = [factories.practice(name=f"Lægehuset {c}") for c in "ABCDEF"]
-    figures.seed(practices)
+    factory.seed(practices)
     return practices
 
 
@@ -148,10 +148,10 @@ def test_the_practices_table_never_follows_the_values(hits: list[int]) -> None:
     with transaction.atomic():
         names = ["Øst", "Amager", "Brønshøj", "Valby", "Nørrebro"]
         practices = [factories.practice(name=name) for name in names]
-        run = figures.refresh()
+        run = factory.refresh()
         total_n = total_k = 0
         for practice, k in zip(practices, hits, strict=True):
-            figures.figure(
+            factory.figure(
                 run,
                 "referral_conversion",
                 practice=practice,
@@ -160,7 +160,7 @@ def test_the_practices_table_never_follows_the_values(hits: list[int]) -> None:
                 pooled=True,
             )
             total_n, total_k = total_n + 60, total_k + k
-        figures.figure(
+        factory.figure(
             run, "referral_conversion", denominator=total_n, numerator=total_k, pooled=True
         )
         sections, _ = pages.build(selectors.region_figures(), mirror=False)

@@ -19,7 +19,7 @@ from opspor.records.models import Patient, Practice
 from opspor.referrals.models import Referral
 from opspor.referrals.workflow import ReferralState, RejectionReason
 from tests import factories
-from tests.quality import figures
+from tests.quality import factory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def region() -> list[Practice]:
         factories.practice(name=name)
         for name in ("Lægehuset Amager", "Lægerne Brønshøj", "Lægerne på Nørrebro", "Valby Lægehus")
     ]
-    figures.seed(practices)
+    factory.seed(practices)
     return practices
 
 
@@ -104,7 +104,7 @@ def test_an_unknown_indicator_is_not_found() -> None:
 
 
 def test_without_a_finished_refresh_the_dashboard_says_so() -> None:
-    figures.refresh(finished=False)
+    factory.refresh(finished=False)
     response = _client(factories.user(Role.ANALYST)).get(reverse("quality:dashboard"))
     assert response.status_code == 200
     assert 'data-testid="no-figures"' in response.content.decode()
@@ -172,12 +172,12 @@ def _hidden_figures(region: list[Practice]) -> None:
     from opspor.quality.models import QualityFigure, QualityRefresh
 
     run = QualityRefresh.objects.latest("pk")
-    hidden = figures.figure(run, "referral_accepted", denominator=9137, numerator=4817)
+    hidden = factory.figure(run, "referral_accepted", denominator=9137, numerator=4817)
     QualityFigure.objects.filter(pk=hidden.pk).update(
         shown_numerator="–", shown_share=None, hidden_reason="complementary"
     )
-    figures.figure(run, "referral_accepted", practice=region[0], denominator=7, numerator=6)
-    figures.figure(
+    factory.figure(run, "referral_accepted", practice=region[0], denominator=7, numerator=6)
+    factory.figure(
         run,
         "time_to_triage",
         practice=region[0],

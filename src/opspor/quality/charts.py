@@ -115,7 +115,7 @@ def funnel(
     layers: list[Spec] = [
         {
             "data": {"values": lines},
-            "mark": {"type": "line", "color": GREY, "strokeWidth": 1.5, "interpolate": "monotone"},
+            "mark": {"type": "line", "color": GREY, "strokeWidth": 1.5},
             "encoding": {
                 "x": x,
                 "y": {

@@ -19,10 +19,12 @@ from django.utils.translation import gettext_lazy
 from opspor.quality import charts
 from opspor.quality.aggregate import REGION_SPLITS, VULNERABLE_SPLITS
 from opspor.quality.cells import ALL
+from opspor.quality.funnel import funnel_curve
 from opspor.quality.indicators import Indicator
 from opspor.quality.selectors import Figure, IndicatorFigures, PracticePoint, QualityFigures
 from opspor.records.models import Practice
 from opspor.referrals.workflow import RejectionReason
+from opspor.safetynet.workflow import EpisodeOutcome
 
 SECTIONS: tuple[tuple[str, str | Promise], ...] = (
     ("intervals", gettext_lazy("Intervals")),
@@ -77,6 +79,8 @@ def group_label(split: str, group: str) -> str:
         return str(Practice.Kind(group).label)
     if split == "reason" and group in RejectionReason.values:
         return str(RejectionReason(group).label)
+    if split == "outcome" and group in EpisodeOutcome.values:
+        return str(EpisodeOutcome(group).label)
     return group.replace("_", " ")
 
 
@@ -192,23 +196,22 @@ def _headers(indicator: Indicator, first: str) -> list[str]:
     return [first, _("Denominator"), _("Numerator"), value]
 
 
-def _limits(point: Any, name: str) -> float:
-    return float(point[name] if isinstance(point, dict) else getattr(point, name))
-
-
 def _funnel(item: IndicatorFigures, *, mirror: bool, pooled_words: str) -> Chart | None:
-    from opspor.quality.funnel import funnel_curve
-
     indicator = item.indicator
     target = item.region_pooled.share if item.region_pooled is not None else None
     shown = [p for p in item.practices if p.figure.share is not None and p.figure.n]
     if target is None or not shown:
         return None
     ns = [p.figure.n or 1 for p in shown]
+    # Every share here, per 1,000 ones too, is patients with something over patients: a
+    # proportion, so binomial limits (`funnel.py`).
     curve = [
         {
-            "n": _limits(point, "n"),
-            **{key: _limits(point, key) for key in ("lower95", "upper95", "lower998", "upper998")},
+            "n": point.n,
+            "lower95": point.lower95,
+            "upper95": point.upper95,
+            "lower998": point.lower998,
+            "upper998": point.upper998,
         }
         for point in funnel_curve(target, max(1, min(ns) // 2), max(ns) * 11 // 10 + 1)
     ]
