@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from opspor.accounts.models import Role, User
+from opspor.quality import pages
 from opspor.records.models import Patient, Practice
 from opspor.referrals.models import Referral
 from opspor.referrals.workflow import ReferralState, RejectionReason
@@ -212,6 +213,7 @@ def test_exports_hold_only_published_values(region: list[Practice]) -> None:
     assert row["hidden_reason"] == "small_denominator"
 
     html = client.get(reverse("quality:dashboard")).content.decode()
+    assert str(pages.HIDDEN["complementary"]) in html, "a hidden value says why, in words"
     for raw in ("4817", "33.625", "33,6", "0.857", "85,7"):
         assert not re.search(rf"(?<![\d.,]){re.escape(raw)}", html), raw
 
