@@ -429,3 +429,18 @@ def dots(
         )
     spec["layer"] = layers
     return spec
+
+
+def localised(spec: Spec, *, decimal: str, thousands: str) -> Spec:
+    """``spec`` with its numbers written the page's way (Danish: 12,5 % and 1.000)."""
+    config = dict(spec.get("config", {}))
+    config["locale"] = {
+        "number": {
+            "decimal": decimal,
+            "thousands": thousands,
+            "grouping": [3],
+            "currency": ["", ""],
+            "percent": "%",
+        }
+    }
+    return {**spec, "config": config}

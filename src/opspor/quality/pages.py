@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.formats import number_format
+from django.utils.formats import get_format, number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -529,4 +529,10 @@ def build(figures: QualityFigures, *, mirror: bool) -> tuple[list[SectionBlock],
         chart = _equity_chart(item, mirror=mirror)
         if chart is not None:
             equity.charts.append(chart)
+    # The plots write numbers as the page does (Django's format for the active language).
+    decimal, thousands = get_format("DECIMAL_SEPARATOR"), get_format("THOUSAND_SEPARATOR")
+    for section in (*sections, equity):
+        every = [*section.charts, *(chart for block in section.blocks for chart in block.charts)]
+        for chart in every:
+            chart.spec = charts.localised(chart.spec, decimal=decimal, thousands=thousands)
     return sections, equity
