@@ -16,6 +16,7 @@ from opspor.records.models import Practice
 from opspor.referrals.models import Referral
 from opspor.referrals.workflow import ReferralState, RejectionReason
 from tests import factories
+from tests.e2e.accessibility import assert_accessible
 from tests.e2e.conftest import Login
 from tests.quality import factory
 
@@ -77,6 +78,7 @@ def test_the_analyst_sees_the_dashboard_plots_and_a_data_table(login: Login) -> 
     table = funnel.locator("table")
     expect(table).to_be_visible()
     expect(table).to_contain_text("Lægerne på Nørrebro")
+    assert_accessible(page, what="the quality dashboard")
     _shot(page, "quality-dashboard", "section-referrals")
 
 
@@ -118,4 +120,5 @@ def test_the_gp_sees_the_mirror_with_only_their_own_practice_named(login: Login)
     expect(rejections).to_contain_text("Mangler CT af thorax")
     expect(rejections).to_contain_text("Bestil CT af thorax")
     expect(rejections).not_to_contain_text("Karen Holm")
+    assert_accessible(page, what="the practice mirror")
     _shot(page, "quality-mirror", "section-referrals")
