@@ -13,6 +13,7 @@ urlpatterns = [
     path("patients/", include("opspor.records.urls")),
     path("", include("opspor.referrals.urls")),
     path("safety-nets/", include("opspor.safetynet.urls")),
+    path("quality/", include("opspor.quality.urls")),
     path("", include("opspor.casework.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

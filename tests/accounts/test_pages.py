@@ -21,7 +21,7 @@ PASSWORD = "correct horse battery"  # tests/factories.py gives every user this o
         (Role.GP, "/safety-nets/worklist/"),
         (Role.PATIENT, "/patients/me/"),
         (Role.UNIT_DOCTOR, "/referrals/inbox/"),
-        (Role.ANALYST, "/region/"),
+        (Role.ANALYST, "/quality/"),
         (Role.ADMIN, "/admin/"),
     ],
 )
@@ -103,7 +103,7 @@ def test_logout_needs_a_post_and_ends_the_session() -> None:
     assert client.get(reverse("logout")).status_code == 405
     response = client.post(reverse("logout"))
     assert response.status_code == 302
-    assert client.get(reverse("region")).status_code == 302
+    assert client.get(reverse("quality:dashboard")).status_code == 302
 
 
 def test_forbidden_page_says_why_and_leads_back() -> None:

@@ -114,12 +114,12 @@ def test_unit_doctor_lands_on_the_inbox_and_finds_the_unit_page(login: Login) ->
     expect(page.get_by_test_id("inbox-link")).to_contain_text("visiteres")
 
 
-def test_analyst_lands_on_the_region_overview_without_names(login: Login) -> None:
+def test_analyst_lands_on_the_quality_dashboard_without_names(login: Login) -> None:
     _gp_with_patients()
     page = login(factories.user(Role.ANALYST)).page
-    assert page.url.endswith("/region/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Regionsoverblik")
-    expect(page.get_by_test_id("patients-by-age")).to_be_visible()
+    assert page.url.endswith("/quality/")
+    expect(page.get_by_test_id("nav-quality")).to_be_visible()
+    expect(page.get_by_test_id("no-figures")).to_be_visible()
     expect(page.locator("main")).not_to_contain_text("Karen Holm")
 
 

@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
         ("laege.berg", "/safety-nets/worklist/", "Arbejdsliste"),
         ("patient.ole", "/patients/me/", "Fiktiv demopatient"),
         ("de.herlev", "/referrals/inbox/", "Herlev"),
-        ("analytiker", "/region/", "Regionsoverblik"),
+        ("analytiker", "/quality/", "Kvalitetsanalytiker"),
         ("admin", "/admin/", "Opspor"),
     ],
 )

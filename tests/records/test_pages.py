@@ -16,7 +16,6 @@ from opspor.accounts.models import Role, User
 from opspor.engine.vocab import load_vocabulary
 from opspor.records.models import (
     AccessLogEntry,
-    Patient,
     Symptom,
 )
 from tests import factories
@@ -267,8 +266,8 @@ def test_record_page_costs_a_bounded_number_of_queries(
 # The diagnostic unit's page
 
 
-def test_the_unit_and_region_pages_keep_their_top_level_addresses() -> None:
-    assert (reverse("unit"), reverse("region")) == ("/unit/", "/region/")
+def test_the_unit_page_keeps_its_top_level_address() -> None:
+    assert reverse("unit") == "/unit/"
 
 
 def test_unit_doctor_sees_their_unit_and_its_practice_directory(practices: Practices) -> None:
@@ -315,51 +314,7 @@ def test_unit_page_is_forbidden_for_other_roles(role: str) -> None:
     assert _client(factories.user(role)).get(reverse("unit")).status_code == 403
 
 
-# The analyst's region overview
-
-
-def test_region_overview_shows_aggregates_and_no_patient(practices: Practices) -> None:
-    today = timezone.localdate()
-    for i in range(6):
-        patient = factories.patient(
-            practices.own,
-            name=f"Anonym {i}",
-            birth_date=date(1990, 1, 1 + i),
-            sex="female",
-        )
-        factories.contact(patient, on=today - timedelta(days=1 + i))
-    factories.patient(practices.own, name="Enlig Mand", birth_date=date(1960, 1, 1), sex="male")
-    response = _client(factories.user(Role.ANALYST)).get(reverse("region"))
-    html = _html(response)
-    assert response.status_code == 200
-    assert "Regionsoverblik" in html
-    for patient in Patient.objects.all():
-        assert patient.name not in html
-        assert patient.cpr not in html
-        assert patient.masked_cpr not in html
-    ages = {p.age_on(today) // 10 for p in Patient.objects.filter(name__startswith="Anonym")}
-    assert len(ages) == 1, "the six women fall in one ten-year band"
-    low = ages.pop() * 10
-    row = html[html.index(f">{low}–{low + 9}</th>") :].split("</tr>")[0]
-    assert '<td class="number">6</td>' in row, "the six women of one age band are counted"
-    contacts_row = html[html.index('data-testid="contacts-by-year"') :]
-    assert f">{today.year}<" in contacts_row or f">{today.year - 1}<" in contacts_row
-    assert "&lt;5" in html, "a count of one man is suppressed"
-
-
-@pytest.mark.parametrize("role", [Role.GP, Role.PATIENT, Role.UNIT_DOCTOR, Role.ADMIN])
-def test_region_overview_is_forbidden_for_other_roles(role: str) -> None:
-    assert _client(factories.user(role)).get(reverse("region")).status_code == 403
-
-
-def test_region_overview_costs_a_bounded_number_of_queries(
-    practices: Practices, django_assert_max_num_queries: DjangoAssertNumQueries
-) -> None:
-    for i in range(20):
-        factories.contact(practices.mine, on=timezone.localdate() - timedelta(days=100 * i))
-    client = _client(factories.user(Role.ANALYST))
-    with django_assert_max_num_queries(6):
-        assert client.get(reverse("region")).status_code == 200
+# Dates
 
 
 @pytest.mark.django_db

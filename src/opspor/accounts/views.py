@@ -11,7 +11,7 @@ START_PAGES = {
     Role.GP: "safetynet:worklist",
     Role.PATIENT: "portal:my_record",
     Role.UNIT_DOCTOR: "referrals:unit_inbox",
-    Role.ANALYST: "region",
+    Role.ANALYST: "quality:dashboard",
     Role.ADMIN: "admin:index",
 }
 

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
-from django.db.models.functions import ExtractYear
+from django.db.models import Count, Max, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -30,7 +28,6 @@ from opspor.records.models import (
     OccupationalExposure,
     Patient,
     Practice,
-    Sex,
     Symptom,
 )
 from opspor.records.services import record_read_log
@@ -241,123 +238,6 @@ def unit_overview(*, user: User) -> UnitOverview | None:
         return None
     practices = Practice.objects.filter(diagnostic_unit=unit).order_by("name")
     return UnitOverview(unit=unit, practices=list(practices))
-
-
-# Age bands of the region overview: (lowest age, highest age or None for "and over").
-AGE_BANDS: tuple[tuple[int, int | None], ...] = (
-    (0, 17),
-    (18, 29),
-    (30, 39),
-    (40, 49),
-    (50, 59),
-    (60, 69),
-    (70, 79),
-    (80, None),
-)
-
-
-@dataclass(frozen=True)
-class AgeBandCount:
-    low: int
-    high: int | None
-    female: int
-    male: int
-
-    @property
-    def total(self) -> int:
-        return self.female + self.male
-
-
-@dataclass(frozen=True)
-class YearContacts:
-    year: int
-    by_kind: list[int]  # in the order of `RegionOverview.contact_kinds`
-
-    @property
-    def total(self) -> int:
-        return sum(self.by_kind)
-
-
-@dataclass(frozen=True)
-class RegionOverview:
-    """Counts over the whole region; no row here can be traced to a patient."""
-
-    practices_by_kind: list[tuple[str, int]]
-    patients_by_age: list[AgeBandCount]
-    contact_kinds: list[str]
-    contacts_by_year: list[YearContacts]
-
-    @property
-    def practices_total(self) -> int:
-        return sum(n for _, n in self.practices_by_kind)
-
-    @property
-    def patients_female(self) -> int:
-        return sum(band.female for band in self.patients_by_age)
-
-    @property
-    def patients_male(self) -> int:
-        return sum(band.male for band in self.patients_by_age)
-
-
-def region_overview(*, today: date | None = None) -> RegionOverview:
-    """Practices by kind, listed patients by age band and sex, contacts per year by kind.
-
-    Each table is one aggregate query, so the page costs the same for a demo region and
-    for the whole Capital Region.
-    """
-    today = today or timezone.localdate()
-    kinds = dict(
-        Practice.objects.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n")
-    )
-    practices_by_kind = [(kind, kinds.get(kind, 0)) for kind in Practice.Kind.values]
-
-    band_filters = {}
-    for i, (low, high) in enumerate(AGE_BANDS):
-        condition = Q(birth_date__lte=_years_before(today, low))
-        if high is not None:
-            condition &= Q(birth_date__gt=_years_before(today, high + 1))
-        band_filters[f"band_{i}"] = Count("pk", filter=condition)
-    listed = Patient.objects.filter(
-        Q(registered_to__isnull=True) | Q(registered_to__gte=today),
-        Q(died_on__isnull=True) | Q(died_on__gt=today),
-        registered_from__lte=today,
-    )
-    # The stubs cannot type the per-band keys that `annotate(**band_filters)` adds.
-    by_sex: dict[str, Any] = {
-        row["sex"]: row for row in listed.values("sex").annotate(**band_filters)
-    }
-    no_one: dict[str, int] = {}
-    patients_by_age = [
-        AgeBandCount(
-            low=low,
-            high=high,
-            female=by_sex.get(Sex.FEMALE, no_one).get(f"band_{i}", 0),
-            male=by_sex.get(Sex.MALE, no_one).get(f"band_{i}", 0),
-        )
-        for i, (low, high) in enumerate(AGE_BANDS)
-    ]
-
-    contact_kinds = list(Contact.Kind.values)
-    counts: dict[int, dict[str, int]] = {}
-    rows = (
-        Contact.objects.annotate(year=ExtractYear("at"))
-        .values("year", "kind")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for row in rows:
-        counts.setdefault(row["year"], {})[row["kind"]] = row["n"]
-    contacts_by_year = [
-        YearContacts(year=year, by_kind=[counts[year].get(kind, 0) for kind in contact_kinds])
-        for year in sorted(counts, reverse=True)
-    ]
-    return RegionOverview(
-        practices_by_kind=practices_by_kind,
-        patients_by_age=patients_by_age,
-        contact_kinds=contact_kinds,
-        contacts_by_year=contacts_by_year,
-    )
 
 
 def patient_context(

@@ -1,6 +1,6 @@
-"""The start pages of the unit doctor and the analyst, at the top level beside the GP's
-/patients/, since neither shows a patient's record. Included at the root of the URLconf;
-the names stay un-namespaced (`unit`, `region`) as every role's start page is named."""
+"""The unit doctor's start page, at the top level beside the GP's /patients/, since it shows
+no patient's record. Included at the root of the URLconf; the name stays un-namespaced
+(`unit`). The analyst's start page is the quality dashboard (`quality:dashboard`)."""
 
 from django.urls import path
 
@@ -8,5 +8,4 @@ from opspor.records import views
 
 urlpatterns = [
     path("unit/", views.unit_page, name="unit"),
-    path("region/", views.region_page, name="region"),
 ]

@@ -111,9 +111,3 @@ def patient_contacts(request: HttpRequest, patient_id: int) -> HttpResponse:
 def unit_page(request: HttpRequest) -> HttpResponse:
     user = require_role(request.user, Role.UNIT_DOCTOR)
     return render(request, "records/unit.html", {"overview": selectors.unit_overview(user=user)})
-
-
-@login_required
-def region_page(request: HttpRequest) -> HttpResponse:
-    require_role(request.user, Role.ANALYST)
-    return render(request, "records/region.html", {"overview": selectors.region_overview()})
