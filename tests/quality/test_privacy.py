@@ -239,6 +239,22 @@ def test_the_six_sum_case_does_not_pin_the_small_group():
     assert_nothing_recoverable(published)
 
 
+def test_the_attacker_recovers_what_a_naive_suppression_leaves():
+    # The attacker is not vacuous: with only the primary and one complementary cell hidden,
+    # total 6 = "<5" + "–" pins the small group to 1, and a share beside its denominator pins
+    # its numerator through the share (here checked as: a shown share needs shown counts).
+    cells = [cell(None, ALL, ALL, 6), cell(None, "sex", "f", 1), cell(None, "sex", "m", 5)]
+    naive = [
+        Published(cells[0], "6", None, None, None, None),
+        Published(cells[1], SMALL_TEXT, None, None, None, "small_count"),
+        Published(cells[2], COMPLEMENTARY_TEXT, None, None, None, "complementary"),
+    ]
+    assert feasible_ranges(naive)[1, "d"] == (1, 1)
+    share = cell(None, ALL, ALL, 20, 3)
+    with pytest.raises(AssertionError):
+        feasible_ranges([Published(share, "20", SMALL_TEXT, 0.15, None, "small_count")])
+
+
 def test_a_practice_total_in_two_partitions_at_once():
     # Practice 1's total (8 = 4 + 4 by sex) is also a part of the region (8 + 20 = 28).
     published = publish(
