@@ -239,6 +239,22 @@ def test_the_six_sum_case_does_not_pin_the_small_group():
     assert_nothing_recoverable(published)
 
 
+def test_the_attacker_recovers_what_a_naive_suppression_leaves():
+    # The attacker is not vacuous: with only the primary and one complementary cell hidden,
+    # total 6 = "<5" + "–" pins the small group to 1, and a share beside its denominator pins
+    # its numerator through the share (here checked as: a shown share needs shown counts).
+    cells = [cell(None, ALL, ALL, 6), cell(None, "sex", "f", 1), cell(None, "sex", "m", 5)]
+    naive = [
+        Published(cells[0], "6", None, None, None, None),
+        Published(cells[1], SMALL_TEXT, None, None, None, "small_count"),
+        Published(cells[2], COMPLEMENTARY_TEXT, None, None, None, "complementary"),
+    ]
+    assert feasible_ranges(naive)[1, "d"] == (1, 1)
+    share = cell(None, ALL, ALL, 20, 3)
+    with pytest.raises(AssertionError):
+        feasible_ranges([Published(share, "20", SMALL_TEXT, 0.15, None, "small_count")])
+
+
 def test_a_practice_total_in_two_partitions_at_once():
     # Practice 1's total (8 = 4 + 4 by sex) is also a part of the region (8 + 20 = 28).
     published = publish(
@@ -395,6 +411,16 @@ def test_no_hidden_count_can_be_recovered(cells: list[Cell]):
             assert p.numerator_text in (SMALL_TEXT, WITHHELD_TEXT)
         if p.cell.denominator <= 10:
             assert p.share is None
-        if p.denominator_text.isdigit():
-            assert p.denominator_text == str(p.cell.denominator)
+        # What is shown is true, and the marks mean what the attacker takes them to mean.
+        for text, value in (
+            (p.denominator_text, p.cell.denominator),
+            (p.numerator_text, p.cell.numerator),
+        ):
+            if text is None or value is None:
+                continue
+            if text.isdigit():
+                assert text == str(value)
+            else:
+                low, high = _bounds(text)
+                assert low <= value <= high
     assert_nothing_recoverable(published)

@@ -1,19 +1,20 @@
 """Funnel plot control limits for comparing practices with the region.
 
 Method: Spiegelhalter DJ. Funnel plots for comparing institutional performance. Stat Med
-2005;24:1185–1202 (doi:10.1002/sim.1970), appendix A.1.1: exact limits from the binomial (a
+2005;24:1185–1202 (doi:10.1002/sim.1970), its appendix on exact limits: from the binomial (a
 proportion) or Poisson (a rate) distribution around the target, smoothed by interpolation.
 For an in-control unit with denominator n, count R ~ Binomial(n, target) or
 Poisson(target × n / 1,000); r_p is the smallest r with P(R <= r) >= p, and
 
     alpha = (P(R <= r_p) - p) / (P(R <= r_p) - P(R <= r_p - 1)),   limit = (r_p - alpha) / n
 
-(× 1,000 for a rate, and never crossing the target), with p = Φ(-z) for the lower limit and
-Φ(z) for the upper; z = 1.96 (95 %) and z = 3.09 (99.8 %) are the thresholds of the
-Association of Public Health Observatories' Technical Briefing 2, "Statistical process control
-methods in public health intelligence" (Flowers J, 2007, reprinted 2009). Limits are cut at 0
-(and at 1 for a proportion). The briefing's worked numbers: NONE FOUND in the sources available
-here, so the tests compare with scipy.stats and a normal approximation instead.
+(× 1,000 for a rate), with p = Φ(-z) for the lower limit and Φ(z) for the upper, z = 1.96
+(95 %) and z = 3.09 (99.8 %): the two levels of the Association of Public Health Observatories'
+Technical Briefing 2, "Statistical process control methods in public health intelligence"
+(Flowers J, December 2007, reprinted August 2009), as the quality unit's requirement states them
+(only the briefing's first page was available here; its worked numbers: NONE FOUND, so the tests
+compare with scipy.stats and a normal approximation instead). Limits are cut at 0 (and at 1 for
+a proportion) and never cross the target.
 
 A rate is per 1,000 of the denominator (persons or person-years). For an indirectly standardised
 rate (observed / expected × the region's crude rate), pass as denominator the size whose expected

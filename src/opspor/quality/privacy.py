@@ -24,8 +24,14 @@ Two consequences of publishing many figures together, which the rule alone does 
   non-negativity and numerator <= denominator. The alternative is constructed (a signed ±1 move
   over the hidden counts that keeps every partition's sum), so the guarantee holds by
   construction: at least two values of every hidden count are consistent with all that is shown.
-  Further counts are hidden nearest first, smallest first; afterwards, each further hidden count
-  that is not needed (every hidden count keeps an alternative without it) is shown again.
+  The count to hide next is a shown count that stopped the search for an alternative, the
+  smallest first (else the nearest through the sums); hiding is repeated to a fixed point, also
+  for the further hidden counts themselves (a practice's total is part of the region and the total
+  of the practice's splits at once). Afterwards each further hidden count that is not needed
+  (every hidden count keeps an alternative without it) is shown again, the largest first.
+- Where the bounds alone pin a count (a region of four patients, "<5" everywhere: the lower
+  bounds of 1 add up to the values), every non-zero count of that indicator and period is
+  withheld as ".." (1 or more, no upper bound), reason "withheld".
 
 The partitions used are the ones true of the cells themselves (`cells.py`): the groups of a split
 sum to the place's total, and the practices' cells of a split and group sum to the region's cell
