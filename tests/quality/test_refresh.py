@@ -18,6 +18,7 @@ from opspor.casework.sweep import STEPS
 from opspor.quality.models import QualityFigure, QualityRefresh
 from opspor.quality.services import quality_refresh
 from opspor.quality.tasks import quality_refresh_enqueue_nightly, quality_refresh_run
+from opspor.records.models import CancerDiagnosis
 from opspor.synth import generate_region
 from tests.referrals.background import cph
 from tests.referrals.worlds import make_world
@@ -31,18 +32,22 @@ def _state() -> tuple[int, int]:
 
 def test_a_refresh_stores_every_cell_published_and_replaces_the_last() -> None:
     world = make_world()
+    today = timezone.localdate()
+    CancerDiagnosis.objects.create(
+        patient=world.patient, diagnosed_on=today - timedelta(days=10), site="lung"
+    )
     first = quality_refresh(by=QualityRefresh.By.COMMAND)
     assert first.finished_at is not None and first.cells == QualityFigure.objects.count() > 0
     practice = world.patient.practice
     listed = QualityFigure.objects.get(
         refresh=first,
-        indicator="signal_any",
+        indicator="route_other_referral",
         practice=practice,
         split="all",
         period_end=timezone.localdate(),
         period_start=timezone.localdate() - timedelta(days=364),
     )
-    # One listed patient: the count is hidden as a small number, the raw one kept.
+    # One cancer: the count is hidden as a small number, the raw one kept.
     assert (listed.denominator, listed.shown_denominator) == (1, "<5")
     assert listed.shown_share is None and listed.hidden_reason
     second = quality_refresh(by=QualityRefresh.By.COMMAND)

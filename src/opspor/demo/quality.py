@@ -44,12 +44,12 @@ def demo_quality_ensure(*, as_of: date, seed: int, patients: int) -> QualityDemo
         return QualityDemo(status="kept")
     region = settings.QUALITY_REGION_DATA
     marker = f"patients={patients} seed={seed} as_of={as_of.isoformat()}\n"
-    if patients > 0:
-        if not (region / _MARKER).is_file() or (region / _MARKER).read_text() != marker:
-            shutil.rmtree(region, ignore_errors=True)
-            region.mkdir(parents=True)
-            generate_region(region, n_patients=patients, seed=seed, as_of=as_of)
-            (region / _MARKER).write_text(marker)
+    written = (region / _MARKER).is_file() and (region / _MARKER).read_text() == marker
+    if patients > 0 and not written:
+        shutil.rmtree(region, ignore_errors=True)
+        region.mkdir(parents=True)
+        generate_region(region, n_patients=patients, seed=seed, as_of=as_of)
+        (region / _MARKER).write_text(marker)
     refresh = quality_refresh(
         by=QualityRefresh.By.SEED,
         as_of=as_of,

@@ -21,7 +21,6 @@ from opspor.demo.seed_arguments import SeedRefused
 from opspor.demo.signals import demo_signals_ensure
 from opspor.demo.stories import StoryFileError
 
-
 # The whole region: 1.9 million, as `opspor synth` writes it.
 MAX_QUALITY_REGION = 2_000_000
 
