@@ -274,3 +274,40 @@ def test_the_page_costs_a_fixed_number_of_queries(
     client = _client(factories.user(Role.ANALYST))
     with django_assert_max_num_queries(12):  # type: ignore[operator]
         assert client.get(reverse("quality:dashboard")).status_code == 200
+
+
+def test_one_source_per_indicator_the_region_files_on_the_dashboard_the_record_on_a_mirror() -> (
+    None
+):
+    from opspor.quality.selectors import mirror_figures, region_figures
+
+    own = factories.practice(name="Lægerne i Vanløse")
+    run = factory.refresh()
+    factory.figure(run, "route_dpf", denominator=400, numerator=40, source="region")
+    factory.figure(run, "route_dpf", denominator=60, numerator=12, source="record")
+    factory.figure(run, "route_dpf", denominator=60, numerator=12, practice=own)
+    # Only the region's files know emergency presentations; their practices are not ours.
+    factory.figure(run, "route_emergency", denominator=400, numerator=64, source="region")
+    factory.figure(
+        run,
+        "route_emergency",
+        denominator=40,
+        numerator=6,
+        practice_ref=7,
+        source="region",
+        pooled=True,
+    )
+
+    dashboard = {item.indicator.id: item for item in region_figures().indicators}
+    assert dashboard["route_dpf"].source == "region"
+    assert dashboard["route_dpf"].region_year is not None
+    assert dashboard["route_dpf"].region_year.n == 400
+    assert [p.figure.n for p in dashboard["route_emergency"].practices] == [40]
+
+    mirror = {item.indicator.id: item for item in mirror_figures(own).indicators}
+    assert mirror["route_dpf"].source == "record"
+    assert mirror["route_dpf"].region_year is not None
+    assert mirror["route_dpf"].region_year.n == 60
+    # Shown for the region alone: no funnel of another region's practices.
+    assert mirror["route_emergency"].source == "region"
+    assert mirror["route_emergency"].practices == []

@@ -236,10 +236,39 @@ def _collect(
             item.own_splits.setdefault(row["split"], []).append(_figure(row))
 
     order = {indicator.id: i for i, indicator in enumerate(INDICATORS)}
-    items = sorted(found.values(), key=lambda item: (order[item.indicator.id], item.source))
+    items = sorted(_one_source_each(found, own=own), key=lambda item: order[item.indicator.id])
     for item in items:
         item.practices.sort(key=_practice_order)
     return QualityFigures(refresh=refresh, year=year, pooled=pooled, indicators=items)
+
+
+def _one_source_each(
+    found: dict[tuple[str, str], IndicatorFigures], *, own: Practice | None
+) -> list[IndicatorFigures]:
+    """One source per indicator, so a page never shows two answers to one question.
+
+    The dashboard takes the region's files where they hold the indicator (the whole
+    region's registers), else the record. A mirror takes the source its own practice is in:
+    the region's files only where their practices are the record's (`linked`), else the
+    record; an indicator only the region's files hold is shown for the region alone, without
+    the other region's practices on a funnel plot the practice has no point on.
+    """
+    chosen: list[IndicatorFigures] = []
+    for indicator in {key[0] for key in found}:
+        region, record = found.get((indicator, "region")), found.get((indicator, "record"))
+        if own is None:
+            item = region or record
+        elif region is not None and any(point.own for point in region.practices):
+            item = region
+        elif record is not None:
+            item = record
+        else:
+            item = region
+            if item is not None:
+                item.practices = []
+        if item is not None:
+            chosen.append(item)
+    return chosen
 
 
 def _practice_order(point: PracticePoint) -> tuple[int, str, int]:
