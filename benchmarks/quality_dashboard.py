@@ -11,7 +11,7 @@ figures of a small region (`--baseline-patients`, 20,000 people), so the ratio s
 region's size costs. The target: the dashboard renders in under 1 second at region scale.
 
     .venv/bin/python benchmarks/quality_dashboard.py [--patients 1900000] [--requests 20]
-        [--cache /tmp/quality-region] [--baseline-patients 20000]
+        [--cache /tmp/quality-region] [--baseline-patients 20000] [--as-of YYYY-MM-DD]
 """
 
 from __future__ import annotations
@@ -65,13 +65,16 @@ def main() -> None:
     parser.add_argument("--baseline-patients", type=int, default=20_000)
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir(), "quality-region"))
+    parser.add_argument(
+        "--as-of", type=date.fromisoformat, default=None, help="the figures' day (default today)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="opspor-bench-quality-") as var:
         django_setup(var)
         from django.test import Client
         from django.utils import timezone
 
-        as_of = timezone.localdate()
+        as_of = args.as_of or timezone.localdate()
         analyst, gp = _people()
         client = Client()
         pages = {"dashboard": (analyst, "/quality/"), "mirror": (gp, "/quality/practice/")}

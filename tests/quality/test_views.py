@@ -311,3 +311,12 @@ def test_one_source_per_indicator_the_region_files_on_the_dashboard_the_record_o
     # Shown for the region alone: no funnel of another region's practices.
     assert mirror["route_emergency"].source == "region"
     assert mirror["route_emergency"].practices == []
+
+
+def test_a_distribution_with_every_group_hidden_draws_no_empty_plot() -> None:
+    run = factory.refresh()
+    factory.figure(run, "interval_total", denominator=8, quartiles=(1, 2, 3, 4, 5))
+    factory.figure(run, "interval_patient", denominator=80, quartiles=(1, 7, 21, 56, 90))
+    html = _client(factories.user(Role.ANALYST)).get(reverse("quality:dashboard")).content.decode()
+    assert 'id="box-interval_patient-record"' in html
+    assert 'id="box-interval_total-record"' not in html

@@ -319,9 +319,13 @@ def _box_rows(item: IndicatorFigures, *, mirror: bool) -> tuple[list[dict[str, A
     return rows, table
 
 
-def _box_chart(item: IndicatorFigures, *, mirror: bool) -> Chart:
+def _box_chart(item: IndicatorFigures, *, mirror: bool) -> Chart | None:
+    """None where no group's quartiles may be shown: an empty plot says nothing, and the
+    headline already says why the figure is hidden."""
     indicator = item.indicator
     rows, table = _box_rows(item, mirror=mirror)
+    if not rows:
+        return None
     unit = str(UNITS[indicator.kind])
     spec = charts.boxes(
         title=str(indicator.title),
@@ -503,7 +507,9 @@ def build(figures: QualityFigures, *, mirror: bool) -> tuple[list[SectionBlock],
                 if chart is not None:
                     block_charts.append(chart)
             if indicator.kind in UNITS:
-                block_charts.append(_box_chart(item, mirror=mirror))
+                chart = _box_chart(item, mirror=mirror)
+                if chart is not None:
+                    block_charts.append(chart)
             elif indicator.kind == "count":
                 chart = _count_chart(item, mirror=mirror)
                 if chart is not None:
