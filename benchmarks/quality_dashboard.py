@@ -12,6 +12,7 @@ region's size costs. The target: the dashboard renders in under 1 second at regi
 
     .venv/bin/python benchmarks/quality_dashboard.py [--patients 1900000] [--requests 20]
         [--cache /tmp/quality-region] [--baseline-patients 20000] [--as-of YYYY-MM-DD]
+        [--scan SCAN.parquet]
 """
 
 from __future__ import annotations
@@ -40,12 +41,14 @@ def _region(cache: Path, patients: int, as_of: date) -> Path:
     return out
 
 
-def _refresh(region: Path, as_of: date) -> tuple[float, int]:
+def _refresh(region: Path, as_of: date, scan: Path | None = None) -> tuple[float, int]:
     from opspor.quality.models import QualityRefresh
     from opspor.quality.services import quality_refresh
 
     started = time.perf_counter()
-    refresh = quality_refresh(by=QualityRefresh.By.COMMAND, as_of=as_of, region_data=region)
+    refresh = quality_refresh(
+        by=QualityRefresh.By.COMMAND, as_of=as_of, region_data=region, scan_file=scan
+    )
     return time.perf_counter() - started, refresh.cells
 
 
@@ -66,6 +69,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir(), "quality-region"))
     parser.add_argument(
+        "--scan",
+        type=Path,
+        default=None,
+        help="an `opspor scan --all-patients` result of the large region, for the signals",
+    )
+    parser.add_argument(
         "--as-of", type=date.fromisoformat, default=None, help="the figures' day (default today)"
     )
     args = parser.parse_args()
@@ -81,7 +90,7 @@ def main() -> None:
         figures: dict[str, dict[str, list[float]]] = {}
         for label, patients in (("baseline", args.baseline_patients), ("region", args.patients)):
             region = _region(args.cache, patients, as_of)
-            seconds, cells = _refresh(region, as_of)
+            seconds, cells = _refresh(region, as_of, args.scan if label == "region" else None)
             print(f"{label}: {patients:,} people, refresh {seconds:.1f} s, {cells:,} cells stored")
             figures[label] = {}
             for page, (user, url) in pages.items():
