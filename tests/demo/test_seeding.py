@@ -325,6 +325,9 @@ BAD_ARGUMENTS: list[tuple[dict[str, Any], str]] = [
     ({"as_of": "1999-12-31"}, "--as-of must be 2000-01-01 or later"),
     ({"practices": 0}, "--practices must be between"),
     ({"practices": N + 1}, "--practices must be between"),
+    ({"quality_region": -1}, "--quality-region-patients must be between"),
+    ({"quality_region": 2_000_001}, "--quality-region-patients must be between"),
+    ({"quality_region": "many"}, "--quality-region-patients must be a whole number"),
 ]
 
 
