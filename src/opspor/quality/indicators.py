@@ -70,7 +70,6 @@ class Indicator:
 BY_DIAGNOSIS = _("Cancers diagnosed in the period (date of diagnosis).")
 BY_REFERRAL = _("Referrals sent in the period (date sent).")
 BY_ADVICE = _("Advice requests sent in the period (date sent).")
-ON_THE_DAY = _("On the day of the figures.")
 BY_EPISODE = _("Safety-net episodes opened in the period.")
 BY_SIGNAL = _(
     "On the day of the figures, with the signals as last computed in the period (the "

@@ -8,8 +8,13 @@ years, for places and groups where one year holds too few (the page says which i
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from opspor.quality.aggregate import Item, cells_for
+from opspor.quality.cells import Cell
+from opspor.quality.indicators import BY_ID
 
 
 @dataclass(frozen=True)
@@ -37,3 +42,28 @@ def periods(as_of: date) -> tuple[Period, Period]:
         Period(as_of - timedelta(days=YEAR_DAYS - 1), as_of, pooled=False),
         Period(as_of - timedelta(days=POOLED_DAYS - 1), as_of, pooled=True),
     )
+
+
+def indicators_cells(
+    items: Mapping[str, Sequence[Item]],
+    *,
+    period: Period,
+    practices: Iterable[int],
+    own_splits: Mapping[str, tuple[str, Sequence[str]]] | None = None,
+) -> list[Cell]:
+    """The cells of several indicators, each counted over its own items; ``own_splits`` names
+    an indicator's own split and its groups (a rejection's reason, say)."""
+    every = list(practices)
+    cells: list[Cell] = []
+    for indicator, its_items in items.items():
+        split, groups = (own_splits or {}).get(indicator, (None, ()))
+        cells += cells_for(
+            indicator,
+            BY_ID[indicator].kind,
+            its_items,
+            period=period.span,
+            practices=every,
+            extra_split=split,
+            extra_groups=groups,
+        )
+    return cells

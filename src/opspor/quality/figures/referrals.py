@@ -22,12 +22,11 @@ from functools import partial
 from typing import Any
 
 from opspor.casework.text import has_words
-from opspor.quality.aggregate import Item, Who, cells_for
+from opspor.quality.aggregate import Item, Who
 from opspor.quality.cells import Cell
-from opspor.quality.figures import Period
+from opspor.quality.figures import Period, indicators_cells
 from opspor.quality.figures.moments import day_end, day_start, known, local_day, practice_ids
 from opspor.quality.groups import WhoBook
-from opspor.quality.indicators import BY_ID
 from opspor.referrals.models import AdviceRequest, Referral
 from opspor.referrals.workflow import (
     FRAILTY_AGE,
@@ -188,20 +187,12 @@ def cells(period: Period, *, as_of: date) -> list[Cell]:
             Item(practice_id=row["practice_id"], who=who, hit=not followed)
         )
 
-    result: list[Cell] = []
-    for indicator in INDICATOR_IDS:
-        extra: dict[str, Any] = {}
-        if indicator == "rejections_by_reason":
-            extra = {"extra_split": "reason", "extra_groups": tuple(RejectionReason.values)}
-        result += cells_for(
-            indicator,
-            BY_ID[indicator].kind,
-            items[indicator],
-            period=period.span,
-            practices=practices,
-            **extra,
-        )
-    return result
+    return indicators_cells(
+        {indicator: items[indicator] for indicator in INDICATOR_IDS},
+        period=period,
+        practices=practices,
+        own_splits={"rejections_by_reason": ("reason", tuple(RejectionReason.values))},
+    )
 
 
 INDICATOR_IDS: tuple[str, ...] = (

@@ -21,17 +21,15 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import Q
 
 from opspor.casework.deadlines import add_working_days
-from opspor.quality.aggregate import Item, cells_for
+from opspor.quality.aggregate import Item
 from opspor.quality.cells import Cell
-from opspor.quality.figures import Period
+from opspor.quality.figures import Period, indicators_cells
 from opspor.quality.figures.moments import day_end, day_start, known, local_day, practice_ids
 from opspor.quality.groups import WhoBook
-from opspor.quality.indicators import BY_ID
 from opspor.safetynet.models import Investigation, SafetyNetEpisode
 from opspor.safetynet.workflow import EpisodeOutcome
 
@@ -103,17 +101,9 @@ def cells(period: Period, *, as_of: date) -> list[Cell]:
             )
         )
 
-    found: list[Cell] = []
-    for indicator in INDICATOR_IDS:
-        extra: dict[str, Any] = {}
-        if indicator == "safety_nets_closed":
-            extra = {"extra_split": "outcome", "extra_groups": tuple(EpisodeOutcome.values)}
-        found += cells_for(
-            indicator,
-            BY_ID[indicator].kind,
-            items[indicator],
-            period=period.span,
-            practices=practices,
-            **extra,
-        )
-    return found
+    return indicators_cells(
+        {indicator: items[indicator] for indicator in INDICATOR_IDS},
+        period=period,
+        practices=practices,
+        own_splits={"safety_nets_closed": ("outcome", tuple(EpisodeOutcome.values))},
+    )
