@@ -152,6 +152,10 @@ def _published(index: int, cell: Cell, model: _Model, status: dict[int, _Status]
     )
 
 
+# Hidden counts of one indicator and period beyond which the pass that shows again the
+# further hidden counts not needed is skipped (its cost grows with their square).
+RESHOW_LIMIT = 200
+
 _Block = tuple[str, date, date]
 _Place = tuple[int | None, str, str]
 
@@ -189,6 +193,9 @@ class _Model:
                 raise ValueError(f"shares and counts mixed in one indicator and period: {names}")
             for role in ("d", "n") if False in kinds else ("d",):
                 self._add_sums(cells, block, role)
+        # The parts of each sum as a set: a residual is then counted over the few changed
+        # counts, not over a region's hundreds of practices.
+        self.part_sets: list[frozenset[int]] = [frozenset(parts) for _, parts in self.sums]
         self.by_var: list[list[int]] = [[] for _ in self.values]
         for number, (total, parts) in enumerate(self.sums):
             for v in (total, *parts):
@@ -266,11 +273,21 @@ class _Model:
             if value > 0 and self.block_of[v] in withheld:
                 status[v] = "withheld"
         added = [v for v in added if status[v] == "complementary"]
-        # Show again what turned out not to be needed, the largest first.
+        # Show again what turned out not to be needed, the largest first. Only the hidden counts
+        # of the same indicator and period can lose their alternative (no sum crosses two),
+        # and the pass is skipped where it would cost too much: keeping a count hidden is
+        # always safe, showing it is only more useful.
+        members: dict[int, list[int]] = defaultdict(list)
+        for v in status:
+            members[self.block_of[v]].append(v)
         for extra in sorted(added, key=lambda x: -self.values[x]):
+            block = [v for v in members[self.block_of[extra]] if v != extra]
+            if len(block) > RESHOW_LIMIT:
+                continue
             trial = {v: s for v, s in status.items() if v != extra}
-            if all(self.alternative(v, trial) is not None for v in trial):
+            if all(self.alternative(v, trial) is not None for v in block):
                 status = trial
+                members[self.block_of[extra]] = block
         return status
 
     def _domain_ok(self, v: int, change: int, status: dict[int, _Status]) -> bool:
@@ -322,7 +339,10 @@ class _Model:
                     continue
                 seen.add(number)
                 total, parts = self.sums[number]
-                residual = change.get(total, 0) - sum(change.get(p, 0) for p in parts)
+                part_set = self.part_sets[number]
+                residual = change.get(total, 0) - sum(
+                    step for u, step in change.items() if u in part_set
+                )
                 if residual == 0:
                     continue
                 sign = 1 if residual > 0 else -1
