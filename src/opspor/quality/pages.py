@@ -229,7 +229,13 @@ def _funnel(item: IndicatorFigures, *, mirror: bool, pooled_words: str) -> Chart
         else _("Denominator"),
         y_title=_("Per 1,000") if indicator.kind == "per_1000" else _("Share"),
         target_label=_("The region"),
-        limit_labels=(_("95 % limits"), _("99.8 % limits")),
+        # A literal percent sign, not a placeholder: the translations write "95 %" their own way.
+        limit_labels=(
+            # xgettext:no-python-format
+            _("95 % limits"),
+            # xgettext:no-python-format
+            _("99.8 % limits"),
+        ),
         scale=_scale(indicator),
         own_label=_("Your practice") if mirror else None,
         subtitle=_("Practices compared over %(period)s") % {"period": pooled_words},
@@ -248,17 +254,18 @@ def _funnel(item: IndicatorFigures, *, mirror: bool, pooled_words: str) -> Chart
         if point.own:
             table.marked.add(len(table.rows))
         table.rows.append(_figure_row(label, indicator, point.figure))
-    note = (
-        _(
+    if mirror:
+        note = _(
+            # xgettext:no-python-format
             "Each grey point is another practice of the region, not named. Points outside "
             "the 99.8 % limits are unlikely to differ from the region by chance alone."
         )
-        if mirror
-        else _(
+    else:
+        note = _(
+            # xgettext:no-python-format
             "Each point is a practice. Points outside the 99.8 % limits are unlikely to differ "
             "from the region by chance alone; the table lists the practices by name."
         )
-    )
     return Chart(
         id=f"funnel-{indicator.id}-{item.source}",
         title=title,
