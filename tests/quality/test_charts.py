@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from opspor.quality import charts, pages, selectors
@@ -145,6 +145,8 @@ def test_a_stacked_bar_leaves_a_hidden_share_out() -> None:
 @given(st.lists(st.integers(min_value=0, max_value=60), min_size=5, max_size=5))
 @pytest.mark.django_db
 def test_the_practices_table_never_follows_the_values(hits: list[int]) -> None:
+    # A region's count of 1 to 4 is hidden, and with it the target a funnel is drawn around.
+    assume(not 1 <= sum(hits) <= 4)
     with transaction.atomic():
         names = ["Øst", "Amager", "Brønshøj", "Valby", "Nørrebro"]
         practices = [factories.practice(name=name) for name in names]
