@@ -23,6 +23,7 @@ from opspor.quality.funnel import funnel_curve
 from opspor.quality.indicators import Indicator
 from opspor.quality.selectors import Figure, IndicatorFigures, PracticePoint, QualityFigures
 from opspor.records.models import Practice
+from opspor.records.templatetags.overview import site_label
 from opspor.referrals.workflow import RejectionReason
 from opspor.safetynet.workflow import EpisodeOutcome
 
@@ -81,6 +82,9 @@ def group_label(split: str, group: str) -> str:
         return str(RejectionReason(group).label)
     if split == "outcome" and group in EpisodeOutcome.values:
         return str(EpisodeOutcome(group).label)
+    if split == "site":
+        # The record's own words for a cancer site, in the page's language.
+        return site_label(group)
     return group.replace("_", " ")
 
 
