@@ -15,6 +15,12 @@ SPARK_STAMP := $(VENV)/.spark
 JAVA := $(if $(JAVA_HOME),$(JAVA_HOME)/bin/java,java)
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS="-m 'not browser'"`; empty runs everything.
 PYTEST_ARGS ?=
+# The suite runs in one pytest-xdist worker a core (`PYTEST_WORKERS=0` runs it in one process,
+# e.g. for a debugger). Each worker has a test database of its own (test_<name>_gw0, ...). A
+# module stays on one worker, so what its module-scoped fixtures build (a seeded region, a
+# synthetic one) is built once, not once a worker.
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope
 NODE_STAMP := node_modules/.installed
 STATIC_STAMP := build/.static
 VENDOR := build/static/vendor
@@ -99,7 +105,7 @@ demo: static seed  ## Install, build, migrate, seed, start the worker and serve 
 
 .PHONY: test
 test: static browser spark  ## Run the whole test suite (DATABASE_URL selects PostgreSQL)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
 # Tests that never touch a database, by directory or file. pytest-django refuses the database
 # to a test that does not ask for it, so these run the same on SQLite and PostgreSQL, and a
@@ -115,7 +121,7 @@ BROWSER_TESTS := tests/e2e
 
 .PHONY: test-db
 test-db: static browser spark  ## The tests that use a database, for a second pass on another one
-	$(BIN)/pytest $(addprefix --ignore=,$(NO_DATABASE_TESTS) $(BROWSER_TESTS)) $(PYTEST_ARGS)
+	$(PYTEST) $(addprefix --ignore=,$(NO_DATABASE_TESTS) $(BROWSER_TESTS)) $(PYTEST_ARGS)
 
 .PHONY: lint
 lint: $(INSTALLED)  ## ruff and mypy
