@@ -16,11 +16,14 @@ JAVA := $(if $(JAVA_HOME),$(JAVA_HOME)/bin/java,java)
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS="-m 'not browser'"`; empty runs everything.
 PYTEST_ARGS ?=
 # The suite runs in one pytest-xdist worker a core (`PYTEST_WORKERS=0` runs it in one process,
-# e.g. for a debugger). Each worker has a test database of its own (test_<name>_gw0, ...). A
-# module stays on one worker, so what its module-scoped fixtures build (a seeded region, a
-# synthetic one) is built once, not once a worker.
+# e.g. for a debugger). Each worker has a test database of its own (test_<name>_gw0, ...).
+# worksteal gives each worker one contiguous half of the suite, so a module's tests mostly
+# stay together and its module-scoped fixtures (a seeded region) are built once, and a worker
+# that is done takes over the rest of the other's queue. `--dist loadscope` left a worker
+# alone for minutes at the end: it hands out the modules with the fewest tests last, and those
+# are the slowest (the migration tests, the Spark parity, the API fuzzing).
 PYTEST_WORKERS ?= auto
-PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
 NODE_STAMP := node_modules/.installed
 STATIC_STAMP := build/.static
 VENDOR := build/static/vendor

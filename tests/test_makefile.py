@@ -79,7 +79,7 @@ def test_the_tests_get_spark_and_java_and_the_demo_does_not() -> None:
     assert "pyspark" not in (ROOT / "requirements.lock").read_text()
 
 
-PYTEST = ".venv/bin/pytest -n auto --dist loadscope"
+PYTEST = ".venv/bin/pytest -n auto --dist worksteal"
 
 
 def test_pytest_arguments_reach_pytest_and_none_means_the_whole_suite() -> None:
@@ -92,7 +92,7 @@ def test_pytest_arguments_reach_pytest_and_none_means_the_whole_suite() -> None:
 def test_the_suite_runs_on_every_core_unless_told_one_process() -> None:
     for target in ("test", "test-db"):
         [pytest_line] = [line for line in dry_run(target).splitlines() if "bin/pytest" in line]
-        assert " -n auto --dist loadscope" in pytest_line
+        assert " -n auto --dist worksteal" in pytest_line
         [one_process] = [
             line
             for line in dry_run(target, "PYTEST_WORKERS=0").splitlines()
