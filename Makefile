@@ -17,6 +17,15 @@ SPARK_STAMP := $(VENV)/.spark
 JAVA := $(if $(JAVA_HOME),$(JAVA_HOME)/bin/java,java)
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS="-m 'not browser'"`; empty runs everything.
 PYTEST_ARGS ?=
+# The suite runs in one pytest-xdist worker a core (`PYTEST_WORKERS=0` runs it in one process,
+# e.g. for a debugger). Each worker has a test database of its own (test_<name>_gw0, ...).
+# worksteal gives each worker one contiguous half of the suite, so a module's tests mostly
+# stay together and its module-scoped fixtures (a seeded region) are built once, and a worker
+# that is done takes over the rest of the other's queue. `--dist loadscope` left a worker
+# alone for minutes at the end: it hands out the modules with the fewest tests last, and those
+# are the slowest (the migration tests, the Spark parity, the API fuzzing).
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
 NODE_STAMP := node_modules/.installed
 STATIC_STAMP := build/.static
 VENDOR := build/static/vendor
@@ -102,7 +111,7 @@ demo: static seed  ## Install, build, migrate, seed, start the worker and serve 
 
 .PHONY: test
 test: static browser spark  ## Run the whole test suite (DATABASE_URL selects PostgreSQL)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
 # Tests that never touch a database, by directory or file. pytest-django refuses the database
 # to a test that does not ask for it, so these run the same on SQLite and PostgreSQL, and a
@@ -118,7 +127,7 @@ BROWSER_TESTS := tests/e2e
 
 .PHONY: test-db
 test-db: static browser spark  ## The tests that use a database, for a second pass on another one
-	$(BIN)/pytest $(addprefix --ignore=,$(NO_DATABASE_TESTS) $(BROWSER_TESTS)) $(PYTEST_ARGS)
+	$(PYTEST) $(addprefix --ignore=,$(NO_DATABASE_TESTS) $(BROWSER_TESTS)) $(PYTEST_ARGS)
 
 .PHONY: lint
 lint: $(INSTALLED)  ## ruff and mypy

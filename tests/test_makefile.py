@@ -79,13 +79,26 @@ def test_the_tests_get_spark_and_java_and_the_demo_does_not() -> None:
     assert "pyspark" not in (ROOT / "requirements.lock").read_text()
 
 
+PYTEST = ".venv/bin/pytest -n auto --dist worksteal"
+
+
 def test_pytest_arguments_reach_pytest_and_none_means_the_whole_suite() -> None:
-    assert dry_run("test").rstrip().endswith(".venv/bin/pytest")
+    assert dry_run("test").rstrip().endswith(PYTEST)
     assert (
-        dry_run("test", "PYTEST_ARGS=-x -k referral")
-        .rstrip()
-        .endswith(".venv/bin/pytest -x -k referral")
+        dry_run("test", "PYTEST_ARGS=-x -k referral").rstrip().endswith(f"{PYTEST} -x -k referral")
     )
+
+
+def test_the_suite_runs_on_every_core_unless_told_one_process() -> None:
+    for target in ("test", "test-db"):
+        [pytest_line] = [line for line in dry_run(target).splitlines() if "bin/pytest" in line]
+        assert " -n auto --dist worksteal" in pytest_line
+        [one_process] = [
+            line
+            for line in dry_run(target, "PYTEST_WORKERS=0").splitlines()
+            if "bin/pytest" in line
+        ]
+        assert " -n 0 " in one_process
 
 
 def test_the_second_database_pass_leaves_out_the_tests_kept_free_of_the_database() -> None:

@@ -86,7 +86,12 @@ def test_export_scan_import_gives_what_the_worker_gives(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_the_nightly_run_replaces_every_practices_signals_through_the_queue() -> None:
+def test_the_nightly_run_replaces_every_practices_signals_through_the_queue(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The night's work folder goes into a temporary folder of this test's own: a scan that
+    # another process runs meanwhile (another pytest-xdist worker's) must not count below.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     today = timezone.localdate()
     expected, _ = by_the_worker(today)
     night = timezone.make_aware(datetime.combine(today, NIGHTLY_FROM))
