@@ -152,10 +152,6 @@ def _published(index: int, cell: Cell, model: _Model, status: dict[int, _Status]
     )
 
 
-# Hidden counts of one indicator and period beyond which the pass that shows again the
-# further hidden counts not needed is skipped (its cost grows with their square).
-RESHOW_LIMIT = 200
-
 _Block = tuple[str, date, date]
 _Place = tuple[int | None, str, str]
 
@@ -274,16 +270,12 @@ class _Model:
                 status[v] = "withheld"
         added = [v for v in added if status[v] == "complementary"]
         # Show again what turned out not to be needed, the largest first. Only the hidden counts
-        # of the same indicator and period can lose their alternative (no sum crosses two),
-        # and the pass is skipped where it would cost too much: keeping a count hidden is
-        # always safe, showing it is only more useful.
+        # of the same indicator and period can lose their alternative (no sum crosses two).
         members: dict[int, list[int]] = defaultdict(list)
         for v in status:
             members[self.block_of[v]].append(v)
         for extra in sorted(added, key=lambda x: -self.values[x]):
             block = [v for v in members[self.block_of[extra]] if v != extra]
-            if len(block) > RESHOW_LIMIT:
-                continue
             trial = {v: s for v, s in status.items() if v != extra}
             if all(self.alternative(v, trial) is not None for v in block):
                 status = trial
