@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+import numpy.typing as npt
 
 from opspor.quality.cells import ALL, Cell, Quartiles
 
@@ -107,8 +108,10 @@ class Item:
     extra: str | None = None
 
 
-def quartiles(values: Sequence[float]) -> Quartiles | None:
-    if not values:
+def quartiles(values: Sequence[float] | npt.NDArray[np.float64]) -> Quartiles | None:
+    """p10, q1, median, q3, p90 with numpy's default (linear) interpolation; None if empty.
+    The record's figures and the region's files (`region/`) both count with this one."""
+    if len(values) == 0:
         return None
     p10, q1, median, q3, p90 = (float(x) for x in np.percentile(values, [10, 25, 50, 75, 90]))
     return Quartiles(p10=p10, q1=q1, median=median, q3=q3, p90=p90)

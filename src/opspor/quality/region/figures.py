@@ -15,13 +15,12 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 
-from opspor.quality.cells import ALL, Cell, Quartiles
+from opspor.quality.aggregate import quartiles
+from opspor.quality.cells import ALL, Cell
 
 B = npt.NDArray[np.bool_]
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
-
-PERCENTILES = (10.0, 25.0, 50.0, 75.0, 90.0)
 
 
 @dataclass(frozen=True)
@@ -43,14 +42,6 @@ class Split:
 class Period:
     start: date
     end: date
-
-
-def quartiles(days: F64) -> Quartiles | None:
-    """p10, q1, median, q3, p90 with numpy's default (linear) interpolation; None if empty."""
-    if len(days) == 0:
-        return None
-    p10, q1, median, q3, p90 = (float(x) for x in np.percentile(days, PERCENTILES))
-    return Quartiles(p10=p10, q1=q1, median=median, q3=q3, p90=p90)
 
 
 def cell(
