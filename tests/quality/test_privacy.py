@@ -371,14 +371,16 @@ def test_inconsistent_cells_are_refused(cells: list[Cell], message: str):
 
 
 @st.composite
-def regions(draw: st.DrawFn) -> list[Cell]:
-    """A region of 1-3 practices built from patients, so every partition adds up."""
-    sizes = draw(st.lists(st.integers(2, 3), max_size=2))
+def regions(
+    draw: st.DrawFn, most_practices: int = 3, group_sizes: tuple[int, int] = (2, 3)
+) -> list[Cell]:
+    """A region of practices built from patients, so every partition adds up."""
+    sizes = draw(st.lists(st.integers(*group_sizes), max_size=2))
     splits = [f"split{i}" for i in range(len(sizes))]
     share = draw(st.booleans())
     practice_splits = draw(st.booleans())
     patient = st.tuples(*(st.integers(0, k - 1) for k in sizes), st.booleans())
-    practices = draw(st.integers(1, 3))
+    practices = draw(st.integers(1, most_practices))
     people = {
         p: draw(st.lists(patient, max_size=draw(st.sampled_from([6, 12, 30]))))
         for p in range(1, practices + 1)
@@ -402,6 +404,18 @@ def regions(draw: st.DrawFn) -> list[Cell]:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(regions())
 def test_no_hidden_count_can_be_recovered(cells: list[Cell]):
+    assert_published_safely(cells)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(regions(most_practices=8, group_sizes=(2, 5)))
+def test_no_hidden_count_can_be_recovered_among_more_practices(cells: list[Cell]):
+    # More rows and groups: the rectangles and row pairs of the shaped search, and rows
+    # withheld on their own, all meet the attacker.
+    assert_published_safely(cells)
+
+
+def assert_published_safely(cells: list[Cell]) -> None:
     published = publish(cells)
     assert [p.cell for p in published] == cells
     for p in published:
@@ -424,6 +438,26 @@ def test_no_hidden_count_can_be_recovered(cells: list[Cell]):
             else:
                 low, high = _bounds(text)
                 assert low <= value <= high
+    assert_nothing_recoverable(published)
+
+
+def test_a_row_pinned_within_itself_is_withheld_alone():
+    # Practice 1: a total of 4 ("<5") made of four groups of 1 ("<5") and two empty groups:
+    # the total could only fall, and no group can. Only that practice's counts are withheld;
+    # the other practices and the region keep theirs.
+    reasons = ("a", "b", "c", "d", "e", "f")
+    sizes = {1: (1, 1, 1, 1, 0, 0), 2: (9, 8, 7, 9, 6, 8), 3: (7, 9, 8, 6, 9, 7)}
+    cells = []
+    for practice, counts in sizes.items():
+        cells.append(cell(practice, ALL, ALL, sum(counts)))
+        cells += [cell(practice, "reason", r, n) for r, n in zip(reasons, counts, strict=True)]
+    region = [sum(sizes[p][i] for p in sizes) for i in range(len(reasons))]
+    cells.append(cell(None, ALL, ALL, sum(region)))
+    cells += [cell(None, "reason", r, n) for r, n in zip(reasons, region, strict=True)]
+    published = publish(cells)
+    withheld = {(p.cell.practice_id, p.cell.group) for p in published if p.count_text == ".."}
+    assert withheld == {(1, ALL), (1, "a"), (1, "b"), (1, "c"), (1, "d")}
+    assert all(p.count_text == "0" for p in published if p.cell.denominator == 0)
     assert_nothing_recoverable(published)
 
 
