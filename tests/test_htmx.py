@@ -49,7 +49,10 @@ def test_the_patient_list_answers_a_history_restore_with_the_whole_page(
     factories.patient(gp.practice, name="Karen Holm")
     client = Client()
     client.force_login(gp.user)
-    response = client.get(reverse("records:practice_patients"), {"q": "holm"}, headers=headers)
+    factories.patient(gp.practice, name="Bent Mortensen")
+    client.post(reverse("records:practice_patients"), {"q": "holm"})
+    response = client.get(reverse("records:practice_patients"), headers=headers)
+    assert "Bent Mortensen" not in _html(response), "the search kept in the session applies"
     assert "Karen Holm" in _html(response)
     assert ("<html" in _html(response)) is whole
     assert "HX-Request" in response["Vary"]

@@ -80,26 +80,94 @@ def test_name_search_narrows_the_list_and_htmx_gets_only_the_table(practices: Pr
     factories.patient(practices.own, name="Bent Mortensen")
     client = _client(practices.user)
     url = reverse("records:practice_patients")
-    full = _html(client.get(url, {"q": "mort"}))
+    searched = client.post(url, {"q": "mort"})
+    assert searched.status_code == 302
+    assert searched["Location"] == url, "the search is not put into the address"
+    full = _html(client.get(url))
     assert "Bent Mortensen" in full
     assert "Karen Holm" not in full
-    fragment = client.get(url, {"q": "holm"}, headers={"HX-Request": "true"})
+    assert 'value="mort"' in full, "the field shows the search kept"
+    fragment = client.post(url, {"q": "holm"}, headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
     assert "Karen Holm" in _html(fragment)
+    assert "Bent Mortensen" not in _html(fragment)
     assert "<html" not in _html(fragment)
     assert "HX-Request" in fragment["Vary"]
 
 
+def test_the_search_form_posts_and_no_search_term_is_read_from_the_address(
+    practices: Practices,
+) -> None:
+    factories.patient(practices.own, name="Bent Mortensen")
+    client = _client(practices.user)
+    url = reverse("records:practice_patients")
+    html = _html(client.get(url))
+    form = html[html.index('role="search"') - 200 :].split("</form>")[0]
+    assert 'method="post"' in form and 'hx-post="' in form and "hx-get" not in form
+    assert "csrfmiddlewaretoken" in form
+    # An old bookmark's ?q= is not a search: the list is the whole list.
+    old_link = _html(client.get(url, {"q": "mort"}))
+    assert "Karen Holm" in old_link and "Bent Mortensen" in old_link
+    assert 'value="mort"' not in old_link
+
+
+def test_a_search_without_the_csrf_token_is_refused_and_nothing_is_kept(
+    practices: Practices,
+) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(practices.user)
+    url = reverse("records:practice_patients")
+    response = client.post(url, {"q": "holm"})
+    assert response.status_code == 403
+    assert "records.patient_search" not in client.session
+    listing = _html(client.get(url))
+    assert "Karen Holm" in listing and 'value="holm"' not in listing
+
+
+def test_the_patient_list_takes_no_other_method(practices: Practices) -> None:
+    response = _client(practices.user).put(reverse("records:practice_patients"), {"q": "holm"})
+    assert response.status_code == 405
+
+
+def test_the_pages_of_a_search_keep_the_search(practices: Practices) -> None:
+    for i in range(55):
+        factories.patient(practices.own, name=f"Zz Patient {i:02d}")
+    client = _client(practices.user)
+    url = reverse("records:practice_patients")
+    client.post(url, {"q": "zz patient"})
+    first = _html(client.get(url))
+    assert "Viser 1–50 af 55 patienter" in first
+    assert 'href="?page=2"' in first
+    second = _html(client.get(url, {"page": "2"}))
+    assert "Viser 51–55 af 55 patienter" in second
+    assert "Karen Holm" not in second
+    # A new search starts again at the first page, whatever page the list was on.
+    again = _html(client.post(url, {"q": "zz"}, headers={"HX-Request": "true"}))
+    assert "Viser 1–50 af 55 patienter" in again
+    # An empty search is the whole list again.
+    client.post(url, {"q": ""})
+    assert "Viser 1–50 af 56 patienter" in _html(client.get(url))
+
+
 def test_search_never_reaches_another_practice(practices: Practices) -> None:
-    html = _html(_client(practices.user).get(reverse("records:practice_patients"), {"q": "Svend"}))
+    client = _client(practices.user)
+    html = _html(client.post(reverse("records:practice_patients"), {"q": "Svend"}, follow=True))
     assert "Svend Ibsen" not in html
     assert "Ingen patients navn indeholder" in html
 
 
+def test_a_search_is_kept_per_session_not_per_user_of_the_practice(
+    practices: Practices,
+) -> None:
+    searching, other = _client(practices.user), _client(practices.user)
+    searching.post(reverse("records:practice_patients"), {"q": "nobody"})
+    assert "Karen Holm" in _html(other.get(reverse("records:practice_patients")))
+
+
 def test_story_filter_keeps_only_the_story_patients(practices: Practices) -> None:
     factories.patient(practices.own, name="Inge Story", story="leukaemia")
-    html = _html(
-        _client(practices.user).get(reverse("records:practice_patients"), {"stories": "1"})
-    )
+    client = _client(practices.user)
+    html = _html(client.post(reverse("records:practice_patients"), {"stories": "1"}, follow=True))
     assert "Inge Story" in html
     assert "Karen Holm" not in html
 
@@ -117,8 +185,12 @@ def test_patient_list_is_paginated(practices: Practices) -> None:
 
 @pytest.mark.parametrize("role", OTHER_ROLES_THAN_GP)
 def test_patient_list_is_forbidden_for_other_roles(role: str, practices: Practices) -> None:
-    response = _client(factories.user(role)).get(reverse("records:practice_patients"))
+    client = _client(factories.user(role))
+    response = client.get(reverse("records:practice_patients"))
     assert response.status_code == 403
+    searched = client.post(reverse("records:practice_patients"), {"q": "holm"})
+    assert searched.status_code == 403
+    assert "records.patient_search" not in client.session
     assert "Karen Holm" not in _html(response)
     assert "Siden er ikke beregnet til din rolle" in _html(response)
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_http_methods
 
 from opspor import htmx
 from opspor.accounts.guards import require_role
@@ -22,18 +23,37 @@ from opspor.records.presenters import contact_timeline, symptom_groups
 
 PATIENTS_PER_PAGE = 50
 SEARCH_MAX_LENGTH = 100
+PATIENT_SEARCH_KEY = "records.patient_search"
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def practice_patients(request: HttpRequest) -> HttpResponse:
+    """The GP's patient list, searched by name.
+
+    The search is sent by POST and kept in the session, never in the address: an address
+    ends up in the server's request log, the browser's history and a proxy's log, and a
+    patient's name or CPR number must not. A search answers htmx with the table, and a
+    browser without it with a redirect to the list (page 1); the pages of the list are GETs
+    that read the search from the session.
+    """
     user = require_role(request.user, Role.GP)
-    search = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
-    stories_only = request.GET.get("stories") == "1"
+    if request.method == "POST":
+        request.session[PATIENT_SEARCH_KEY] = {
+            "q": request.POST.get("q", "").strip()[:SEARCH_MAX_LENGTH],
+            "stories": request.POST.get("stories") == "1",
+        }
+        if not htmx.is_htmx(request):
+            return redirect("records:practice_patients")
+    kept = request.session.get(PATIENT_SEARCH_KEY, {})
+    search = str(kept.get("q", ""))
+    stories_only = kept.get("stories") is True
     patients = selectors.practice_patient_search(
         user=user, search=search, stories_only=stories_only
     )
     paginator = Paginator(patients, PATIENTS_PER_PAGE)
-    page = paginator.get_page(request.GET.get("page"))
+    # A new search starts at the first page.
+    page = paginator.get_page(None if request.method == "POST" else request.GET.get("page"))
     context = {
         "page": page,
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
