@@ -10,6 +10,7 @@ from pathlib import Path
 
 from opspor import languages
 from opspor.config import Env, SettingError
+from opspor.logconfig import logging_config_from
 
 env = Env.from_os()
 
@@ -59,7 +60,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so that it measures an API request's body before anything reads it and turns
+    # Outermost, so that every log line written while answering carries the request's id.
+    "opspor.request_ids.RequestId",
+    # Before anything reads the request, so that it measures an API request's body and turns
     # every error page under /api/ into JSON (opspor/api_requests.py).
     "opspor.api_requests.ApiRequestGuard",
     "django.middleware.security.SecurityMiddleware",
@@ -192,20 +195,8 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
-# Every handler passes through the redaction filter so that a CPR number or a patient's
-# name written into a message by mistake never reaches a log file.
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "opspor.accounts.logging.RedactPatientData"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact"], "formatter": "plain"}
-    },
-    "root": {"handlers": ["console"], "level": env.text("OPSPOR_LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-    },
-}
+# One handler for every logger (Django's request and runserver logs included), which scrubs
+# CPR numbers; `OPSPOR_LOG_FORMAT=json` writes one JSON object per line (opspor/logconfig.py).
+LOGGING = logging_config_from(env)
 
 OPSPOR_DEMO_PASSWORD = env.text("OPSPOR_DEMO_PASSWORD", "opspor-demo")
