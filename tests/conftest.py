@@ -7,6 +7,11 @@ from django.conf import settings as django_settings
 from django.utils import translation
 from pytest_django.fixtures import Settings
 
+# No patient data in any log line written during the run (tests/log_scan.py); pytester runs
+# that plugin on a small session of its own to show it catching a line; tests/logs.py reads
+# back what the settings' log handler writes.
+pytest_plugins = ["tests.log_scan", "tests.logs", "pytester"]
+
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Settings) -> None:
