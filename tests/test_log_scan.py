@@ -6,13 +6,16 @@ from __future__ import annotations
 import io
 import logging
 import os
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
 from django.utils.log import DEFAULT_LOGGING, ServerFormatter
+from pytest_django.live_server_helper import LiveServer
 
 from opspor.demo.imported_patient import NAME as IMPORTED_PATIENT_NAME
-from tests.log_scan import OTHER_NAMES, Scanner, demo_patient_names
+from tests.log_scan import OTHER_NAMES, LogScan, Scanner, demo_patient_names
 
 REPO = Path(__file__).resolve().parents[1]
 # What runserver logs for each request (django.core.servers.basehttp.WSGIRequestHandler).
@@ -159,3 +162,23 @@ def test_a_clean_run_passes(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=1)
     assert result.ret == pytest.ExitCode.OK
     assert "patient data in the log" not in result.stdout.str()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_live_servers_lines_are_scanned(
+    live_server: LiveServer, request: pytest.FixtureRequest
+) -> None:
+    """The browser tests' server answers in a thread of its own; its lines are scanned too.
+    The line is taken back out of the findings here, so that this run still passes."""
+    scan = request.config.pluginmanager.get_plugin("log_scan")
+    assert isinstance(scan, LogScan)
+    before = len(scan.findings)
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        urllib.request.urlopen(f"{live_server.url}/no-such-page/Ole%20Mikkelsen/", timeout=30)
+    assert answer.value.code == 404
+    found = scan.findings[before:]
+    del scan.findings[before:]
+    assert [(f.test, f.what) for f in found] == [
+        (request.node.nodeid, "the patient name 'Ole Mikkelsen'")
+    ]
+    assert "Not Found: /no-such-page/Ole Mikkelsen/" in found[0].line
