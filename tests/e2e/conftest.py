@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
 from opspor.accounts.models import User
@@ -41,13 +41,23 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
+def is_csp_violation(message: ConsoleMessage) -> bool:
+    """Chromium's console line for whatever the Content-Security-Policy refused."""
+    return "Content Security Policy" in message.text
+
+
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
+    """A fresh page; every browser test fails when the Content-Security-Policy refused
+    anything on it (an inline script or style, eval, another origin)."""
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="da-DK")
     context.set_default_timeout(10_000)
+    violations: list[str] = []
+    context.on("console", lambda m: violations.append(m.text) if is_csp_violation(m) else None)
     opened = context.new_page()
     yield opened
     context.close()
+    assert not violations, "the Content-Security-Policy refused:\n" + "\n".join(violations)
 
 
 @dataclass
