@@ -48,7 +48,8 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(STATIC_STAMP): $(NODE_STAMP) $(INSTALLED) $(shell find src/opspor -name '*.po' 2>/dev/null)
+# Also after a change to this recipe (a file it now copies or writes).
+$(STATIC_STAMP): Makefile $(NODE_STAMP) $(INSTALLED) $(shell find src/opspor -name '*.po' 2>/dev/null)
 	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/dkfds $(VENDOR)/htmx $(VENDOR)/vega
 	cp -r node_modules/dkfds/dist/css node_modules/dkfds/dist/js node_modules/dkfds/dist/fonts node_modules/dkfds/dist/img $(VENDOR)/dkfds/
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
