@@ -30,6 +30,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "opspor.languages",
             "opspor.api_errors",
             "opspor.api_requests",
+            "opspor.headers",
             "opspor.readonly_admin",
             "opspor.request_ids",
         ),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -92,25 +94,37 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
     assert "OPSPOR_SECRET_KEY must be set" in result.stderr
 
 
-def test_production_settings_pass_check_deploy(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
+def _check_deploy(tmp_path: Path, **extra: str) -> subprocess.CompletedProcess[str]:
     env = {
         "OPSPOR_ENV": "production",
         "OPSPOR_SECRET_KEY": "k" * 20 + "Zq9!xR2@vL7#mN4$pT8%wY1^bH6&cJ3*",
         "OPSPOR_ALLOWED_HOSTS": "opspor.example.org",
         "OPSPOR_VAR_DIR": str(tmp_path),
         "PATH": "/usr/bin",
+        **extra,
     }
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "opspor.cli", "check", "--deploy", "--fail-level", "WARNING"],
         env=env,
         capture_output=True,
         text=True,
+        timeout=120,
         check=False,
     )
-    assert result.returncode == 0, result.stderr
+
+
+def test_production_settings_pass_check_deploy(tmp_path: Path) -> None:
+    result = _check_deploy(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+    assert "WARNING" not in result.stdout + result.stderr
+
+
+def test_check_deploy_notices_a_weakened_production_setting(tmp_path: Path) -> None:
+    # The same check, with production set up without its HTTPS redirect, warns and fails.
+    result = _check_deploy(tmp_path, OPSPOR_SSL_REDIRECT="false")
+    assert result.returncode != 0
+    assert "security.W008" in result.stdout + result.stderr
 
 
 def test_authentication_backends_are_python_paths_at_least_one() -> None:

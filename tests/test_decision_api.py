@@ -14,6 +14,7 @@ from django.core.management import call_command
 from opspor.accounts.models import Role
 from opspor.records.models import AccessLogEntry
 from tests import factories
+from tests.api_schema import openapi_schema
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -102,8 +103,7 @@ def test_no_token_is_401_and_unknown_ruleset_is_422(live_server: Any) -> None:
 
 
 def test_the_openapi_schema_describes_the_assess_endpoint(live_server: Any) -> None:
-    with urllib.request.urlopen(f"{live_server.url}/api/v1/openapi.json", timeout=10) as response:
-        schema = json.loads(response.read())
+    schema = openapi_schema(live_server.url)
     operation = schema["paths"]["/api/v1/assess"]["post"]
     assert "requestBody" in operation
     assert "PatientContext" in json.dumps(schema["components"]["schemas"])

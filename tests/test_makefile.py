@@ -251,3 +251,32 @@ def test_a_new_java_home_is_enough_whatever_is_on_path(tmp_path: Path) -> None:
     done, apt = spark_step(tmp_path, on_path="11.0.2", java_home="17.0.15")
     assert done.returncode == 0, done.stdout + done.stderr
     assert apt == ""
+
+
+def test_the_static_files_take_vegas_inline_style_sheets_as_files(tmp_path: Path) -> None:
+    """vega-embed and its tooltip would add their CSS as inline <style>, which the
+    Content-Security-Policy refuses; `make static` writes the same CSS as static files."""
+    if not (ROOT / "node_modules" / "vega-embed" / "build" / "embed.js").exists():
+        pytest.skip("the npm packages are not installed: run `make static`")
+    recipe = subprocess.run(
+        ["make", "--no-print-directory", "-n", "-B", "static"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    lines = [line for line in recipe.splitlines() if line.startswith("sed ") and ".css" in line]
+    assert len(lines) == 2
+    for line in lines:
+        subprocess.run(
+            ["bash", "-c", line.replace("build/static/vendor/vega/", f"{tmp_path}/")],
+            cwd=ROOT,
+            timeout=60,
+            check=True,
+        )
+    for name, first in (("vega-embed.css", ".vega-embed {"), ("vega-tooltip.css", "#vg-tooltip-")):
+        css = (tmp_path / name).read_text()
+        assert css.startswith(first), css[:80]
+        assert "`" not in css and "${" not in css
+        assert css.count("{") == css.count("}") > 5

@@ -55,6 +55,7 @@ from opspor.referrals.workflow import PATHWAYS, AdviceState, ReferralState, Reje
 from opspor.safetynet import services as safety_nets
 from opspor.safetynet.workflow import EpisodeOutcome
 from tests import factories
+from tests.api_schema import schema_headers
 from tests.referrals.test_api import snapshot
 from tests.referrals.worlds import World, advice_in, make_world, referral_in
 
@@ -247,7 +248,9 @@ def test_every_operation_answers_as_documented(live_server: Any, role: str) -> N
     fields = realistic(world, ids)
     user = world.gp if role == "gp" else world.doctor
     auth = {"Authorization": f"Bearer {api_token_issue(user=user)}"}
-    schema = schemathesis.openapi.from_url(f"{live_server.url}/api/v1/openapi.json")
+    schema = schemathesis.openapi.from_url(
+        f"{live_server.url}/api/v1/openapi.json", headers=schema_headers()
+    )
     session = requests.Session()
     failures: list[str] = []
 
@@ -300,7 +303,9 @@ class Api:
 
     def __init__(self, base: str, user: User | None) -> None:
         self.base = base
-        self.schema = schemathesis.openapi.from_url(f"{base}/api/v1/openapi.json")
+        self.schema = schemathesis.openapi.from_url(
+            f"{base}/api/v1/openapi.json", headers=schema_headers()
+        )
         self.auth = {"Authorization": f"Bearer {api_token_issue(user=user)}"} if user else {}
 
     def send(

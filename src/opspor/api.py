@@ -1,15 +1,24 @@
 """The JSON API under /api/v1/, with its OpenAPI schema at /api/v1/openapi.json.
 
-Every endpoint requires a bearer token issued by `opspor token USERNAME`. A refused action
+Every endpoint requires a bearer token issued by `opspor token USERNAME`. The schema and the
+docs page (/api/v1/docs, Swagger UI from Opspor's own static files) are for a signed-in
+staff member or a holder of a token. A refused action
 is answered here, once for every router: a service's `WorkflowError` with the status its
 code maps to (`casework.errors`), a role that never uses the endpoint with 403.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, cast
+
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.csp import CSP
+from django.views.decorators.csp import csp_override
 from ninja import NinjaAPI
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
@@ -30,6 +39,39 @@ class BearerToken(HttpBearer):
         return user
 
 
+# Swagger UI draws its icons as data: images; everything else stays as strict as elsewhere.
+DOCS_CSP: dict[str, list[str]] = {
+    **cast(dict[str, list[str]], settings.SECURE_CSP),
+    "img-src": [CSP.SELF, "data:"],
+}
+
+View = Callable[..., HttpResponse]
+
+
+def staff_or_token(view: View) -> View:
+    """The docs page and the schema: for a signed-in staff member (the docs page in a
+    browser) or an API client's valid bearer token (the schema, read by a client or a test).
+    Anyone else signed in is refused; an anonymous visitor is sent to the login page, or
+    answered 401 when asking for the schema."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and user.is_staff:
+            return view(request, *args, **kwargs)
+        if request.headers.get("Authorization") and BearerToken()(request) is not None:
+            return view(request, *args, **kwargs)
+        if user.is_authenticated:
+            return JsonResponse({"detail": "Staff only."}, status=403)
+        if request.path_info.endswith(".json"):
+            response = JsonResponse({"detail": "Authentication required."}, status=401)
+            response["WWW-Authenticate"] = "Bearer"
+            return response
+        return redirect_to_login(request.get_full_path())
+
+    return csp_override(DOCS_CSP)(guarded)
+
+
 api = NinjaAPI(
     title="Opspor API",
     version="1",
@@ -45,6 +87,7 @@ api = NinjaAPI(
     auth=BearerToken(),
     urls_namespace="api",
     parser=JsonBodyParser(),
+    docs_decorator=staff_or_token,
 )
 
 

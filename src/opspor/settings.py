@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.utils.csp import CSP
+
 from opspor import languages
 from opspor.config import Env, SettingError
 from opspor.logconfig import logging_config_from
@@ -47,6 +49,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "simple_history",
     "django_tasks_db",
+    # Only for its templates and static files: the API docs page's Swagger UI is served from
+    # Opspor's own static files, never from a CDN (opspor/api.py).
+    "ninja",
     "opspor.accounts",
     "opspor.records",
     "opspor.casework",
@@ -62,8 +67,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost, so that every log line written while answering carries the request's id.
     "opspor.request_ids.RequestId",
-    # Before anything reads the request, so that it measures an API request's body and turns
-    # every error page under /api/ into JSON (opspor/api_requests.py).
+    # Next, so that every answer gets them, also one an inner middleware gives by itself
+    # (see "Response headers" below). Neither reads the request's body.
+    "opspor.headers.PrivateResponseHeaders",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Before anything that reads the body, so that it measures an API request's body first
+    # and turns every error page under /api/ into JSON (opspor/api_requests.py).
     "opspor.api_requests.ApiRequestGuard",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -183,9 +192,33 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, OPSPOR_API_MAX_BODY_BYTES)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.integer("OPSPOR_SESSION_SECONDS", 8 * 3600, minimum=300)
 CSRF_COOKIE_HTTPONLY = True
+
+# Response headers. Every page runs only Opspor's own script and style files: no inline
+# script element, no on...= handler, no style= attribute, no eval (the quality plots run Vega's
+# expression interpreter, quality/charts.js), no other origin. tests/test_headers.py holds
+# the policy to this and scans the templates for inline code. The API docs page alone
+# allows data: images (Swagger UI's icons, opspor/api.py). The middleware adds
+# `Cache-Control: no-store` to every answer to a signed-in user and under /api/, and a
+# Permissions-Policy denying every browser feature (opspor/headers.py).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "frame-src": [CSP.NONE],
+    "worker-src": [CSP.NONE],
+    "manifest-src": [CSP.SELF],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.flag("OPSPOR_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -6,9 +6,10 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
 from opspor.accounts.models import User
@@ -37,8 +38,48 @@ def browser() -> Iterator[Browser]:
         pytest.skip("Debian's chromium is not installed: run `make browser`")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        # Every context any test opens reports what the policy refused (no_csp_violation).
+        launched.new_context = _watched(launched.new_context)  # type: ignore[method-assign]
         yield launched
         launched.close()
+
+
+def is_csp_violation(message: ConsoleMessage) -> bool:
+    """Chromium's console line for whatever the Content-Security-Policy refused."""
+    return "Content Security Policy" in message.text
+
+
+# What the policy refused on any page of any context of the browser during the test.
+_csp_violations: list[str] = []
+
+
+def take_csp_violations() -> list[str]:
+    """The violations so far in this test, which then no longer fail it."""
+    taken = list(_csp_violations)
+    _csp_violations.clear()
+    return taken
+
+
+def _watched(new_context: Callable[..., BrowserContext]) -> Callable[..., BrowserContext]:
+    def new_watched_context(*args: Any, **kwargs: Any) -> BrowserContext:
+        context = new_context(*args, **kwargs)
+        context.on(
+            "console", lambda m: _csp_violations.append(m.text) if is_csp_violation(m) else None
+        )
+        return context
+
+    return new_watched_context
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violation() -> Iterator[None]:
+    """Every browser test fails when the Content-Security-Policy refused anything on any of
+    its pages (an inline script or style, eval, another origin). Autouse, so set up before
+    the page fixture and checked after it has closed its context."""
+    _csp_violations.clear()
+    yield
+    found = take_csp_violations()
+    assert not found, "the Content-Security-Policy refused:\n" + "\n".join(found)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from opspor.accounts.tokens import api_token_issue
 from opspor.interop.models import FhirImport, ImportedResource
 from opspor.records.models import LabResult, Patient
 from tests import factories
+from tests.api_schema import schema_headers
 from tests.interop import bundles as fhir
 
 pytestmark = pytest.mark.django_db
@@ -161,7 +162,7 @@ def test_the_command_exits_1_when_there_is_nothing_to_import(
 
 
 def test_the_openapi_schema_describes_the_import(client: Client) -> None:
-    schema = client.get("/api/v1/openapi.json").json()
+    schema = client.get("/api/v1/openapi.json", headers=schema_headers()).json()
     operation = schema["paths"]["/api/v1/fhir/import"]["post"]
     assert {"200", "400", "401", "403", "422"} <= set(operation["responses"])
     assert "application/fhir+json" in operation["requestBody"]["content"]

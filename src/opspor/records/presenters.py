@@ -18,9 +18,27 @@ TIMELINE_DAYS = 730
 RECENT_DAYS = 90
 
 
-def _css_percent(value: float) -> str:
-    # Written for CSS, never localised: a Danish "42,5%" would be ignored by the browser.
-    return f"{value:.2f}%"
+# A place on the timeline is a class naming one of its steps of a quarter of a percent
+# (under two days of the two years), set in records/timeline.css, not a style attribute:
+# the Content-Security-Policy allows no inline style.
+STEPS_PER_PERCENT = 4
+STEPS = 100 * STEPS_PER_PERCENT
+
+
+def _place(position: float) -> str:
+    return f"timeline-at-{min(STEPS, max(0, round(position * STEPS_PER_PERCENT)))}"
+
+
+def timeline_stylesheet() -> str:
+    """records/timeline.css: one class a step (tests/records check that the file is this)."""
+    rules = "".join(
+        f".timeline-at-{step} {{ inset-inline-start: {step / STEPS_PER_PERCENT:g}%; }}\n"
+        for step in range(STEPS + 1)
+    )
+    return (
+        "/* The timeline's places (records/presenters.py writes this file: timeline_stylesheet"
+        "). */\n" + rules
+    )
 
 
 @dataclass
@@ -31,8 +49,8 @@ class Mark:
     position: float  # percent of the timeline from its start, in the reading direction
 
     @property
-    def css(self) -> str:
-        return _css_percent(self.position)
+    def place(self) -> str:
+        return _place(self.position)
 
 
 @dataclass
@@ -48,8 +66,8 @@ class Tick:
     position: float
 
     @property
-    def css(self) -> str:
-        return _css_percent(self.position)
+    def place(self) -> str:
+        return _place(self.position)
 
 
 @dataclass
@@ -70,12 +88,9 @@ class Timeline:
         )
 
     @property
-    def recent_css(self) -> str:
-        return _css_percent(self.recent_start)
-
-    @property
-    def recent_width_css(self) -> str:
-        return _css_percent(100.0 - self.recent_start)
+    def recent_place(self) -> str:
+        # The window runs from here to the end (.timeline-window's inset-inline-end: 0).
+        return _place(self.recent_start)
 
 
 def _position(day: date, start: date, days: int) -> float:
