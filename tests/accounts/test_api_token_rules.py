@@ -179,3 +179,23 @@ def test_issuing_refuses_a_lifetime_or_scope_out_of_bounds(settings: Settings) -
     with pytest.raises(ValueError, match="scope"):
         api_token_issue(user=gp, scope="admin")
     assert ApiToken.objects.count() == 0
+
+
+def test_the_cds_service_only_reads_so_a_read_token_may_call_it(world: World) -> None:
+    read = api_token_issue(user=world.gp, scope=TokenScope.READ)
+    response = Client().post(
+        "/cds-services/opspor-patient-view",
+        b"{}",
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {read}"},
+    )
+    # Past the token (neither 401 nor 403), to the check of the hook request itself.
+    assert response.status_code == 400, response.content
+    ApiToken.objects.update(expires_at=timezone.now())
+    expired = Client().post(
+        "/cds-services/opspor-patient-view",
+        b"{}",
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {read}"},
+    )
+    assert expired.status_code == 401

@@ -120,30 +120,18 @@ def _accept(token: ApiToken) -> User:
     return token.user
 
 
-def user_for_request(request: HttpRequest) -> User | None:
-    """The user whose token authenticates an API request: None for no token, an unknown
-    one or one of an inactive user (Ninja's plain 401), `TokenRefused` for one that has
-    expired or been revoked and `ScopeRefused` for a read token asking to do more than
-    read."""
+def user_for_request(request: HttpRequest, *, only_reads: bool = False) -> User | None:
+    """The user whose token authenticates the request: None for no token, an unknown one
+    or one of an inactive user (Ninja's plain 401), `TokenRefused` for one that has expired
+    or been revoked and `ScopeRefused` for a read token asking to do more than read, unless
+    the caller `only_reads` whatever the method (the CDS service, called with POST)."""
     token = presented_token(request)
     if token is None or not token.user.is_active:
         return None
     user = _accept(token)
-    if token.scope != TokenScope.WRITE and request.method not in READING_METHODS:
+    if not only_reads and token.scope != TokenScope.WRITE and request.method not in READING_METHODS:
         raise ScopeRefused(str(request.method))
     return user
-
-
-def user_for_token(raw: str) -> User | None:
-    """The user of a token that may be used now, whatever its scope (for a service that
-    only reads though it is called with POST: CDS Hooks); None otherwise."""
-    token = _find(raw)
-    if token is None or not token.user.is_active:
-        return None
-    try:
-        return _accept(token)
-    except TokenRefused:
-        return None
 
 
 def tokens_of(user: User) -> QuerySet[ApiToken]:
