@@ -20,6 +20,14 @@ def _fast_password_hashing(settings: Settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _api_rate_limit_out_of_the_way(settings: Settings) -> None:
+    # The schema fuzzing and the API tests send hundreds of requests a minute with one
+    # token; the limit stays on (its code runs in every API test) but far above them.
+    # tests/accounts/test_rate_limit.py sets its own.
+    settings.OPSPOR_API_RATE_LIMIT = 1_000_000
+
+
+@pytest.fixture(autouse=True)
 def _site_language_after_each_test() -> Iterator[None]:
     # A request in another language leaves that language active in the thread (Django's
     # locale middleware does not reset it), which would leak into the next test.

@@ -1,8 +1,11 @@
 """The JSON API under /api/v1/, with its OpenAPI schema at /api/v1/openapi.json.
 
-Every endpoint requires a bearer token issued by `opspor token USERNAME`. The schema and the
-docs page (/api/v1/docs, Swagger UI from Opspor's own static files) are for a signed-in
-staff member or a holder of a token. A refused action
+Every endpoint requires a bearer token, issued by `opspor token USERNAME` or on the user's
+own tokens page; one that has expired or been revoked is refused with 401, a read token
+with 403 for every method but GET and HEAD, here for every router at once
+(`accounts.tokens`). Too many requests are refused with 429 before the API runs
+(`accounts.ratelimit`). The schema and the docs page (/api/v1/docs, Swagger UI from Opspor's
+own static files) are for a signed-in staff member or a holder of a token. A refused action
 is answered here, once for every router: a service's `WorkflowError` with the status its
 code maps to (`casework.errors`), a role that never uses the endpoint with 403.
 """
@@ -21,10 +24,16 @@ from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 from ninja import NinjaAPI
 from ninja.errors import HttpError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.security import HttpBearer
 
 from opspor.accounts.models import User
-from opspor.accounts.tokens import user_for_token
+from opspor.accounts.tokens import (
+    READING_METHODS,
+    ScopeRefused,
+    TokenRefused,
+    user_for_request,
+)
 from opspor.api_errors import ErrorOut
 from opspor.api_requests import MAX_JSON_DEPTH, JsonBodyParser, UnreadableBody
 from opspor.casework.errors import WorkflowError, status_of
@@ -33,7 +42,8 @@ from opspor.casework.text import MAX_LINE_LENGTH, MAX_TEXT_LENGTH
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = user_for_token(token)
+        # The token is read from the request (the rate limit has looked it up already).
+        user = user_for_request(request)
         if user is not None:
             request.user = user
         return user
@@ -72,7 +82,38 @@ def staff_or_token(view: View) -> View:
     return csp_override(DOCS_CSP)(guarded)
 
 
-api = NinjaAPI(
+
+class OpsporApi(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> OpenAPISchema:
+        # What the one authentication step and the rate limit answer, on every operation
+        # they answer it for, so that a client can rely on it.
+        schema = super().get_openapi_schema(*args, **kwargs)
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for path in schema["paths"].values():
+            for method, operation in path.items():
+                if not operation.get("security"):
+                    continue
+                responses = operation.setdefault("responses", {})
+                if method.upper() not in READING_METHODS:
+                    responses.setdefault(
+                        403,
+                        {"description": "A read token, or a role that may not", "content": error},
+                    )
+                responses[429] = {
+                    "description": "Too many requests",
+                    "headers": {
+                        "Retry-After": {
+                            "description": "Seconds until the client's window ends",
+                            "required": True,
+                            "schema": {"type": "integer", "minimum": 1},
+                        }
+                    },
+                    "content": error,
+                }
+        return schema
+
+
+api = OpsporApi(
     title="Opspor API",
     version="1",
     description=(
@@ -82,7 +123,18 @@ api = NinjaAPI(
         f"{MAX_JSON_DEPTH} arrays and objects deep and without lone surrogates (400). "
         f"Free text has at most {MAX_TEXT_LENGTH:,} characters, a one-line field at most "
         f"{MAX_LINE_LENGTH} (422). Every refusal and every server error is JSON with a "
-        "`detail`."
+        "`detail`.\n\n"
+        "A bearer token expires (at most "
+        f"{settings.OPSPOR_API_TOKEN_DAYS} days after it is issued) and can be revoked by "
+        "its owner; either is answered 401 with a `code` (`token_expired`, "
+        "`token_revoked`). A token has the scope `read` or `write`: a read token is "
+        "answered 403 (`token_scope`) for every method but GET and HEAD.\n\n"
+        f"Rate limit: at most {settings.OPSPOR_API_RATE_LIMIT} requests every "
+        f"{settings.OPSPOR_API_RATE_WINDOW_SECONDS} seconds per token, and per client "
+        "address for requests without a known token (the server's "
+        "`OPSPOR_API_RATE_LIMIT` and `OPSPOR_API_RATE_WINDOW_SECONDS`; 0 means no limit). "
+        "One more is answered 429 (`rate_limited`) with `Retry-After`: the seconds until "
+        "the window ends."
     ),
     auth=BearerToken(),
     urls_namespace="api",
@@ -95,6 +147,18 @@ api = NinjaAPI(
 def refused(request: HttpRequest, error: WorkflowError) -> HttpResponse:
     body = ErrorOut(code=error.code, detail=error.message, missing=error.missing)
     return api.create_response(request, body.model_dump(), status=status_of(error))
+
+
+@api.exception_handler(TokenRefused)
+def token_refused(request: HttpRequest, error: TokenRefused) -> HttpResponse:
+    body = ErrorOut(code=error.code, detail=error.detail)
+    return api.create_response(request, body.model_dump(), status=401)
+
+
+@api.exception_handler(ScopeRefused)
+def scope_refused(request: HttpRequest, error: ScopeRefused) -> HttpResponse:
+    body = ErrorOut(code=error.code, detail=str(error))
+    return api.create_response(request, body.model_dump(), status=403)
 
 
 @api.exception_handler(PermissionDenied)

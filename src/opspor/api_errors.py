@@ -21,7 +21,11 @@ class NotFoundOut(Schema):
 
 
 class UnauthorizedOut(Schema):
-    detail: str  # no bearer token, or one that is unknown or revoked
+    """No bearer token, or one that is unknown (`detail` only), or one that may no longer
+    be used: `code` says `token_expired` or `token_revoked` (accounts/tokens.py)."""
+
+    detail: str
+    code: str | None = None
 
 
 class BadRequestOut(Schema):

@@ -74,6 +74,9 @@ MIDDLEWARE = [
     # Before anything that reads the body, so that it measures an API request's body first
     # and turns every error page under /api/ into JSON (opspor/api_requests.py).
     "opspor.api_requests.ApiRequestGuard",
+    # Before anything else reads the database for an API request: one over the limit is
+    # answered 429 at once (accounts/ratelimit.py).
+    "opspor.accounts.ratelimit.ApiRateLimit",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -188,6 +191,14 @@ OPSPOR_API_MAX_BODY_BYTES = env.integer("OPSPOR_API_MAX_BODY_BYTES", 1024 * 1024
 # Django's own limit on a body read into memory stays above the API's, so that the API's
 # limit, answered as JSON, is the one an API caller meets.
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, OPSPOR_API_MAX_BODY_BYTES)
+# How many days an API token lives: the default and the longest a user can choose. A token
+# that leaks stops working by itself; its owner can revoke it sooner.
+OPSPOR_API_TOKEN_DAYS = env.integer("OPSPOR_API_TOKEN_DAYS", 90, minimum=1)
+# At most this many API requests per token (or, without a valid token, per client address)
+# in each window of this many seconds; more is answered 429 (accounts/ratelimit.py). The
+# counts are kept in the database, so every worker process shares them. 0 turns it off.
+OPSPOR_API_RATE_LIMIT = env.integer("OPSPOR_API_RATE_LIMIT", 120, minimum=0)
+OPSPOR_API_RATE_WINDOW_SECONDS = env.integer("OPSPOR_API_RATE_WINDOW_SECONDS", 60, minimum=1)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.integer("OPSPOR_SESSION_SECONDS", 8 * 3600, minimum=300)

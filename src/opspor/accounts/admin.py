@@ -1,6 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from opspor.accounts.models import ApiToken, User
 
@@ -19,5 +23,41 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("prefix", "user", "created_at", "last_used_at", "revoked_at")
-    readonly_fields = ("digest", "prefix", "created_at", "last_used_at")
+    """Tokens are issued by their owner (or `opspor token`), never here: the admin sees
+    them and can revoke them, and cannot change whose a token is, its digest, its scope or
+    its expiry (every field is read-only, so a posted change is ignored)."""
+
+    list_display = (
+        "prefix",
+        "user",
+        "scope",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    list_filter = ("scope",)
+    search_fields = ("prefix", "user__username")
+    readonly_fields = (
+        "user",
+        "prefix",
+        "scope",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    exclude = ("digest",)
+    actions = ("revoke",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Revoke the selected tokens"), permissions=("change",))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        revoked = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(
+            request,
+            ngettext("%(n)d token revoked.", "%(n)d tokens revoked.", revoked) % {"n": revoked},
+            messages.SUCCESS,
+        )

@@ -30,17 +30,54 @@ class User(AbstractUser):
         return self.username
 
 
+class TokenScope(models.TextChoices):
+    # A read token may only read: the API refuses it every method but GET and HEAD.
+    READ = "read", _("Read")
+    WRITE = "write", _("Read and write")
+
+
 class ApiToken(models.Model):
-    """A bearer token for API clients; only its SHA-256 digest is stored."""
+    """A bearer token for API clients; only its SHA-256 digest is stored.
+
+    It belongs to one user for good (the admin cannot move it), lives until `expires_at`,
+    and its owner or an administrator can revoke it sooner."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
     digest = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=8, help_text=_("First characters, to tell tokens apart"))
+    scope = models.CharField(max_length=5, choices=TokenScope.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="api_token_scope_is_known", condition=models.Q(scope__in=TokenScope.values)
+            )
+        ]
+
     def __str__(self) -> str:
         return f"token {self.prefix}… of {self.user_id}"
+
+
+class ApiRateWindow(models.Model):
+    """How many API requests one client (a token, or an address without one) has made in
+    one fixed window of time; shared by every worker process (accounts/ratelimit.py)."""
+
+    client = models.CharField(max_length=80)
+    window_start = models.BigIntegerField(help_text=_("Seconds since the epoch"))
+    hits = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "window_start"], name="api_rate_window_once_per_client"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} from {self.window_start}: {self.hits}"
