@@ -120,15 +120,17 @@ def _claim(notification: Notification, now: datetime) -> list[Notification]:
     while sending from losing it: the rows it held are due again after the back-off, as
     after any failed attempt.
     """
+    pending = Notification.objects.filter(
+        delivery=Notification.Delivery.PENDING, next_attempt_at__lte=now
+    )
+    if digest_window():
+        pending = pending.filter(email_to=notification.email_to)
+    else:
+        pending = pending.filter(pk=notification.pk)
     with transaction.atomic():
         due = list(
-            Notification.objects.select_for_update()
+            pending.select_for_update(of=("self",))
             .select_related("patient")
-            .filter(
-                email_to=notification.email_to,
-                delivery=Notification.Delivery.PENDING,
-                next_attempt_at__lte=now,
-            )
             .order_by("created_at", "pk")[:DIGEST_MAX]
         )
         if notification.pk not in {row.pk for row in due}:
