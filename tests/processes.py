@@ -13,7 +13,7 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -56,8 +56,14 @@ def opspor_env(database_url: str, **settings: str) -> dict[str, str]:
     }
 
 
-def opspor(*args: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """`opspor ARGS...` started in the background, its output in `log`."""
+def opspor(
+    *args: str,
+    env: dict[str, str],
+    log: Path,
+    preexec_fn: Callable[[], object] | None = None,
+) -> subprocess.Popen[bytes]:
+    """`opspor ARGS...` started in the background, its output in `log`; `preexec_fn` runs
+    in the child before it starts (a resource limit)."""
     with log.open("ab") as output:
         return subprocess.Popen(
             [sys.executable, "-m", "opspor.cli", *args],
@@ -65,4 +71,5 @@ def opspor(*args: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
+            preexec_fn=preexec_fn,
         )
