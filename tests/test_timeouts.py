@@ -66,13 +66,13 @@ def run_pytest(tmp_path: Path, *extra: str) -> tuple[subprocess.CompletedProcess
     return done, time.monotonic() - started
 
 
-def test_the_configured_limit_is_a_thread_that_ignores_sigint() -> None:
+def test_every_test_has_a_limit_enforced_by_a_thread() -> None:
     import tomllib
 
     options = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]
     options = options["ini_options"]
     assert options["timeout_method"] == "thread"
-    assert 0 < options["timeout"] <= 120
+    assert 0 < options["timeout"] <= 300
 
 
 def test_a_hanging_test_in_a_background_run_is_stopped_by_its_time_limit(tmp_path: Path) -> None:
