@@ -124,7 +124,7 @@ test: static browser spark  ## Run the whole test suite (DATABASE_URL selects Po
 # second pass on another database can leave them out. tests/conftest.py keeps the same list
 # and refuses a test there that asks for the database.
 NO_DATABASE_TESTS := tests/engine tests/synth tests/population/scan tests/benchmarks \
-	tests/test_layers.py tests/test_makefile.py tests/test_translations.py
+	tests/test_layers.py tests/test_makefile.py tests/test_timeouts.py tests/test_translations.py
 
 # The browser tests check what a page shows and does in chromium; the data behind each page is
 # read and written by the same selectors and services the HTTP tests run on both databases, so

@@ -55,6 +55,7 @@ NO_DATABASE_TESTS = (
     "tests/benchmarks",
     "tests/test_layers.py",
     "tests/test_makefile.py",
+    "tests/test_timeouts.py",
     "tests/test_translations.py",
 )
 
@@ -75,7 +76,23 @@ def asks_for_the_database(item: pytest.Item) -> bool:
     )
 
 
+# Longer time limits than pyproject's default, by marker, for a test that sets none of its
+# own: a browser test starts chromium and a live server (the first one of a run also builds
+# the static files' manifest), a slow one is slow by definition.
+TIME_LIMITS_S = {"browser": 300, "slow": 600}
+
+
+def with_time_limits(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("timeout") is not None:
+            continue
+        limits = [s for name, s in TIME_LIMITS_S.items() if item.get_closest_marker(name)]
+        if limits:
+            item.add_marker(pytest.mark.timeout(max(limits)))
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    with_time_limits(items)
     misplaced = [
         item.nodeid
         for item in items

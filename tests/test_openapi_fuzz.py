@@ -241,6 +241,7 @@ def send_and_check(
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # each role took 45-75 s on a busy 2-core machine
 @pytest.mark.parametrize("role", ["gp", "unit_doctor"])
 def test_every_operation_answers_as_documented(live_server: Any, role: str) -> None:
     world = make_world()

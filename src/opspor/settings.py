@@ -177,6 +177,10 @@ EMAIL_USE_TLS = env.flag("OPSPOR_EMAIL_TLS", False)
 # A mail server that stops answering must not hold the worker: the attempt fails after
 # this many seconds and is retried later (casework/delivery.py).
 EMAIL_TIMEOUT = env.integer("OPSPOR_EMAIL_TIMEOUT", 30, minimum=1)
+# Notifications to one address within this many seconds of the last one are gathered into
+# one e-mail when the window ends (a unit answering a practice's referrals one after the
+# other); the first of a quiet address goes at once. 0 sends every notification alone.
+OPSPOR_NOTIFICATION_DIGEST_S = env.integer("OPSPOR_NOTIFICATION_DIGEST_S", 300, minimum=0)
 # The address in notification e-mails that leads back to the case in the app (`make demo`
 # sets it to the port it serves on).
 OPSPOR_BASE_URL = env.url("OPSPOR_BASE_URL", "http://127.0.0.1:8000")

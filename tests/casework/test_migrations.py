@@ -21,6 +21,7 @@ from tests.migrating import migrate, seed_old_region, table_names
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.timeout(300),  # migrating back and forth: 10-20 s each on a busy machine
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("latest_migrations_afterwards"),
 ]

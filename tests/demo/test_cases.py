@@ -48,7 +48,8 @@ from opspor.referrals.workflow import (
 )
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+# Seeding the demo region (a module fixture) runs in the first test's time.
+pytestmark = [pytest.mark.django_db, pytest.mark.timeout(300)]
 
 # A Wednesday; the demo is seen as at 15:30 that day.
 AS_OF = date(2025, 6, 25)

@@ -31,7 +31,8 @@ from opspor.referrals.models import AdviceRequest, Message, Referral
 from opspor.safetynet.models import Investigation, SafetyNetEpisode
 from tests.interop.fhir import valid
 
-pytestmark = pytest.mark.django_db
+# Seeding the demo region (a module fixture) runs in the first test's time.
+pytestmark = [pytest.mark.django_db, pytest.mark.timeout(300)]
 
 
 def export(*args: str) -> tuple[str, str]:

@@ -65,6 +65,7 @@ def by_the_worker(as_of: date) -> tuple[Stored, dict[int, int]]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300)
 @pytest.mark.django_db
 def test_export_scan_import_gives_what_the_worker_gives(tmp_path: Path) -> None:
     as_of = timezone.localdate() - timedelta(days=3)
@@ -85,6 +86,7 @@ def test_export_scan_import_gives_what_the_worker_gives(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300)
 @pytest.mark.django_db(transaction=True)
 def test_the_nightly_run_replaces_every_practices_signals_through_the_queue(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

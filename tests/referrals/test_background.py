@@ -409,6 +409,7 @@ def _watchdog(seconds: float) -> threading.Timer:
     return timer
 
 
+@pytest.mark.timeout(60)  # the watchdog's backstop: never waits on a signal nobody sends
 def test_sigterm_stops_the_worker_after_the_task_in_hand(world: World, settings: Settings) -> None:
     settings.EMAIL_BACKEND = f"{__name__}.StopDuringSendBackend"
     with time_machine.travel(T0, tick=False):
@@ -428,6 +429,7 @@ def test_sigterm_stops_the_worker_after_the_task_in_hand(world: World, settings:
     assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
 
 
+@pytest.mark.timeout(60)
 def test_sigint_stops_an_idle_worker_promptly() -> None:
     # Ctrl+C in a terminal: SIGINT as Python handles it by default, also when the suite
     # itself runs in the background (where SIGINT is ignored, and so by the worker too).

@@ -1,16 +1,23 @@
-"""E-mail delivery of notifications, retried until sent.
+"""E-mail delivery of notifications, retried until sent, several to one address in one.
 
 The e-mail says only that something waits in Opspor and links to it: e-mail is not a
 secure channel for patient data, and the app shows the case to those allowed to see it.
+
+A burst of notifications to one address (a unit answering a practice's referrals one
+after the other) becomes one e-mail: the first of a quiet address is tried at once, those
+that follow within `OPSPOR_NOTIFICATION_DIGEST_S` wait for the end of that window and go
+together, one line and link each (`first_attempt_at`, `deliver`).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
 from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -24,6 +31,8 @@ logger = logging.getLogger(__name__)
 # given up, only tried less often.
 FIRST_RETRY = timedelta(minutes=1)
 MAX_RETRY = timedelta(hours=1)
+# The most notifications one e-mail lists; the rest go in the next one.
+DIGEST_MAX = 100
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -31,21 +40,60 @@ def retry_delay(attempts: int) -> timedelta:
     return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), MAX_RETRY)
 
 
-def _subject(notification: Notification) -> str:
-    return f"Opspor: {notification.kind_label}"
+def digest_window() -> timedelta:
+    return timedelta(seconds=settings.OPSPOR_NOTIFICATION_DIGEST_S)
 
 
-def _body(notification: Notification) -> str:
+def first_attempt_at(email_to: str, at: datetime) -> datetime:
+    """When a new notification to `email_to`, made at `at`, is first tried.
+
+    At once when nothing went to that address within the digest window; otherwise with
+    the e-mail already waiting to go there within the window, or when the window ends.
+    """
+    window = digest_window()
+    if not window:
+        return at
+    to_address = Notification.objects.filter(email_to=email_to).exclude(
+        delivery=Notification.Delivery.NO_ADDRESS
+    )
+    if not to_address.filter(created_at__gt=at - window, created_at__lte=at).exists():
+        return at
+    waiting = (
+        to_address.filter(
+            delivery=Notification.Delivery.PENDING,
+            next_attempt_at__gt=at,
+            next_attempt_at__lte=at + window,
+        )
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    return waiting or at + window
+
+
+def _link(notification: Notification) -> str:
     subject = notification.subject
     path = subject.get_absolute_url() if subject is not None else reverse("home")
-    base = settings.OPSPOR_BASE_URL.rstrip("/")
-    return "\n\n".join(
-        [
+    return f"{settings.OPSPOR_BASE_URL.rstrip('/')}{path}"
+
+
+def _subject(batch: Sequence[Notification]) -> str:
+    if len(batch) == 1:
+        return f"Opspor: {batch[0].kind_label}"
+    return _("Opspor: %(count)d notifications") % {"count": len(batch)}
+
+
+def _body(batch: Sequence[Notification]) -> str:
+    if len(batch) == 1:
+        [notification] = batch
+        lines = [
             f"{notification.kind_label}.",
-            _("Log in to Opspor to see it: %(url)s") % {"url": f"{base}{path}"},
-            _("This e-mail carries no patient data."),
+            _("Log in to Opspor to see it: %(url)s") % {"url": _link(notification)},
         ]
-    )
+    else:
+        items = "\n".join(f"- {n.kind_label}: {_link(n)}" for n in batch)
+        lines = [_("Log in to Opspor to see them:"), items]
+    return "\n\n".join([*lines, _("This e-mail carries no patient data.")])
 
 
 def _language(notification: Notification) -> str:
@@ -58,23 +106,58 @@ def _language(notification: Notification) -> str:
     return settings.LANGUAGE_CODE
 
 
-def _message(notification: Notification) -> tuple[str, str]:
-    with translation.override(_language(notification)):
-        return _subject(notification), _body(notification)
+def _message(batch: Sequence[Notification]) -> tuple[str, str]:
+    with translation.override(_language(batch[0])):
+        return _subject(batch), _body(batch)
+
+
+def _claim(notification: Notification, now: datetime) -> list[Notification]:
+    """Every pending notification to the same address that is due, this one first among
+    them, marked as being tried (the attempt counted, the next one scheduled) in one
+    transaction before anything is sent; [] when another worker claimed this one first.
+
+    The claim is what keeps two workers from sending the same e-mail, and a worker killed
+    while sending from losing it: the rows it held are due again after the back-off, as
+    after any failed attempt.
+    """
+    pending = Notification.objects.filter(
+        delivery=Notification.Delivery.PENDING, next_attempt_at__lte=now
+    )
+    if digest_window():
+        pending = pending.filter(email_to=notification.email_to)
+    else:
+        pending = pending.filter(pk=notification.pk)
+    with transaction.atomic():
+        due = list(
+            pending.select_for_update(of=("self",))
+            .select_related("patient")
+            .order_by("created_at", "pk")[:DIGEST_MAX]
+        )
+        if notification.pk not in {row.pk for row in due}:
+            return []
+        for row in due:
+            row.attempts += 1
+            row.next_attempt_at = now + retry_delay(row.attempts)
+        Notification.objects.bulk_update(due, ["attempts", "next_attempt_at"])
+    return due
 
 
 def deliver(notification_id: int) -> str:
-    """Try to send one notification's e-mail now; return what happened.
+    """Try to send one notification's e-mail now, with every other one due for the same
+    address; return what happened.
 
-    Returns "sent", "retry" (the attempt failed; the row stays pending with a later
-    `next_attempt_at`), "not_due" (a retry is not due yet: this hand-over came twice, from
-    the commit and from the worker's sweep), or the row's final state.
+    Returns "sent", "retry" (the attempt failed; the rows stay pending with a later
+    `next_attempt_at`), "not_due" (a retry is not due yet, or another worker is sending
+    it: this hand-over came twice, from the commit and from the worker's sweep), or the
+    row's final state.
 
-    At least once: the row is not locked while the mail server is talked to (that would
-    hold SQLite's single write lock for as long as the server takes), so two workers may
-    both send a pending e-mail; a duplicate e-mail is harmless, a lost one is not.
+    Once, but for one gap: the rows are claimed before the mail server is talked to (not
+    locked while it is: that would hold SQLite's single write lock for as long as the
+    server takes), and marked sent after it accepted the e-mail. A worker that dies
+    between the two leaves them to be sent again after the back-off; a duplicate e-mail
+    is harmless, a lost one is not.
     """
-    notification = Notification.objects.filter(pk=notification_id).select_related("patient").first()
+    notification = Notification.objects.filter(pk=notification_id).first()
     if notification is None:
         return "gone"
     if notification.delivery != Notification.Delivery.PENDING:
@@ -82,30 +165,29 @@ def deliver(notification_id: int) -> str:
     now = timezone.now()
     if notification.next_attempt_at is not None and notification.next_attempt_at > now:
         return "not_due"
-    attempts = notification.attempts + 1
-    pending = Notification.objects.filter(
-        pk=notification.pk, delivery=Notification.Delivery.PENDING
+    batch = _claim(notification, now)
+    if not batch:
+        return "not_due"
+    claimed = Notification.objects.filter(
+        pk__in=[row.pk for row in batch], delivery=Notification.Delivery.PENDING
     )
-    subject, body = _message(notification)
+    subject, body = _message(batch)
     try:
         send_mail(subject, body, None, [notification.email_to], fail_silently=False)
     except Exception as error:  # any failure of the mail server is retried
         # The error's type only: a server's message may echo the address or the body.
         error_name = type(error).__name__[:200]
-        pending.update(
-            attempts=attempts,
-            next_attempt_at=now + retry_delay(attempts),
-            last_error=error_name,
-        )
+        claimed.update(last_error=error_name)
+        attempts = next(row.attempts for row in batch if row.pk == notification.pk)
         logger.warning(
-            "notification %s: e-mail attempt %s failed (%s); will retry",
+            "notification %s (and %s more): e-mail attempt %s failed (%s); will retry",
             notification.pk,
+            len(batch) - 1,
             attempts,
             error_name,
         )
         return "retry"
-    pending.update(
-        attempts=attempts,
+    claimed.update(
         delivery=Notification.Delivery.SENT,
         delivered_at=now,
         next_attempt_at=None,

@@ -19,7 +19,7 @@ from django.db.models import QuerySet, TextChoices
 from django.utils import timezone
 
 from opspor.accounts.models import User
-from opspor.casework.delivery import notification_deliver
+from opspor.casework.delivery import first_attempt_at, notification_deliver
 from opspor.casework.errors import WorkflowError
 from opspor.casework.models import (
     NOTIFICATION_KINDS,
@@ -77,7 +77,7 @@ def notify(
         created_at=at,
         email_to=email_to,
         delivery=Notification.Delivery.PENDING if email_to else Notification.Delivery.NO_ADDRESS,
-        next_attempt_at=at if email_to else None,
+        next_attempt_at=first_attempt_at(email_to, at) if email_to else None,
     )
     if email_to:
         transaction.on_commit(lambda: schedule_delivery(notification.pk))

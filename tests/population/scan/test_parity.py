@@ -20,7 +20,8 @@ from opspor.synth.generator import generate_region
 from .conftest import AS_OF, time_limit, write_region
 from .engine_reference import engine_rows, mismatches
 
-pytestmark = pytest.mark.slow
+# Spark in local mode starts a JVM; one synthetic region took 110 s on a busy 2-core machine.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 DUCKDB = BackendOptions()
 
