@@ -31,6 +31,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "opspor.api_errors",
             "opspor.api_requests",
             "opspor.readonly_admin",
+            # Backing up and restoring the database: Django's connection, no app of ours.
+            "opspor.backups",
         ),
     ),
     ("accounts", ("opspor.accounts",)),
