@@ -58,6 +58,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "opspor.cli",
             "opspor.settings",
             "opspor.wsgi",
+            "opspor.health",
+            "opspor.gunicorn_conf",
             "opspor",
         ),
     ),

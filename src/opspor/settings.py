@@ -59,6 +59,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz, answered before the host check and the HTTPS redirect, which
+    # a probe over plain HTTP to the container's address would fail (opspor/health.py).
+    "opspor.health.HealthChecks",
     # First, so that it measures an API request's body before anything reads it and turns
     # every error page under /api/ into JSON (opspor/api_requests.py).
     "opspor.api_requests.ApiRequestGuard",
