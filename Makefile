@@ -48,11 +48,14 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# With the source maps that the minified files name: production's collectstatic (hashed
+# names, tests/test_deployment.py) refuses a file that names one missing.
 $(STATIC_STAMP): $(NODE_STAMP) $(INSTALLED) $(shell find src/opspor -name '*.po' 2>/dev/null)
 	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/dkfds $(VENDOR)/htmx $(VENDOR)/vega
 	cp -r node_modules/dkfds/dist/css node_modules/dkfds/dist/js node_modules/dkfds/dist/fonts node_modules/dkfds/dist/img $(VENDOR)/dkfds/
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
 	cp node_modules/vega/build/vega.min.js node_modules/vega-lite/build/vega-lite.min.js node_modules/vega-embed/build/vega-embed.min.js $(VENDOR)/vega/
+	cp node_modules/vega-lite/build/vega-lite.min.js.map node_modules/vega-embed/build/vega-embed.min.js.map $(VENDOR)/vega/
 	$(BIN)/opspor compilemessages --verbosity 0 --ignore=.venv --ignore=node_modules --ignore=build --ignore=var
 	$(BIN)/opspor collectstatic --noinput --verbosity 0
 	touch $@

@@ -76,6 +76,19 @@ def test_every_vendor_file_the_makefile_copies_is_in_the_image() -> None:
         assert f"/src/node_modules/{source}" in containerfile, source
 
 
+def test_every_source_map_a_vendor_file_names_is_copied_too() -> None:
+    """Production's collectstatic (hashed names) stops at a file that names a missing map."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    copied = set(re.findall(r"node_modules/(\S+?)(?=\s|$)", makefile)) - {".installed"}
+    files = [source for source in copied if source.endswith((".js", ".css"))]
+    assert files
+    for source in files:
+        text = (ROOT / "node_modules" / source).read_text(encoding="utf-8", errors="replace")
+        for name in re.findall(r"sourceMappingURL=(\S+?\.map)", text):
+            folder = source.rsplit("/", 1)[0]
+            assert f"{folder}/{name}" in copied, f"{source} names {name}: copy it too"
+
+
 def compose() -> dict[str, Any]:
     loaded = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
     assert isinstance(loaded, dict)

@@ -39,12 +39,17 @@ forwarded_allow_ips = env.text("OPSPOR_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # setting or import error stops the start at once, with one message.
 preload_app = True
 
+# gunicorn's control socket (for `gunicornc`) is not used: a process manager starts and
+# stops the server, and the socket's default place, the home folder, is read-only there.
+control_socket_disable = True
+
 accesslog = "-"
 errorlog = "-"
 loglevel = env.text("OPSPOR_LOG_LEVEL", "INFO").lower()
-# Client address, time, method, path without its query string (%(U)s, never %(r)s or
-# %(q)s), protocol, status, bytes, duration in ms, user agent; never the referrer (%(f)s).
-access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
+# Client address, method, path without its query string (%(U)s, never %(r)s or %(q)s),
+# protocol, status, bytes, duration in ms, user agent; never the referrer (%(f)s). The
+# time comes first on every line, from the log's format below.
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
 
 
 class NoQueryStrings(logging.Filter):
