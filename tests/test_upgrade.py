@@ -6,7 +6,9 @@ original codings, the practice's SOR code, notifications to a patient, the prepa
 events and the signal run's source), and then migrated to the latest again, as an upgrade
 from that version would. Every row of every table the earlier schema had is still there
 afterwards, the rows of the tables no migration in between touched are unchanged to the
-byte, the new columns hold their defaults, and the current code reads the record.
+byte, the new columns hold their defaults, and the current code reads the record. And the
+way back: a backup made before an upgrade, restored over the upgraded database, leaves
+the earlier schema only, and migrates forward again.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -21,6 +24,7 @@ from django.db import connection
 
 from opspor.records.context import patient_context_for
 from opspor.records.models import AccessLogEntry, Patient, Symptom
+from tests import factories
 from tests.migrating import Target, migrate
 
 pytestmark = [
@@ -101,3 +105,28 @@ def test_the_demo_region_survives_an_upgrade() -> None:
     assert Symptom.objects.count() == seeded_symptoms
     context = patient_context_for(Patient.objects.get(pk=patient.pk), as_of=date(2026, 3, 2))
     assert context.symptoms
+
+
+def test_a_backup_from_before_an_upgrade_comes_back_and_migrates_again(tmp_path: Path) -> None:
+    """The way back from a failed upgrade: the backup made before it is restored over the
+    upgraded database, which then holds the earlier schema only (no table or column of the
+    later one left behind), and `migrate` upgrades it again."""
+    patient = factories.patient()
+    migrate(EARLIER)
+    call_command("backup", output=str(tmp_path / "before.tar"), stdout=StringIO())
+    migrate()
+    factories.patient(practice_=Patient.objects.get(pk=patient.pk).practice)
+    assert "refused" in columns(AccessLogEntry._meta.db_table)
+
+    out = StringIO()
+    call_command("restore", str(tmp_path / "before.tar"), force=True, stdout=out)
+    assert "opspor migrate" in out.getvalue()
+    assert "refused" not in columns(AccessLogEntry._meta.db_table)
+    with connection.cursor() as cursor:
+        assert "portal_preparationevent" not in connection.introspection.table_names(cursor)
+        cursor.execute(f"SELECT id FROM {Patient._meta.db_table}")  # noqa: S608
+        assert [row[0] for row in cursor.fetchall()] == [patient.pk]
+
+    migrate()
+    assert "refused" in columns(AccessLogEntry._meta.db_table)
+    assert list(Patient.objects.values_list("pk", flat=True)) == [patient.pk]
