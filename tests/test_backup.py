@@ -35,23 +35,11 @@ from opspor.casework.tasks import sweep_run
 from opspor.records.models import AccessLogEntry, Patient
 from opspor.records.services import record_read_log, record_read_refused
 from tests import factories
+from tests.migrating import table_checksums
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-
-
-def table_checksums() -> dict[str, tuple[int, str]]:
-    """Every table of the database: its row count and a SHA-256 of its rows (in a fixed
-    order, so that the order the database returns them in does not count)."""
-    result = {}
-    with connection.cursor() as cursor:
-        for table in sorted(connection.introspection.table_names(cursor)):
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
-            rows = sorted(repr(row) for row in cursor.fetchall())
-            digest = hashlib.sha256("\n".join(rows).encode()).hexdigest()
-            result[table] = (len(rows), digest)
-    return result
 
 
 def backup_to(path: Path) -> str:

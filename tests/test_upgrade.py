@@ -13,7 +13,6 @@ the earlier schema only, and migrates forward again.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 from io import StringIO
 from pathlib import Path
@@ -25,7 +24,7 @@ from django.db import connection
 from opspor.records.context import patient_context_for
 from opspor.records.models import AccessLogEntry, Patient, Symptom
 from tests import factories
-from tests.migrating import Target, migrate
+from tests.migrating import Target, migrate, table_checksums
 
 pytestmark = [
     pytest.mark.slow,
@@ -39,17 +38,6 @@ EARLIER: list[Target] = [
     ("portal", "0001_initial"),
     ("safetynet", "0004_loops"),
 ]
-
-
-def tables() -> dict[str, tuple[int, str]]:
-    """Every table: its row count and a SHA-256 of its rows, in a fixed order."""
-    found = {}
-    with connection.cursor() as cursor:
-        for table in sorted(connection.introspection.table_names(cursor)):
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
-            rows = sorted(repr(row) for row in cursor.fetchall())
-            found[table] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest())
-    return found
 
 
 def columns(table: str) -> list[str]:
@@ -77,11 +65,11 @@ def test_the_demo_region_survives_an_upgrade() -> None:
 
     migrate(EARLIER)
     assert "refused" not in columns(AccessLogEntry._meta.db_table)
-    before = tables()
+    before = table_checksums()
     assert before[Patient._meta.db_table][0] == seeded_patients
 
     migrate()
-    after = tables()
+    after = table_checksums()
     assert "refused" in columns(AccessLogEntry._meta.db_table)
     # Every row of every table the earlier schema had is still there.
     lost = {
