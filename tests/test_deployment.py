@@ -89,6 +89,12 @@ def test_every_source_map_a_vendor_file_names_is_copied_too() -> None:
             assert f"{folder}/{name}" in copied, f"{source} names {name}: copy it too"
 
 
+def test_secrets_and_local_builds_stay_out_of_the_image_and_the_repository() -> None:
+    ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
+    assert {".env", ".venv", "node_modules", "build", "var", ".git"} <= set(ignored)
+    assert ".env" in (ROOT / ".gitignore").read_text(encoding="utf-8").split()
+
+
 def compose() -> dict[str, Any]:
     loaded = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
     assert isinstance(loaded, dict)
