@@ -29,8 +29,9 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from opspor import backups
 from opspor.accounts.models import User
-from opspor.backups import MANIFEST, known_migrations, read_manifest
+from opspor.backups import MANIFEST, BackupError, known_migrations, read_manifest
 from opspor.casework.tasks import sweep_run
 from opspor.records.models import AccessLogEntry, Patient
 from opspor.records.services import record_read_log, record_read_refused
@@ -265,3 +266,51 @@ def _rewrite_manifest(
             info = tarfile.TarInfo(rename.get(member.name, member.name))
             info.size = len(data)
             new.addfile(info, io.BytesIO(data))
+
+
+def test_a_postgresql_restore_that_fails_while_loading_changes_nothing(tmp_path: Path) -> None:
+    """Every table is dropped and the dump loaded in one transaction: when the load fails
+    after the drops (here a trigger refuses every CREATE TABLE), all of it rolls back."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's restore; SQLite's is one call of its backup API")
+    small_record()
+    backup_to(tmp_path / "site.tar")
+    factories.patient(name="Added after the backup")
+    before = table_checksums()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION refuse_for_the_test() RETURNS event_trigger LANGUAGE plpgsql "
+            "AS $$ BEGIN RAISE EXCEPTION 'refused for the test'; END $$"
+        )
+        cursor.execute(
+            "CREATE EVENT TRIGGER refuse_create_table ON ddl_command_start "
+            "WHEN TAG IN ('CREATE TABLE') EXECUTE FUNCTION refuse_for_the_test()"
+        )
+    try:
+        message = refused(tmp_path / "site.tar")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP EVENT TRIGGER refuse_create_table")
+            cursor.execute("DROP FUNCTION refuse_for_the_test()")
+    assert "nothing was changed" in message and "refused for the test" in message
+    assert table_checksums() == before
+
+
+def test_a_postgresql_dump_cut_short_changes_nothing(tmp_path: Path) -> None:
+    """A dump that pg_restore cannot read to its end is refused before psql runs (piped,
+    psql would have committed the part that arrived)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's restore")
+    small_record()
+    backup_to(tmp_path / "site.tar")
+    factories.patient(name="Added after the backup")
+    before = table_checksums()
+    with tarfile.open(tmp_path / "site.tar") as archive:
+        handle = archive.extractfile("database.pgdump")
+        assert handle is not None
+        dump = handle.read()
+    cut = tmp_path / "cut.pgdump"
+    cut.write_bytes(dump[: len(dump) * 3 // 4])
+    with pytest.raises(BackupError, match="pg_restore failed"):
+        backups._pg_restore(connection, cut)
+    assert table_checksums() == before

@@ -331,8 +331,16 @@ def _pg_restore(connection: BaseDatabaseWrapper, payload: Path) -> None:
 
     Every table goes, not only those the dump holds (`pg_restore --clean`), so that a
     backup made before an upgrade comes back without the newer version's tables, and
-    `opspor migrate` can create them again."""
+    `opspor migrate` can create them again. `pg_restore` writes the whole script to a file
+    first: piped into psql, a script cut short by a failing pg_restore would end, and psql
+    would commit the half that had arrived."""
     pg_restore, psql = _tool("pg_restore"), _tool("psql")
+    script = payload.with_suffix(".sql")
+    _run(
+        [pg_restore, "--no-owner", "--no-privileges", f"--file={script}", str(payload)],
+        connection,
+        what="pg_restore",
+    )
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
@@ -340,31 +348,19 @@ def _pg_restore(connection: BaseDatabaseWrapper, payload: Path) -> None:
     # No session of ours may hold a lock or a prepared statement on a dropped table.
     connection.close()
     drop = f"DROP TABLE IF EXISTS {', '.join(tables)} CASCADE;" if tables else "SELECT 1;"
-    env = _pg_env(connection)
-    script = subprocess.Popen(
-        [pg_restore, "--no-owner", "--no-privileges", "--file=-", str(payload)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    assert script.stdout is not None
-    loader = subprocess.run(
-        [
-            *(psql, "--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1"),
-            *("--command", drop, "--file=-"),
-        ],
-        stdin=script.stdout,
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    script.stdout.close()
-    script_errors = script.stderr.read().decode(errors="replace") if script.stderr else ""
-    script.wait()
-    if script.returncode != 0 or loader.returncode != 0:
-        detail = (script_errors + loader.stderr).strip()
-        raise BackupError(f"the restore failed, nothing was changed: {detail}")
+    try:
+        _run(
+            [
+                *(psql, "--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1"),
+                *("--command", drop, f"--file={script}"),
+            ],
+            connection,
+            what="psql",
+        )
+    except BackupError as error:
+        raise BackupError(f"the restore failed, nothing was changed: {error}") from None
+    finally:
+        script.unlink(missing_ok=True)
 
 
 # --- the PostgreSQL tools ---------------------------------------------------------------
