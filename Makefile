@@ -48,12 +48,15 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Also after a change to this recipe (a file it now copies or writes).
+# Also after a change to this recipe (a file it now copies or writes). With the source maps
+# that the minified files name: production's collectstatic (hashed names,
+# tests/test_deployment.py) refuses a file that names one missing.
 $(STATIC_STAMP): Makefile $(NODE_STAMP) $(INSTALLED) $(shell find src/opspor -name '*.po' 2>/dev/null)
 	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/dkfds $(VENDOR)/htmx $(VENDOR)/vega
 	cp -r node_modules/dkfds/dist/css node_modules/dkfds/dist/js node_modules/dkfds/dist/fonts node_modules/dkfds/dist/img $(VENDOR)/dkfds/
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
 	cp node_modules/vega/build/vega.min.js node_modules/vega-lite/build/vega-lite.min.js node_modules/vega-embed/build/vega-embed.min.js $(VENDOR)/vega/
+	cp node_modules/vega-lite/build/vega-lite.min.js.map node_modules/vega-embed/build/vega-embed.min.js.map $(VENDOR)/vega/
 	@# vega-embed and its tooltip add their style sheets as inline <style> elements, which the
 	@# Content-Security-Policy refuses (settings.py): the same rules as static files instead.
 	sed -n '/^var embedStyle = `/,/^`;/{s/^var embedStyle = `//;/^`;/d;p}' node_modules/vega-embed/build/embed.js > $(VENDOR)/vega/vega-embed.css

@@ -33,6 +33,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "opspor.headers",
             "opspor.readonly_admin",
             "opspor.request_ids",
+            # Backing up and restoring the database: Django's connection, no app of ours.
+            "opspor.backups",
         ),
     ),
     ("accounts", ("opspor.accounts",)),
@@ -59,6 +61,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "opspor.settings",
             "opspor.logconfig",
             "opspor.wsgi",
+            "opspor.health",
+            "opspor.gunicorn_conf",
             "opspor",
         ),
     ),

@@ -7,6 +7,7 @@ fixture (conftest) always leaves the database at the latest migrations for the t
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -30,6 +31,18 @@ def migrate(targets: list[Target] | None = None) -> Apps:
 def table_names() -> set[str]:
     with connection.cursor() as cursor:
         return set(connection.introspection.table_names(cursor))
+
+
+def table_checksums() -> dict[str, tuple[int, str]]:
+    """Every table of the database: its row count and a SHA-256 of its rows, in a fixed
+    order (so that the order the database returns them in does not count)."""
+    found = {}
+    with connection.cursor() as cursor:
+        for table in sorted(connection.introspection.table_names(cursor)):
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            rows = sorted(repr(row) for row in cursor.fetchall())
+            found[table] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest())
+    return found
 
 
 def index_names(table: str) -> set[str]:

@@ -65,6 +65,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz, answered before the host check and the HTTPS redirect, which
+    # a probe over plain HTTP to the container's address would fail (opspor/health.py).
+    "opspor.health.HealthChecks",
     # Outermost, so that every log line written while answering carries the request's id.
     "opspor.request_ids.RequestId",
     # Next, so that every answer gets them, also one an inner middleware gives by itself
