@@ -100,7 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "opspor.accounts.languages.offered_languages",
-                "opspor.accounts.sessions.previous_login",
+                "opspor.accounts.sessions.login_state",
                 "opspor.portal.context_processors.patient_page",
             ],
         },

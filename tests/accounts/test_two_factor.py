@@ -305,3 +305,19 @@ def test_the_code_step_asks_for_a_login_first() -> None:
     response = Client().get(reverse("second_factor"))
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
+
+
+def test_the_code_step_shows_no_menu_and_no_notifications(
+    password_only_login: Callable[..., None],
+) -> None:
+    user = staff()
+    give_authenticator(user)
+    client = Client()
+    password_only_login(client, user)
+    html = client.get(reverse("second_factor")).content.decode()
+    assert 'data-testid="current-user"' in html
+    assert 'data-testid="nav-worklist"' not in html
+    assert 'data-testid="notification-count"' not in html
+    client.force_login(user)
+    html = client.get("/safety-nets/worklist/").content.decode()
+    assert 'data-testid="nav-worklist"' in html and 'data-testid="notification-count"' in html

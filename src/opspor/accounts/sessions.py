@@ -23,6 +23,10 @@ SEEN_AT = "opspor_seen_at"
 # Why the last session ended, for the login page to say (set on the new, empty session).
 ENDED = "opspor_session_ended"
 PREVIOUS_LOGIN = "opspor_previous_login"
+# The last request's time is written at most this often: writing the session on every
+# request would cost each page a database write, for a precision the idle timeout does not
+# need (it ends at most this much later).
+SEEN_AT_RESOLUTION = 60
 
 
 def idle_seconds(user: Any) -> int:
@@ -70,7 +74,7 @@ class SessionLifetime:
             if ended is not None:
                 logout(request)
                 request.session[ENDED] = ended
-            else:
+            elif now - request.session[SEEN_AT] >= SEEN_AT_RESOLUTION:
                 request.session[SEEN_AT] = now
         return self.get_response(request)
 
@@ -96,16 +100,25 @@ def previous_login_remember(request: HttpRequest, user: User) -> None:
     }
 
 
-def previous_login(request: HttpRequest) -> dict[str, Any]:
-    """Template context: `previous_login` for the header of a verified session."""
+def login_state(request: HttpRequest) -> dict[str, Any]:
+    """Template context: `login_pending` while a staff session awaits its second factor (the
+    header then shows no menu and no notifications), and `previous_login` for the header."""
+    user = getattr(request, "user", None)
+    pending = (
+        user is not None
+        and user.is_authenticated
+        and two_factor.needs_second_factor(user)
+        and not two_factor.is_verified(user)
+    )
     remembered = getattr(request, "session", {}).get(PREVIOUS_LOGIN)
-    if not isinstance(remembered, dict):
-        return {}
+    if pending or not isinstance(remembered, dict):
+        return {"login_pending": pending}
     at = remembered.get("at")
     return {
+        "login_pending": False,
         "previous_login": {
             "at": datetime.fromtimestamp(at, UTC) if at is not None else None,
             "address": remembered.get("address"),
             "failed_since": remembered.get("failed_since", 0),
-        }
+        },
     }
