@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
@@ -33,6 +34,37 @@ def _site_language_after_each_test() -> Iterator[None]:
     # locale middleware does not reset it), which would leak into the next test.
     yield
     translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`client.force_login(user)` gives a staff user a session that the second factor has
+    verified, as if they had typed their authenticator's code; without this every staff
+    page would answer with the code step (accounts/middleware.py). The password and code
+    steps themselves, and the refusal of an unverified staff session, are tested through
+    the real pages in tests/accounts (`password_only_login` keeps Django's plain one)."""
+    from django.test import Client
+
+    from opspor.accounts.two_factor import needs_second_factor
+    from tests.two_factor import verify_client_session
+
+    plain = Client.force_login
+
+    def force_login(self: Client, user: Any, backend: str | None = None) -> None:
+        plain(self, user, backend)
+        if needs_second_factor(user):
+            verify_client_session(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture
+def password_only_login() -> Callable[..., None]:
+    """Django's own `force_login`: a session that a password alone opened, unverified."""
+    from django.test.client import ClientMixin
+
+    # The patch above replaces `Client.force_login`; the mixin keeps Django's.
+    return ClientMixin.force_login
 
 
 @pytest.fixture

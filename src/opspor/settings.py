@@ -52,6 +52,10 @@ INSTALLED_APPS = [
     # Only for its templates and static files: the API docs page's Swagger UI is served from
     # Opspor's own static files, never from a CDN (opspor/api.py).
     "ninja",
+    # The second factor of staff logins: codes from an authenticator app, recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "opspor.accounts",
     "opspor.records",
     "opspor.casework",
@@ -87,6 +91,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Ends idle and too old sessions before anything uses their user (accounts/sessions.py).
+    "opspor.accounts.sessions.SessionLifetime",
+    "django_otp.middleware.OTPMiddleware",
+    # A staff session reaches only the code step until a second factor verifies it.
+    "opspor.accounts.middleware.RequireSecondFactor",
     # After the user is known: a language offered to patients only is not used for staff.
     "opspor.accounts.languages.StaffLanguages",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -109,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "opspor.accounts.languages.offered_languages",
+                "opspor.accounts.sessions.login_state",
                 "opspor.portal.context_processors.patient_page",
             ],
         },
@@ -208,7 +218,27 @@ OPSPOR_API_RATE_LIMIT = env.integer("OPSPOR_API_RATE_LIMIT", 120, minimum=0)
 OPSPOR_API_RATE_WINDOW_SECONDS = env.integer("OPSPOR_API_RATE_WINDOW_SECONDS", 60, minimum=1)
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env.integer("OPSPOR_SESSION_SECONDS", 8 * 3600, minimum=300)
+# A session ends at the latest this long after its login, however busy (the absolute
+# lifetime), and after this long without a request (idle; staff and patients apart); the
+# cookie itself is forgotten when the browser closes (accounts/sessions.py).
+OPSPOR_SESSION_MAX_SECONDS = env.integer("OPSPOR_SESSION_SECONDS", 12 * 3600, minimum=300)
+SESSION_COOKIE_AGE = OPSPOR_SESSION_MAX_SECONDS
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+OPSPOR_SESSION_IDLE_SECONDS_STAFF = env.integer("OPSPOR_SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
+OPSPOR_SESSION_IDLE_SECONDS_PATIENT = env.integer(
+    "OPSPOR_PATIENT_SESSION_IDLE_SECONDS", 30 * 60, minimum=60
+)
+# Login throttling (accounts/lockout.py): this many failed logins of one username within
+# the lock period lock it for that period; this many from one address (across usernames)
+# refuse that address for the period.
+OPSPOR_LOGIN_ACCOUNT_FAILURES = env.integer("OPSPOR_LOGIN_ACCOUNT_FAILURES", 5, minimum=1)
+OPSPOR_LOGIN_ADDRESS_FAILURES = env.integer("OPSPOR_LOGIN_ADDRESS_FAILURES", 20, minimum=1)
+OPSPOR_LOGIN_LOCK_SECONDS = env.integer("OPSPOR_LOGIN_LOCK_SECONDS", 15 * 60, minimum=60)
+# How many reverse proxies in front of Opspor append to X-Forwarded-For; 0 trusts only the
+# connection's own address (accounts/addresses.py).
+OPSPOR_TRUSTED_PROXIES = env.integer("OPSPOR_TRUSTED_PROXIES", 0, minimum=0)
+# The issuer an authenticator app shows beside the account's code.
+OTP_TOTP_ISSUER = env.text("OPSPOR_TOTP_ISSUER", "Opspor")
 CSRF_COOKIE_HTTPONLY = True
 
 # Response headers. Every page runs only Opspor's own script and style files: no inline

@@ -239,6 +239,20 @@ def test_every_role_has_a_demo_user_that_can_log_in() -> None:
     assert User.objects.get(username="analytiker").role == Role.ANALYST
 
 
+def test_demo_staff_get_an_authenticator_and_patients_none() -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from opspor.accounts.two_factor import DEMO_DEVICE_NAME
+
+    seed()
+    for user in User.objects.all():
+        devices = list(TOTPDevice.objects.filter(user=user))
+        if user.role == Role.PATIENT:
+            assert devices == [], user.username
+        else:
+            assert [(d.name, d.confirmed) for d in devices] == [(DEMO_DEVICE_NAME, True)]
+
+
 def test_demo_users_are_linked_to_their_clinician_or_record() -> None:
     seed()
     for spec in region.DEMO_GPS:

@@ -10,7 +10,9 @@ from playwright.sync_api import Browser, BrowserContext, Page
 from pytest_django.live_server_helper import LiveServer
 
 from opspor.accounts.models import User
-from tests.e2e.conftest import PASSWORD
+from opspor.accounts.two_factor import needs_second_factor
+from tests.e2e.conftest import PASSWORD, pass_second_factor
+from tests.two_factor import give_authenticator
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
@@ -26,11 +28,14 @@ def open_context(
 
 
 def log_in(page: Page, base: str, user: User, password: str = PASSWORD) -> None:
+    if needs_second_factor(user):
+        give_authenticator(user)
     page.goto(base + "/login/")
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", password)
     page.click("main button[type=submit]")
     page.wait_for_load_state()
+    pass_second_factor(page, user)
 
 
 def shot(page: Page, name: str) -> None:

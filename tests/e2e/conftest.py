@@ -13,6 +13,8 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, s
 from pytest_django.live_server_helper import LiveServer
 
 from opspor.accounts.models import User
+from opspor.accounts.two_factor import needs_second_factor
+from tests.two_factor import give_authenticator, next_code
 
 # Playwright's sync API runs an event loop in this thread, and Django refuses ORM calls
 # from a thread with a running loop unless told that it is safe here.
@@ -30,6 +32,20 @@ CHROMIUM_FLAGS = [
     "--disable-quic",
 ]
 PASSWORD = "correct horse battery"  # tests/factories.py gives every user this one
+
+
+def pass_second_factor(page: Page, user: User | str) -> None:
+    """After the password step: a staff user is on the code step, and types the code their
+    authenticator shows now (a known key for test users, the seeded one for demo users).
+    Call `give_authenticator` before the password step for a user made in the test, or the
+    password step leads to enrolment instead."""
+    account = user if isinstance(user, User) else User.objects.get(username=user)
+    if not needs_second_factor(account) or "/login/?" in page.url or page.url.endswith("/login/"):
+        return  # a patient, or the password was refused (a test of that)
+    page.wait_for_url("**/login/code/**")
+    page.fill("input[name=code]", next_code(give_authenticator(account)))
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
 
 
 @pytest.fixture(scope="session")
@@ -108,11 +124,14 @@ def login(page: Page, live_server: LiveServer) -> Login:
     base = live_server.url
 
     def _login(user: User, password: str = PASSWORD) -> LoggedIn:
+        if needs_second_factor(user):
+            give_authenticator(user)
         page.goto(base + "/login/")
         page.fill("input[name=username]", user.username)
         page.fill("input[name=password]", password)
         page.click("main button[type=submit]")
         page.wait_for_load_state()
+        pass_second_factor(page, user)
         return LoggedIn(page=page, base=base)
 
     return _login

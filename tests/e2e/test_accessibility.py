@@ -28,6 +28,7 @@ from opspor.portal.services import preparation
 from opspor.records.models import Patient
 from tests import factories
 from tests.e2e.accessibility import assert_accessible, assert_target_size
+from tests.e2e.conftest import pass_second_factor
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -183,6 +184,7 @@ def open_page(browser: Browser, live_server: LiveServer, case: Case) -> tuple[Br
         page.fill("input[name=password]", settings.OPSPOR_DEMO_PASSWORD)
         page.click("main button[type=submit]")
         page.wait_for_load_state()
+        pass_second_factor(page, case.user)
     response = page.goto(live_server.url + case.address())
     assert response is not None
     # The portal's "not linked to a record" page answers 404 on purpose.

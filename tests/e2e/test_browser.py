@@ -12,7 +12,8 @@ from pytest_django.live_server_helper import LiveServer
 from opspor.accounts.models import Role
 from opspor.records.models import AccessLogEntry, Clinician, Patient, Symptom
 from tests import factories
-from tests.e2e.conftest import PASSWORD, Login
+from tests.e2e.conftest import PASSWORD, Login, pass_second_factor
+from tests.two_factor import give_authenticator
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -185,9 +186,11 @@ def test_a_patient_chooses_dari_on_the_login_page_and_keeps_it_on_their_record(
     # The same browser, still asking for Dari, logged in as the GP: Danish, no Dari offered.
     page.get_by_role("button", name="خروج").click()
     page.wait_for_url("**/login/")
+    give_authenticator(gp.user)
     page.fill("input[name=username]", gp.user.username)
     page.fill("input[name=password]", PASSWORD)
     page.click("main button[type=submit]")
+    pass_second_factor(page, gp.user)
     page.wait_for_url("**/safety-nets/worklist/")
     expect(html).to_have_attribute("lang", "da")
     expect(page.get_by_test_id("language-fa-af")).to_have_count(0)

@@ -18,6 +18,7 @@ from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from opspor.records.models import Patient
+from tests.e2e.conftest import pass_second_factor
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -47,6 +48,7 @@ def test_demo_gp_sees_ng12_for_the_child_and_the_changing_mole_and_the_pathway_c
     page.fill("input[name=password]", settings.OPSPOR_DEMO_PASSWORD)
     page.click("main button[type=submit]")
     page.wait_for_load_state()
+    pass_second_factor(page, "laege.hansen")
 
     # The girl of 6: a very urgent full blood count for leukaemia comes first.
     _overview(page, base, "child_bruising_pallor")

@@ -21,6 +21,8 @@ from django.core.management import call_command
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
+from tests.e2e.conftest import pass_second_factor
+
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 PHONE = {"width": 390, "height": 844}
@@ -75,6 +77,7 @@ def _login(page: Page, base: str, username: str) -> None:
     page.fill("input[name=password]", settings.OPSPOR_DEMO_PASSWORD)
     page.click("main button[type=submit]")
     page.wait_for_load_state()
+    pass_second_factor(page, username)
 
 
 def _accessible(page: Page) -> dict[str, Any]:

@@ -24,7 +24,8 @@ from opspor.safetynet.models import PatientConcern, SafetyNetEpisode
 from opspor.safetynet.reminders import patients_remind_of_follow_up
 from opspor.safetynet.worklist import ItemKind, practice_worklist
 from tests import factories
-from tests.e2e.conftest import PASSWORD
+from tests.e2e.conftest import PASSWORD, pass_second_factor
+from tests.two_factor import give_authenticator
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -50,11 +51,14 @@ def _context(browser: Browser, live_server: LiveServer, language: str) -> Browse
 
 
 def _login(page: Page, base: str, user: User) -> None:
+    if user.role == Role.GP:
+        give_authenticator(user)
     page.goto(base + "/login/")
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", PASSWORD)
     page.click("main button[type=submit]")
     page.wait_for_load_state()
+    pass_second_factor(page, user)
 
 
 def _story() -> tuple[User, User, Patient, SafetyNetEpisode]:

@@ -22,7 +22,8 @@ from opspor.records.models import ClinicalFinding, Patient, Practice, Symptom
 from opspor.referrals.models import AdviceRequest, Referral
 from opspor.referrals.workflow import AdviceState, ReferralState
 from tests import factories
-from tests.e2e.conftest import CHROMIUM_FLAGS, PASSWORD
+from tests.e2e.conftest import CHROMIUM_FLAGS, PASSWORD, pass_second_factor
+from tests.two_factor import give_authenticator
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -40,11 +41,13 @@ def open_as(browser: Browser, live_server: LiveServer) -> Iterator[Open]:
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
+        give_authenticator(user)
         page.goto(live_server.url + "/login/")
         page.fill("input[name=username]", user.username)
         page.fill("input[name=password]", PASSWORD)
         page.click("main button[type=submit]")
         page.wait_for_load_state()
+        pass_second_factor(page, user)
         return page
 
     yield _open

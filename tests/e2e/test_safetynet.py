@@ -25,7 +25,8 @@ from opspor.referrals.models import Referral
 from opspor.referrals.workflow import ReferralState
 from opspor.safetynet.models import SafetyNetEpisode
 from tests import factories
-from tests.e2e.conftest import PASSWORD
+from tests.e2e.conftest import PASSWORD, pass_second_factor
+from tests.two_factor import give_authenticator
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -69,11 +70,13 @@ def gp_page(browser: Browser, live_server: LiveServer) -> Iterator[tuple[Page, P
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="da-DK")
     context.set_default_timeout(10_000)
     page = context.new_page()
+    give_authenticator(clinician.user)
     page.goto(live_server.url + "/login/")
     page.fill("input[name=username]", clinician.user.username)
     page.fill("input[name=password]", PASSWORD)
     page.click("main button[type=submit]")
     page.wait_for_load_state()
+    pass_second_factor(page, clinician.user)
     yield page, patient
     context.close()
 

@@ -6,11 +6,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from opspor.accounts.models import ApiToken, User
+from opspor.accounts.models import ApiToken, LoginAttempt, User
+from opspor.accounts.views import admin_login
+from opspor.readonly_admin import ReadOnlyAdmin
 
 admin.site.site_header = _("Opspor administration")
 admin.site.site_title = _("Opspor administration")
 admin.site.index_title = _("Users, practices and diagnostic units")
+# One login for everyone, with its lockout, trail and second factor.
+admin.site.login = admin_login  # type: ignore[method-assign]
 
 
 @admin.register(User)
@@ -61,3 +65,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
             ngettext("%(n)d token revoked.", "%(n)d tokens revoked.", revoked) % {"n": revoked},
             messages.SUCCESS,
         )
+
+
+@admin.register(LoginAttempt)
+class LoginAttemptAdmin(ReadOnlyAdmin):
+    list_display = ("at", "username", "user", "address", "step", "outcome", "reason")
+    list_filter = ("outcome", "step", "reason")
+    search_fields = ("username", "address")
+    date_hierarchy = "at"

@@ -81,3 +81,55 @@ class ApiRateWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client} from {self.window_start}: {self.hits}"
+
+
+class LoginAttempt(models.Model):
+    """One try at logging in, whatever its outcome: the trail that shows an attack on an
+    account and that the lockout counts from. Written once by `services`, never changed."""
+
+    class Outcome(models.TextChoices):
+        SUCCEEDED = "succeeded", _("Succeeded")
+        # The password was right; the second factor is still to come.
+        CONTINUED = "continued", _("Password accepted, code pending")
+        FAILED = "failed", _("Failed")
+        # Not checked at all: the account or the address was locked at the time.
+        REFUSED = "refused", _("Refused")
+
+    class Step(models.TextChoices):
+        PASSWORD = "password", _("Password")
+        SECOND_FACTOR = "second_factor", _("Second factor")
+
+    # What was typed, kept even when no such user exists: attacks on made-up names count too.
+    username = models.CharField(max_length=150, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="login_attempts",
+    )
+    address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    at = models.DateTimeField(db_index=True)
+    step = models.CharField(max_length=20, choices=Step.choices)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    reason = models.CharField(max_length=40)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="login_attempt_outcome_is_known",
+                condition=models.Q(outcome__in=["succeeded", "continued", "failed", "refused"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} {self.step} for {self.username} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise ValueError("A login attempt is recorded once and never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise ValueError("A login attempt is never deleted from the application.")

@@ -20,6 +20,7 @@ import numpy.typing as npt
 from django.contrib.auth.hashers import make_password
 
 from opspor.accounts.models import Role, User
+from opspor.accounts.services import demo_authenticator_set_up
 from opspor.records.models import Clinician, Contact, DiagnosticUnit, Patient, Region
 
 
@@ -238,6 +239,9 @@ def demo_users_create(
         is_staff=True,
         is_superuser=True,
     )
+    # Staff log in with a second factor; the demo's is shown on the code page in development.
+    for user in (*result.created, *result.kept):
+        demo_authenticator_set_up(user)
     return result
 
 
