@@ -122,3 +122,12 @@ def contact(
     }
     values.update(fields)
     return Contact.objects.create(**values)
+
+
+def access_log_since_now() -> Any:
+    """The access-log rows written from now on (the log cannot be emptied: it is
+    append-only), as a function returning them as a queryset."""
+    from opspor.records.models import AccessLogEntry
+
+    mark = AccessLogEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    return lambda: AccessLogEntry.objects.filter(pk__gt=mark)

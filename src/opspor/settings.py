@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Where each read of a record comes from, for the access log (records/access_log.py).
+    "opspor.records.access_log.RequestContext",
     # After the user is known: a language offered to patients only is not used for staff.
     "opspor.accounts.languages.StaffLanguages",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -176,6 +178,10 @@ OPSPOR_API_MAX_BODY_BYTES = env.integer("OPSPOR_API_MAX_BODY_BYTES", 1024 * 1024
 # Django's own limit on a body read into memory stays above the API's, so that the API's
 # limit, answered as JSON, is the one an API caller meets.
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, OPSPOR_API_MAX_BODY_BYTES)
+
+# Set only where a reverse proxy in front of the app sets X-Forwarded-For: the access log
+# then records the address the proxy saw instead of the proxy's own.
+OPSPOR_TRUSTED_PROXY = env.flag("OPSPOR_TRUSTED_PROXY", False)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.integer("OPSPOR_SESSION_SECONDS", 8 * 3600, minimum=300)
