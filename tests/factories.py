@@ -131,3 +131,11 @@ def access_log_since_now() -> Any:
 
     mark = AccessLogEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     return lambda: AccessLogEntry.objects.filter(pk__gt=mark)
+
+
+def only_refused(rows: Any, user: Any, patient: Any) -> bool:
+    """Whether the access-log rows are refused attempts of `user` on `patient`'s record and
+    nothing else (at least one): what a refused read leaves."""
+    return set(rows.values_list("user_id", "patient_id", "refused")) == {
+        (user.pk, patient.pk, True)
+    }

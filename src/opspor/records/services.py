@@ -48,7 +48,10 @@ def record_read_refused(
 def record_read_refused_of(
     *, user: User, patient_id: int, what: str, channel: str | None = None
 ) -> None:
-    """`record_read_refused` for a patient known by id only (the row that named them)."""
+    """`record_read_refused` for a patient known by id only (the row that named them).
+    An anonymous caller is refused before anything is looked up, and names nobody: no row."""
+    if not user.is_authenticated:
+        return
     _entry(user=user, patient_id=patient_id, what=what, channel=channel, refused=True).save()
 
 
