@@ -458,3 +458,11 @@ def test_the_admin_searches_by_user_patient_and_path_and_filters_by_channel(
         at__month=str(yesterday.month),
         at__day=str(yesterday.day),
     )
+
+
+def test_the_quality_pages_show_aggregates_and_write_no_row(world: World) -> None:
+    referral_in(world, ReferralState.SENT)
+    new_rows = factories.access_log_since_now()
+    response = web(factories.user(Role.ANALYST)).get(reverse("quality:dashboard"))
+    assert response.status_code == 200
+    assert not new_rows().exists()
