@@ -39,9 +39,9 @@ def episodes_visible_to(user: User) -> QuerySet[SafetyNetEpisode]:
     return SafetyNetEpisode.objects.filter(practice=practice).select_related("patient", "owner")
 
 
-def _refused(user: User, rows: QuerySet[Any], what: str) -> None:
+def _refused(user: User, rows: QuerySet[Any], what: str, patient: str = "patient_id") -> None:
     """Keep an attempt on another's episode as a refused read of its patient's record."""
-    patient_id = rows.values_list("patient_id", flat=True).first()
+    patient_id = rows.values_list(patient, flat=True).first()
     if patient_id is not None and user.is_authenticated:
         record_read_refused_of(user=user, patient_id=patient_id, what=what)
 
@@ -62,6 +62,8 @@ def concern_get(*, user: User, concern_id: int) -> PatientConcern:
             pk=concern_id, episode__in=episodes_visible_to(user)
         )
     except PatientConcern.DoesNotExist:
+        concern = PatientConcern.objects.filter(pk=concern_id)
+        _refused(user, concern, "safety net", patient="episode__patient_id")
         raise Http404("No such concern") from None
 
 
@@ -94,6 +96,8 @@ def investigation_get(*, user: User, investigation_id: int) -> Investigation:
             pk=investigation_id, episode__in=episodes_visible_to(user)
         )
     except Investigation.DoesNotExist:
+        investigation = Investigation.objects.filter(pk=investigation_id)
+        _refused(user, investigation, "safety net", patient="episode__patient_id")
         raise Http404("No such investigation") from None
 
 
