@@ -20,11 +20,12 @@ from django.utils import timezone
 
 from opspor.accounts.models import ApiToken, Role, User
 from opspor.accounts.tokens import api_token_issue
+from opspor.casework.notifications import notify
 from opspor.records import access_log
 from opspor.records.models import AccessLogEntry, AppendOnly, Patient
 from opspor.records.services import record_read_log, record_reads_log
 from opspor.referrals.models import AdviceRequest, Referral
-from opspor.referrals.workflow import AdviceState, ReferralState
+from opspor.referrals.workflow import AdviceState, NotificationKind, ReferralState
 from opspor.safetynet import services as safetynet_services
 from tests import factories
 from tests.referrals.worlds import World, advice_in, make_world, patient_in, referral_in
@@ -137,6 +138,22 @@ def test_the_gps_referral_list_logs_each_patient_shown(world: World) -> None:
     assert_from(
         rows[0], path=reverse("referrals:list"), credential=session_of(client), channel="web"
     )
+
+
+def test_the_notifications_page_logs_each_patient_it_names(world: World) -> None:
+    referral = referral_in(world, ReferralState.SENT)
+    practice = world.patient.practice
+    with transaction.atomic():
+        notify(kind=NotificationKind.MESSAGE, at=timezone.now(), about=referral, practice=practice)
+        # A notice about no case names no patient.
+        notify(kind=NotificationKind.MESSAGE, at=timezone.now(), about=practice, practice=practice)
+    client = web(world.gp)
+    new_rows = factories.access_log_since_now()
+    url = reverse("casework:notifications")
+    assert client.get(url).status_code == 200
+    [row] = rows_for(new_rows)
+    assert (row.what, row.patient, row.user) == ("notifications", world.patient, world.gp)
+    assert_from(row, path=url, credential=session_of(client), channel="web")
 
 
 def _episode(world: World) -> Any:
