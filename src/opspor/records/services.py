@@ -15,9 +15,15 @@ from opspor.records.models import AccessLogEntry, Patient
 
 
 def _entry(
-    *, user: User, patient_id: int, what: str, channel: str | None, refused: bool
+    *,
+    user: User,
+    patient_id: int,
+    what: str,
+    channel: str | None,
+    refused: bool,
+    where: access_log.ReadContext | None = None,
 ) -> AccessLogEntry:
-    where = access_log.current()
+    where = where or access_log.current()
     return AccessLogEntry(
         user=user,
         patient_id=patient_id,
@@ -60,7 +66,8 @@ def record_reads_log(
 ) -> None:
     """One access-log row for each patient a list showed, written in one query; called only
     after access to every one of them has been granted."""
+    where = access_log.current()  # once for the whole list
     AccessLogEntry.objects.bulk_create(
-        _entry(user=user, patient_id=pk, what=what, channel=channel, refused=False)
+        _entry(user=user, patient_id=pk, what=what, channel=channel, refused=False, where=where)
         for pk in dict.fromkeys(patient_ids)
     )
