@@ -122,3 +122,20 @@ def contact(
     }
     values.update(fields)
     return Contact.objects.create(**values)
+
+
+def access_log_since_now() -> Any:
+    """The access-log rows written from now on (the log cannot be emptied: it is
+    append-only), as a function returning them as a queryset."""
+    from opspor.records.models import AccessLogEntry
+
+    mark = AccessLogEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    return lambda: AccessLogEntry.objects.filter(pk__gt=mark)
+
+
+def only_refused(rows: Any, user: Any, patient: Any) -> bool:
+    """Whether the access-log rows are refused attempts of `user` on `patient`'s record and
+    nothing else (at least one): what a refused read leaves."""
+    return set(rows.values_list("user_id", "patient_id", "refused")) == {
+        (user.pk, patient.pk, True)
+    }

@@ -96,6 +96,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     # A staff session reaches only the code step until a second factor verifies it.
     "opspor.accounts.middleware.RequireSecondFactor",
+    # Where each read of a record comes from, for the access log (records/access_log.py).
+    "opspor.records.access_log.RequestContext",
     # After the user is known: a language offered to patients only is not used for staff.
     "opspor.accounts.languages.StaffLanguages",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -235,7 +237,7 @@ OPSPOR_LOGIN_ACCOUNT_FAILURES = env.integer("OPSPOR_LOGIN_ACCOUNT_FAILURES", 5, 
 OPSPOR_LOGIN_ADDRESS_FAILURES = env.integer("OPSPOR_LOGIN_ADDRESS_FAILURES", 20, minimum=1)
 OPSPOR_LOGIN_LOCK_SECONDS = env.integer("OPSPOR_LOGIN_LOCK_SECONDS", 15 * 60, minimum=60)
 # How many reverse proxies in front of Opspor append to X-Forwarded-For; 0 trusts only the
-# connection's own address (accounts/addresses.py).
+# connection's own address (accounts/addresses.py; the login trail and the access log).
 OPSPOR_TRUSTED_PROXIES = env.integer("OPSPOR_TRUSTED_PROXIES", 0, minimum=0)
 # The issuer an authenticator app shows beside the account's code.
 OTP_TOTP_ISSUER = env.text("OPSPOR_TOTP_ISSUER", "Opspor")

@@ -87,7 +87,14 @@ def test_gp_of_another_practice_gets_404_over_the_api(live_server: Any) -> None:
     token = _token(stranger.user.username)
     for path in (f"/api/v1/patients/{patient.pk}", f"/api/v1/patients/{patient.pk}/contacts"):
         assert _get(live_server.url + path, token)[0] == 404
-    assert AccessLogEntry.objects.count() == 0
+    # Only the refused attempts, on the API channel, from the token.
+    rows = AccessLogEntry.objects.all()
+    assert factories.only_refused(rows, stranger.user, patient)
+    assert set(rows.values_list("channel", "path")) == {
+        ("api", f"/api/v1/patients/{patient.pk}"),
+        ("api", f"/api/v1/patients/{patient.pk}/contacts"),
+    }
+    assert all(r.credential.startswith("token:") for r in rows)
 
 
 def test_openapi_schema_is_published(live_server: Any) -> None:

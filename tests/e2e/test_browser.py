@@ -55,7 +55,9 @@ def test_gp_lands_on_the_worklist_and_opens_an_overview_from_the_patient_list(
     expect(page.get_by_test_id("record-band")).to_contain_text("Karen Holm")
     expect(page.get_by_test_id("fictional-marker")).to_be_visible()
     expect(page.get_by_test_id("symptoms")).to_contain_text("Jeg kan mærke en knude")
-    assert AccessLogEntry.objects.filter(patient=mine, user=gp.user).count() == 1
+    reads = AccessLogEntry.objects.filter(patient=mine, user=gp.user)
+    # The list named her once; her overview was opened once.
+    assert sorted(reads.values_list("what", flat=True)) == ["overview", "patient list"]
 
 
 def test_gp_name_search_updates_the_list_in_place(login: Login) -> None:
@@ -83,7 +85,8 @@ def test_gp_cannot_open_another_practices_patient(login: Login) -> None:
     assert response.status == 404
     expect(session.page.get_by_role("heading", level=1)).to_have_text("Siden findes ikke")
     expect(session.page.locator("main")).not_to_contain_text("Svend Ibsen")
-    assert AccessLogEntry.objects.count() == 0
+    [attempt] = AccessLogEntry.objects.all()
+    assert (attempt.user, attempt.patient, attempt.refused) == (gp.user, theirs, True)
 
 
 def test_patient_lands_on_their_own_record(login: Login) -> None:

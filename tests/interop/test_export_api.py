@@ -140,7 +140,7 @@ def test_who_reads_what(case: Case, who: str, name: str) -> None:
     log = list(AccessLogEntry.objects.order_by("pk")[before:])
     if status == 200:
         assert [(e.user_id, e.patient_id, e.what, e.channel, e.refused) for e in log] == [
-            (user.pk, case.patient.pk, WHAT[name], "api", False)
+            (user.pk, case.patient.pk, WHAT[name], "fhir", False)
         ]
     elif status == 404:
         assert body["resourceType"] == "OperationOutcome"

@@ -104,7 +104,7 @@ def snapshot() -> tuple[object, ...]:
     return (
         tuple(PatientConcern.objects.values_list("pk", "kind", "answered_at")),
         EpisodeEvent.objects.count(),
-        AccessLogEntry.objects.count(),
+        AccessLogEntry.objects.filter(refused=False).count(),
     )
 
 
@@ -157,6 +157,7 @@ def test_another_patients_or_a_closed_safety_net_is_404_and_nothing_changes(
     closed = setting.open()
     services.episode_close(episode=closed, by=setting.world.gp, outcome="referred")
     before = snapshot()
+    new_rows = factories.access_log_since_now()
     for episode in (other, closed):
         response = setting.client().post(
             reverse("portal:concern_raise", args=[episode.pk]),
@@ -164,6 +165,9 @@ def test_another_patients_or_a_closed_safety_net_is_404_and_nothing_changes(
         )
         assert response.status_code == 404
     assert snapshot() == before
+    # The attempt on the other patient's safety net is kept; one's own closed one is not
+    # an attempt on anyone else's record.
+    assert factories.only_refused(new_rows(), setting.account, setting.other_patient)
 
 
 @pytest.mark.parametrize("role", ["gp", "doctor"])

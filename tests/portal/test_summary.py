@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from opspor.portal.models import DailyLife, PreparationState, ReadingSource, Started
 from opspor.records.models import AccessLogEntry
+from tests import factories
 from tests.portal import factories as preparations
 from tests.referrals.worlds import World, make_world
 
@@ -197,7 +198,9 @@ def test_the_read_of_the_preparation_is_logged(world: World) -> None:
     assert sorted(reads) == ["overview", "preparation"]
 
 
-def test_a_gp_of_another_practice_sees_nothing_and_nothing_is_logged(world: World) -> None:
+def test_a_gp_of_another_practice_sees_nothing_and_only_the_refusal_is_logged(
+    world: World,
+) -> None:
     prep = preparations.preparation(world.patient)
     preparations.prepared_symptom(prep, "cough", own_words="Hemmeligt")
     client = Client()
@@ -205,7 +208,8 @@ def test_a_gp_of_another_practice_sees_nothing_and_nothing_is_logged(world: Worl
     response = client.get(reverse("records:patient_overview", args=[world.patient.pk]))
     assert response.status_code == 404
     assert b"Hemmeligt" not in response.content
-    assert not AccessLogEntry.objects.filter(patient=world.patient).exists()
+    rows = AccessLogEntry.objects.filter(patient=world.patient)
+    assert factories.only_refused(rows, world.stranger_gp, world.patient)
 
 
 def test_the_diary_chart_puts_each_day_where_it_belongs(world: World) -> None:

@@ -70,8 +70,9 @@ def test_the_selector_logs_the_overview_read() -> None:
     assert (entry.user, entry.patient, entry.what) == (gp.user, patient, "overview")
 
 
-def test_another_practice_gets_404_and_nothing_is_logged() -> None:
+def test_another_practice_gets_404_and_only_the_refusal_is_logged() -> None:
     patient = factories.patient()
+    stranger = factories.gp().user
     with pytest.raises(Http404):
-        selectors.patient_context(user=factories.gp().user, patient_id=patient.pk, as_of=TODAY)
-    assert AccessLogEntry.objects.count() == 0
+        selectors.patient_context(user=stranger, patient_id=patient.pk, as_of=TODAY)
+    assert factories.only_refused(AccessLogEntry.objects.all(), stranger, patient)

@@ -297,7 +297,9 @@ def test_record_page_in_arabic_is_right_to_left_with_arabic_labels(practices: Pr
     assert "مريض تجريبي خيالي" in html
 
 
-def test_gp_of_another_practice_gets_404_and_nothing_is_logged(practices: Practices) -> None:
+def test_gp_of_another_practice_gets_404_and_only_the_refusals_are_logged(
+    practices: Practices,
+) -> None:
     response = _client(practices.user).get(
         reverse("records:patient_detail", args=[practices.theirs.pk])
     )
@@ -307,19 +309,24 @@ def test_gp_of_another_practice_gets_404_and_nothing_is_logged(practices: Practi
         reverse("records:patient_contacts", args=[practices.theirs.pk])
     )
     assert contacts.status_code == 404
-    assert AccessLogEntry.objects.count() == 0
+    rows = AccessLogEntry.objects.all()
+    assert rows.count() == 2
+    assert factories.only_refused(rows, practices.user, practices.theirs)
 
 
 @pytest.mark.parametrize("role", OTHER_ROLES_THAN_GP)
-def test_record_page_is_forbidden_for_other_roles_and_nothing_is_logged(
+def test_record_page_is_forbidden_for_other_roles_and_only_the_refusals_are_logged(
     role: str, practices: Practices
 ) -> None:
-    client = _client(factories.user(role))
+    user = factories.user(role)
+    client = _client(user)
     for name in ("records:patient_detail", "records:patient_contacts"):
         response = client.get(reverse(name, args=[practices.mine.pk]))
         assert response.status_code == 403
         assert "Karen Holm" not in _html(response)
-    assert AccessLogEntry.objects.count() == 0
+    rows = AccessLogEntry.objects.all()
+    assert rows.count() == 2
+    assert factories.only_refused(rows, user, practices.mine)
 
 
 def test_record_page_costs_a_bounded_number_of_queries(

@@ -432,12 +432,15 @@ def test_deadlines_and_overdue_are_shown_on_both_sides(world: ApiWorld) -> None:
 
 def test_a_drafts_missing_items_are_worked_out_only_on_a_logged_read(world: ApiWorld) -> None:
     rid = make_draft(world)["id"]  # the answer to creating it reads the record: logged
-    reads = AccessLogEntry.objects.filter(patient=world.patient, channel="api")
+    reads = AccessLogEntry.objects.filter(patient=world.patient, channel="api", what="referral")
     assert reads.count() == 1
 
     status, listed = world.gp.get("/referrals")
-    assert status == 200 and listed[0]["missing"] is None  # the list reads no record
+    # The list works out no missing items, so reads no record; it shows the patient, and
+    # that is logged as a list's read.
+    assert status == 200 and listed[0]["missing"] is None
     assert reads.count() == 1
+    assert AccessLogEntry.objects.filter(patient=world.patient, what="referral list").count() == 1
 
     status, referral = world.gp.get(f"/referrals/{rid}")
     assert {"item": "informed_about_kraeft"} in referral["missing"]

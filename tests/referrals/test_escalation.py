@@ -22,7 +22,7 @@ from opspor.accounts.models import Role, User
 from opspor.casework.clock import COPENHAGEN
 from opspor.casework.models import Notification
 from opspor.casework.sweep import sweep
-from opspor.records.models import AccessLogEntry, Clinician, Patient, Practice
+from opspor.records.models import Clinician, Patient, Practice
 from opspor.referrals.models import Referral, ReferralEvent
 from opspor.referrals.services import (
     referral_acknowledge_rejection,
@@ -293,14 +293,14 @@ def test_the_sweep_escalates_once_however_often_it_runs() -> None:
 def test_the_patient_page_names_the_requesting_gp_before_any_escalation_and_logs_it() -> None:
     case = make_case()
     referral = reject(case, sent_referral(case, cph(11, 27, 9)), cph(11, 27, 14, 30))
-    AccessLogEntry.objects.all().delete()
+    new_rows = factories.access_log_since_now()
     html = patient_page(case, cph(11, 27, 14, 45), language="en")
     assert f"{case.requester_clinician.name} from {case.practice.name} will contact you" in html
     assert "by Monday 30 Nov 2026 at 14:30" in html
     assert "has not taken on the referral" in html
-    whats = sorted(AccessLogEntry.objects.values_list("what", flat=True))
+    whats = sorted(new_rows().values_list("what", flat=True))
     # The referral opened a safety net when it was sent; the page shows it too.
     assert whats == ["own record", "own referrals", "own safety nets"]
-    entry = AccessLogEntry.objects.get(what="own referrals")
+    entry = new_rows().get(what="own referrals")
     assert (entry.user, entry.patient) == (case.patient_account, case.patient)
     assert referral.reason_text not in html  # the clinical reason is for the GP to explain

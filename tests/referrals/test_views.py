@@ -612,9 +612,12 @@ def test_another_practice_and_another_unit_get_404_and_change_nothing(sides: Sid
     assert _snapshot(referral) == before
     assert AdviceEvent.objects.count() == advice_events
     assert Referral.objects.count() == 1
-    assert not AccessLogEntry.objects.filter(
-        user__in=[sides.stranger_gp, sides.stranger_doctor]
-    ).exists()
+    # Nothing was read; the attempts are kept as refused reads of the patient's record.
+    strangers = AccessLogEntry.objects.filter(user__in=[sides.stranger_gp, sides.stranger_doctor])
+    assert not strangers.filter(refused=False).exists()
+    assert set(strangers.values_list("patient", flat=True)) == {sides.patient.pk}
+    assert strangers.filter(user=sides.stranger_gp).exists()
+    assert strangers.filter(user=sides.stranger_doctor).exists()
 
 
 def test_a_draft_is_the_practices_own_until_sent(sides: Sides) -> None:

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from opspor.records.models import AccessLogEntry, CancerDiagnosis, Symptom
+from opspor.records.models import CancerDiagnosis, Symptom
 from opspor.referrals import services as referral_services
 from opspor.safetynet.api.common import episode_detail_out
 from opspor.safetynet.models import SafetyNetEpisode
@@ -81,14 +81,14 @@ def test_the_page_names_dates_in_an_impossible_order(net: Net) -> None:
     assert "umulig rækkefølge" in html
 
 
-def test_another_practices_episode_shows_nothing_and_logs_nothing(net: Net) -> None:
+def test_another_practices_episode_shows_nothing_and_logs_the_refusal(net: Net) -> None:
     other = factories.patient(factories.practice())
     episode = opened(net)
     SafetyNetEpisode.objects.filter(pk=episode.pk).update(patient=other, practice=other.practice)
-    before = AccessLogEntry.objects.count()
+    new_rows = factories.access_log_since_now()
     page = net.client.get(reverse("safetynet:detail", args=[episode.pk]))
     assert page.status_code == 404
-    assert AccessLogEntry.objects.count() == before
+    assert factories.only_refused(new_rows(), net.gp, other)
 
 
 def test_the_api_answers_the_same_figures(net: Net) -> None:

@@ -99,7 +99,8 @@ def ordered(net: Net, episode: dict[str, Any], **fields: Any) -> dict[str, Any]:
 
 
 def snapshot() -> tuple[Any, ...]:
-    """Everything the safety-net endpoints write, and the access log."""
+    """Everything the safety-net endpoints write, and the access log's reads (a refused
+    attempt is a row of its own, checked where it is expected)."""
     return (
         sorted(SafetyNetEpisode.objects.values_list("pk", "state", "outcome", "follow_up_on")),
         sorted(
@@ -109,7 +110,7 @@ def snapshot() -> tuple[Any, ...]:
         ),
         EpisodeEvent.objects.count(),
         InvestigationEvent.objects.count(),
-        AccessLogEntry.objects.count(),
+        AccessLogEntry.objects.filter(refused=False).count(),
     )
 
 
@@ -453,6 +454,7 @@ def test_another_practices_gp_finds_nothing_and_changes_nothing(net: Net) -> Non
     episode = opened(net)
     xray = ordered(net, episode)
     before = snapshot()
+    new_rows = factories.access_log_since_now()
     # Opening names a patient, not this episode: the patient of another practice is 404.
     for method, path, body in every_endpoint(net, episode["id"], xray["id"])[1:]:
         status, _ = net.stranger_gp.call(method, path, body)
@@ -460,6 +462,8 @@ def test_another_practices_gp_finds_nothing_and_changes_nothing(net: Net) -> Non
     assert net.stranger_gp.get("/safety-nets") == (200, [])
     assert net.stranger_gp.get(f"/safety-nets?patient_id={net.patient.pk}") == (200, [])
     assert snapshot() == before
+    # Each attempt on the episode is kept as a refused read of its patient's record.
+    assert factories.only_refused(new_rows(), net.users.stranger_gp, net.patient)
 
 
 def test_an_investigation_is_reached_only_through_its_own_episode(net: Net) -> None:
@@ -476,7 +480,7 @@ def test_an_investigation_is_reached_only_through_its_own_episode(net: Net) -> N
 # --- lists, reads and repeats -----------------------------------------------------------
 
 
-def test_the_list_filters_by_state_and_patient_and_reads_no_record(net: Net) -> None:
+def test_the_list_filters_by_state_and_patient_and_logs_the_patients_shown(net: Net) -> None:
     first = opened(net)
     second_patient = patient_in(net.patient.practice)
     second = opened(net, patient_id=second_patient.pk, reason="wait_and_see")
@@ -493,7 +497,14 @@ def test_the_list_filters_by_state_and_patient_and_reads_no_record(net: Net) -> 
     for query in ("state=bogus", "patient_id=0", "patient_id=x"):
         status, error = net.gp.get(f"/safety-nets?{query}")
         assert status == 422 and error["detail"][0]["loc"][0] == "query", query
-    assert AccessLogEntry.objects.count() == logged
+    # The lists read no record, but name their patients: one row for each patient shown.
+    shown = AccessLogEntry.objects.order_by("pk")[logged:]
+    assert [(e.what, e.patient_id) for e in shown] == [
+        ("safety-net list", net.patient.pk),
+        ("safety-net list", second_patient.pk),
+        ("safety-net list", net.patient.pk),
+        ("safety-net list", second_patient.pk),
+    ]
 
 
 def test_opening_and_reading_an_episode_are_logged_reads_of_the_record(net: Net) -> None:

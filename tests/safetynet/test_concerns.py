@@ -294,20 +294,18 @@ def test_the_episode_page_shows_the_concern_and_answers_it_in_a_dialog(
     assert "Ringet op; set i dag" in page  # in the audit trail
 
 
-def test_another_practice_answering_gets_404_and_nothing_is_logged(
+def test_another_practice_answering_gets_404_and_only_the_refusal_is_logged(
     net: Net, patient_user: User
 ) -> None:
-    from opspor.records.models import AccessLogEntry
-
     concern = raise_(opened(net), patient_user).concern
     before = state(concern.episode_id)
-    logged = AccessLogEntry.objects.count()
+    new_rows = factories.access_log_since_now()
     response = _gp_client(net.world.stranger_gp).post(
         reverse("safetynet:concern_answer", args=[concern.pk]), {"note": "Svar"}
     )
     assert response.status_code == 404
     assert state(concern.episode_id) == before
-    assert AccessLogEntry.objects.count() == logged
+    assert factories.only_refused(new_rows(), net.world.stranger_gp, net.patient)
     # A patient is refused before anything is read.
     response = _gp_client(patient_user).post(
         reverse("safetynet:concern_answer", args=[concern.pk]), {"note": "Svar"}

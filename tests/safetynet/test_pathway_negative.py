@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from opspor.records.models import AccessLogEntry, CancerDiagnosis, Symptom
+from opspor.records.models import CancerDiagnosis, Symptom
 from opspor.referrals.models import Referral
 from opspor.referrals.workflow import ReferralState
 from opspor.safetynet import services
@@ -149,10 +149,10 @@ def test_the_overview_shows_the_proposal_with_a_prefilled_open_link(net: Net) ->
     # An unknown reason in the link is ignored: the usual default.
     form = client.get(link.replace("pathway_negative", "nonsense")).content.decode()
     assert 'value="wait_and_see" selected' in form
-    # Another practice's GP finds no such patient, and nothing is logged for them.
+    # Another practice's GP finds no such patient; only the refused attempts are logged.
     stranger = Client()
     stranger.force_login(net.world.stranger_gp)
-    logged = AccessLogEntry.objects.count()
+    new_rows = factories.access_log_since_now()
     assert stranger.get(overview).status_code == 404
     assert stranger.get(link).status_code == 404
-    assert AccessLogEntry.objects.count() == logged
+    assert factories.only_refused(new_rows(), net.world.stranger_gp, net.patient)

@@ -409,11 +409,11 @@ def test_the_list_filters_by_owner(net: Net) -> None:
 # --- who may see them ---------------------------------------------------------------------
 
 
-def test_a_gp_of_another_practice_gets_404_and_nothing_is_logged(net: Net) -> None:
+def test_a_gp_of_another_practice_gets_404_and_only_the_refusals_are_logged(net: Net) -> None:
     episode = opened(net)
     xray = xray_of(net, episode)
     before = snapshot(episode)
-    AccessLogEntry.objects.all().delete()
+    new_rows = factories.access_log_since_now()
     stranger = Client()
     stranger.force_login(net.world.stranger_gp)
     assert stranger.get(detail(episode)).status_code == 404
@@ -427,7 +427,13 @@ def test_a_gp_of_another_practice_gets_404_and_nothing_is_logged(net: Net) -> No
     )
     assert response.status_code == 404
     assert detail(episode) not in stranger.get(reverse("safetynet:list")).content.decode()
-    assert not AccessLogEntry.objects.exists()
+    # Nothing was read; each attempt on this patient's record is kept as refused.
+    assert not new_rows().filter(refused=False).exists()
+    refused = new_rows().filter(refused=True)
+    assert refused.exists()
+    assert set(refused.values_list("user", "patient")) == {
+        (net.world.stranger_gp.pk, net.patient.pk)
+    }
     assert snapshot(episode) == before
 
 
@@ -437,7 +443,7 @@ def test_a_unit_doctor_or_a_patient_is_refused_before_anything_is_read(net: Net,
     user = net.world.doctor if role == Role.UNIT_DOCTOR else factories.user(Role.PATIENT)
     client = Client()
     client.force_login(user)
-    AccessLogEntry.objects.all().delete()
+    new_rows = factories.access_log_since_now()
     for url in (
         detail(episode),
         reverse("safetynet:list"),
@@ -445,7 +451,7 @@ def test_a_unit_doctor_or_a_patient_is_refused_before_anything_is_read(net: Net,
     ):
         assert client.get(url).status_code == 403
     assert client.post(reverse("safetynet:episode_close", args=[episode.pk])).status_code == 403
-    assert not AccessLogEntry.objects.exists()
+    assert not new_rows().exists()
 
 
 @pytest.mark.parametrize(

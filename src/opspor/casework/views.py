@@ -13,6 +13,7 @@ from opspor.accounts.guards import require_role
 from opspor.accounts.models import Role
 from opspor.casework import notifications as notices
 from opspor.casework.schemas import MAX_ID
+from opspor.records.services import record_reads_log
 
 PAGE_SIZE = 50
 
@@ -31,6 +32,12 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     rows = notices.with_subjects(notices.notifications_for(user))
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     unread = [n.pk for n in page if n.read_at is None]
+    # The list names each case's patient: a read of those patients, one row each.
+    record_reads_log(
+        user=user,
+        patient_ids=[pk for n in page if (pk := getattr(n.subject, "patient_id", None))],
+        what="notifications",
+    )
     return render(request, "casework/notifications.html", {"page": page, "new": unread})
 
 

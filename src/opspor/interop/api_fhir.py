@@ -126,13 +126,13 @@ def _find[M: models.Model](
         existing = model._default_manager.filter(pk=pk).first()
         if existing is not None:
             patient = Patient.objects.get(pk=patient_of(existing))
-            record_read_refused(user=user, patient=patient, what=what, channel="api")
+            record_read_refused(user=user, patient=patient, what=what)
         raise _not_found(resource_type)
     return row
 
 
 def _log(user: User, patient_id: int, what: str) -> None:
-    record_read_log(user=user, patient=Patient.objects.get(pk=patient_id), what=what, channel="api")
+    record_read_log(user=user, patient=Patient.objects.get(pk=patient_id), what=what)
 
 
 def _unit_patients(user: User) -> models.QuerySet[Patient]:

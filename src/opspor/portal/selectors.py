@@ -7,10 +7,15 @@ An id that does not exist answers 404 too, with nothing to log.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import models
 from django.http import Http404
+from django.utils.functional import Promise as StrPromise
+from django.utils.translation import gettext_lazy as _
 
 from opspor.accounts.models import Role, User
 from opspor.portal.models import (
@@ -20,7 +25,7 @@ from opspor.portal.models import (
     PreparedRiskFactor,
     PreparedSymptom,
 )
-from opspor.records.models import Patient
+from opspor.records.models import AccessLogEntry, Patient
 from opspor.records.services import record_read_log, record_read_refused
 
 
@@ -90,3 +95,101 @@ def own_preparation(user: User, pk: int) -> Preparation:
     row = _owned(user, Preparation, pk, patient_path="patient", what="preparation")
     assert isinstance(row, Preparation)
     return row
+
+
+# Who read the patient's record (their right of access, GDPR art. 15). The reader is named
+# as the patient meets them: a clinician by name, role and practice or unit; another patient
+# (who tried to open this record and was refused) without a name, that patient's privacy
+# being theirs; anyone else by role. Internal ids are never shown.
+
+READS_PER_PAGE = 50
+WHAT_READ = "own access log"
+
+# The access log's names for what was read, in the patient's words; the first that the
+# name contains wins, so the more particular come first.
+_WHAT_LABELS: tuple[tuple[str, StrPromise], ...] = (
+    ("messages", _("Messages about your referral or question")),
+    ("communication", _("Messages about your referral or question")),
+    ("inbox", _("Your name in a list of referrals")),
+    ("referral list", _("Your name in a list of referrals")),
+    ("advice request list", _("Your name in a list of referrals")),
+    ("patient list", _("Your name in the practice's list of patients")),
+    ("safety-net list", _("Your name in a list of safety nets")),
+    ("worklist", _("Your name in the practice's worklist")),
+    ("notifications", _("Your name in a notification")),
+    ("advice", _("A question about you to a diagnostic unit")),
+    ("referral", _("A referral")),
+    ("servicerequest", _("A referral")),
+    ("safety", _("A safety net")),
+    ("episodeofcare", _("A safety net")),
+    ("investigation", _("A safety net")),
+    ("preparation", _("Your preparation for a visit")),
+    ("contacts", _("Your contacts with the practice")),
+    ("overview", _("An overview of your record")),
+    ("cds hooks", _("An overview of your record")),
+)
+_WHOLE_RECORD = _("Your record")
+
+
+def what_label(what: str) -> str:
+    lowered = what.lower()
+    for key, label in _WHAT_LABELS:
+        if key in lowered:
+            return str(label)
+    return str(_WHOLE_RECORD)
+
+
+@dataclass(frozen=True)
+class RecordRead:
+    at: datetime
+    reader: str
+    role: str
+    organisation: str
+    what: str
+    refused: bool
+
+
+def own_record_reads(user: User) -> models.QuerySet[AccessLogEntry]:
+    """The reads of the patient's own record by others, newest first. The patient's own
+    reads of their pages are left out: every page they open is one, and they know them."""
+    patient = own_patient(user)
+    return (
+        AccessLogEntry.objects.filter(patient=patient)
+        .exclude(user=user)
+        .select_related("user__clinician__practice", "user__clinician__unit")
+        .order_by("-at", "-pk")
+    )
+
+
+def record_reads_shown(user: User, entries: Iterable[AccessLogEntry]) -> list[RecordRead]:
+    """The rows as the patient sees them; reading them is itself logged, once."""
+    rows = [_shown(entry) for entry in entries]
+    record_read_log(user=user, patient=own_patient(user), what=WHAT_READ)
+    return rows
+
+
+def _shown(entry: AccessLogEntry) -> RecordRead:
+    reader: User = entry.user
+    clinician = getattr(reader, "clinician", None)
+    if clinician is not None:
+        place = clinician.practice or clinician.unit
+        return RecordRead(
+            at=entry.at,
+            reader=clinician.name,
+            role=clinician.get_role_display(),
+            organisation=place.name if place is not None else "",
+            what=what_label(entry.what),
+            refused=entry.refused,
+        )
+    if reader.role == Role.PATIENT:
+        name = str(_("Another patient"))
+    else:
+        name = reader.get_full_name() or str(Role(reader.role).label)
+    return RecordRead(
+        at=entry.at,
+        reader=name,
+        role=str(Role(reader.role).label) if reader.role in Role.values else "",
+        organisation="",
+        what=what_label(entry.what),
+        refused=entry.refused,
+    )

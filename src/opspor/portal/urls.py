@@ -8,6 +8,8 @@ urlpatterns = [
     path("contacts/", views.my_contacts, name="my_contacts"),
     path("pathway/", views.my_pathway, name="my_pathway"),
     path("information/", views.information, name="information"),
+    path("access-log/", views.my_access_log, name="access_log"),
+    path("access-log.csv", views.my_access_log_csv, name="access_log_csv"),
     path(
         "safety-nets/<int:episode_id>/tell-the-practice/",
         views.concern_raise,

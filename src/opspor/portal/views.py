@@ -10,8 +10,12 @@ go through the record's selectors, which log them.
 
 from __future__ import annotations
 
+import csv
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,12 +26,14 @@ from django.views.decorators.http import require_POST
 from opspor.accounts.guards import require_role
 from opspor.accounts.models import Role, User
 from opspor.casework.errors import WorkflowError, screen_text
+from opspor.portal import selectors as portal_selectors
 from opspor.portal.answers import my_trusted_links
 from opspor.portal.forms import ConcernForm
 from opspor.portal.my_information import my_information
 from opspor.portal.my_pathway import my_pathway as read_my_pathway
 from opspor.portal.my_safety_nets import my_safety_nets
 from opspor.portal.patient_status import my_referral_steps
+from opspor.portal.selectors import READS_PER_PAGE
 from opspor.records import selectors
 from opspor.records.models import Patient
 from opspor.safetynet import concerns
@@ -170,3 +176,55 @@ def concern_raise(request: HttpRequest, episode_id: int) -> HttpResponse:
             gettext("Your practice already has this from you since %(day)s.") % {"day": day},
         )
     return redirect(back)
+
+
+@login_required
+def my_access_log(request: HttpRequest) -> HttpResponse:
+    """Who has read the patient's record, and who tried and was refused, newest first."""
+    user = _patient_user(request)
+    if _own_patient(user) is None:
+        return _no_record(request)
+    page = Paginator(portal_selectors.own_record_reads(user), READS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    reads = portal_selectors.record_reads_shown(user, page.object_list)
+    response = render(request, "portal/access_log.html", {"page": page, "reads": reads})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def my_access_log_csv(request: HttpRequest) -> HttpResponse:
+    """The same list, every row, as a CSV file the patient can keep."""
+    user = _patient_user(request)
+    if _own_patient(user) is None:
+        return _no_record(request)
+    reads = portal_selectors.record_reads_shown(user, portal_selectors.own_record_reads(user))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            gettext("When"),
+            gettext("Who"),
+            gettext("Role"),
+            gettext("Practice or unit"),
+            gettext("What"),
+            gettext("Refused"),
+        ]
+    )
+    for read in reads:
+        writer.writerow(
+            [
+                timezone.localtime(read.at).isoformat(timespec="seconds"),
+                read.reader,
+                read.role,
+                read.organisation,
+                read.what,
+                gettext("yes") if read.refused else gettext("no"),
+            ]
+        )
+    # With a byte order mark, so that a spreadsheet opens the file as UTF-8 (æ, ø, å).
+    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="who-read-my-record.csv"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from opspor.records import cpr as cpr_numbers
+from opspor.records.access_log import Channel
 
 
 class Sex(models.TextChoices):
@@ -500,10 +501,29 @@ class CancerDiagnosis(ClinicalRow):
     icd10 = models.CharField(max_length=10, blank=True)
 
 
-class AccessLogEntry(models.Model):
-    """One read of one patient's record: who, which patient, what, when.
+class AppendOnly(Exception):
+    """The access log is only ever added to: a row is never changed or removed."""
 
-    Rows are only ever inserted; the admin shows them read-only.
+
+class AccessLogQuerySet(models.QuerySet["AccessLogEntry"]):
+    def update(self, **kwargs: object) -> int:
+        raise AppendOnly("Access-log rows are never changed")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnly("Access-log rows are never removed")
+
+    # The bulk paths that change rows in place go the same way.
+    def bulk_update(self, objs: object, fields: object, batch_size: int | None = None) -> int:
+        raise AppendOnly("Access-log rows are never changed")
+
+
+class AccessLogEntry(models.Model):
+    """One read of one patient's record: who, which patient, what, when, from where and
+    through which path.
+
+    Rows are only ever inserted: saving a row again, deleting it and updating or deleting
+    through a queryset raise `AppendOnly`, the admin shows them read-only, and on PostgreSQL
+    a trigger refuses UPDATE and DELETE of the table (migration 0009).
     """
 
     user = models.ForeignKey(
@@ -511,11 +531,23 @@ class AccessLogEntry(models.Model):
     )
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="access_log")
     what = models.CharField(max_length=60, help_text=_("Which part of the record was read"))
-    channel = models.CharField(max_length=10, default="web")
+    channel = models.CharField(max_length=10, default="web", choices=Channel.choices)
     # A read that was asked for and refused: a patient opening another patient's page, say.
     # Nothing was shown; the row says who tried, and whose record it was.
     refused = models.BooleanField(default=False)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Where the read came from (records/access_log.py): none of these for work outside a
+    # request. The path never carries the query string, which may hold a search term.
+    address = models.GenericIPAddressField(null=True, blank=True)
+    method = models.CharField(max_length=10, blank=True)
+    path = models.CharField(max_length=300, blank=True)
+    credential = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text=_("The session or API token, as the start of its SHA-256 digest"),
+    )
+
+    objects = AccessLogQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at"]
@@ -526,3 +558,11 @@ class AccessLogEntry(models.Model):
     def __str__(self) -> str:
         verb = "was refused" if self.refused else "read"
         return f"{self.user_id} {verb} {self.what} of patient #{self.patient_id}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise AppendOnly("Access-log rows are never changed")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise AppendOnly("Access-log rows are never removed")

@@ -30,7 +30,7 @@ from opspor.records.models import (
     Practice,
     Symptom,
 )
-from opspor.records.services import record_read_log
+from opspor.records.services import record_read_log, record_read_refused_of
 
 
 def practice_of(user: User) -> Practice | None:
@@ -83,15 +83,17 @@ class PatientRecord:
     family_history: list[FamilyHistory]
 
 
-def patient_get(*, user: User, patient_id: int, what: str, channel: str = "web") -> Patient:
+def patient_get(*, user: User, patient_id: int, what: str, channel: str | None = None) -> Patient:
     """One patient the user may see, with the read logged; 404 for every other id.
 
     A patient outside the user's reach gives the same answer as one that does not exist,
-    so that the existence of a record is not revealed, and nothing is logged as read.
+    so that the existence of a record is not revealed; the attempt is logged as refused.
     """
     try:
         patient = patients_visible_to(user).select_related("practice", "own_gp").get(pk=patient_id)
     except Patient.DoesNotExist:
+        if Patient.objects.filter(pk=patient_id).exists():
+            record_read_refused_of(user=user, patient_id=patient_id, what=what, channel=channel)
         raise Http404("No such patient") from None
     record_read_log(user=user, patient=patient, what=what, channel=channel)
     return patient
@@ -102,7 +104,7 @@ def patient_record(
     user: User,
     patient_id: int,
     what: str = "record",
-    channel: str = "web",
+    channel: str | None = None,
     contacts_since: date | None = None,
 ) -> PatientRecord:
     patient = patient_get(user=user, patient_id=patient_id, what=what, channel=channel)

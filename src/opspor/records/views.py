@@ -1,12 +1,17 @@
 """The pages of the clinical record and of each role's start page.
 
 Each view first checks that the page is meant for the user's role (403 otherwise, before
-any record is read, so nothing is logged), then asks a selector for the data.
+any record is read; on a patient's page the attempt is kept in the access log as refused),
+then asks a selector for the data.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,13 +20,39 @@ from django.views.decorators.http import require_http_methods
 
 from opspor import htmx
 from opspor.accounts.guards import require_role
-from opspor.accounts.models import Role
+from opspor.accounts.models import Role, User
 from opspor.engine.assess import assess
 from opspor.engine.rules.loader import DEFAULT_RULESET, RULESETS
 from opspor.records import overview_panels, selectors
+from opspor.records.models import Patient
 from opspor.records.presenters import contact_timeline, symptom_groups
+from opspor.records.services import record_read_refused_of, record_reads_log
 
 PATIENTS_PER_PAGE = 50
+
+PatientView = Callable[..., HttpResponse]
+
+
+def refusal_logged(what: str) -> Callable[[PatientView], PatientView]:
+    """A patient's page refused to the user's role is a refused read of that patient's
+    record: who tried, and whose record it was (an id that names no patient leaves none)."""
+
+    def decorate(view: PatientView) -> PatientView:
+        @wraps(view)
+        def checked(request: HttpRequest, patient_id: int, **kwargs: object) -> HttpResponse:
+            try:
+                return view(request, patient_id, **kwargs)
+            except PermissionDenied:
+                user = request.user
+                if isinstance(user, User) and Patient.objects.filter(pk=patient_id).exists():
+                    record_read_refused_of(user=user, patient_id=patient_id, what=what)
+                raise
+
+        return checked
+
+    return decorate
+
+
 SEARCH_MAX_LENGTH = 100
 PATIENT_SEARCH_KEY = "records.patient_search"
 
@@ -54,6 +85,7 @@ def practice_patients(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(patients, PATIENTS_PER_PAGE)
     # A new search starts at the first page.
     page = paginator.get_page(None if request.method == "POST" else request.GET.get("page"))
+    record_reads_log(user=user, patient_ids=[p.pk for p in page], what="patient list")
     context = {
         "page": page,
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
@@ -67,6 +99,7 @@ def practice_patients(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@refusal_logged("record")
 def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     user = require_role(request.user, Role.GP)
     page = selectors.record_page(
@@ -85,6 +118,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 
 @login_required
+@refusal_logged("overview")
 def patient_overview(request: HttpRequest, patient_id: int) -> HttpResponse:
     """The GP's patient overview: signals, criteria met and their sources, at a glance.
 
@@ -116,6 +150,7 @@ def patient_overview(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 
 @login_required
+@refusal_logged("contacts")
 def patient_contacts(request: HttpRequest, patient_id: int) -> HttpResponse:
     """The whole contact history, loaded into the record page on request."""
     user = require_role(request.user, Role.GP)

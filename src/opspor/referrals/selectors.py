@@ -21,7 +21,7 @@ from opspor.engine.assessment import Assessment
 from opspor.records.context import patient_context_for
 from opspor.records.models import Patient
 from opspor.records.selectors import patient_get, practice_of, unit_of
-from opspor.records.services import record_read_log
+from opspor.records.services import record_read_log, record_read_refused_of
 from opspor.referrals.models import AdviceRequest, Message, Referral
 from opspor.referrals.workflow import AdviceState, ReferralState
 
@@ -93,18 +93,31 @@ def advice_requests_visible_to(user: User) -> QuerySet[AdviceRequest]:
     return AdviceRequest.objects.none()
 
 
-def referral_get(*, user: User, referral_id: int) -> Referral:
-    """One referral the user may see; 404 for every other id, so existence is not revealed."""
+def refused(user: User, row: type[Referral] | type[AdviceRequest], pk: int, what: str) -> None:
+    """Keep a refused attempt on a case outside the user's reach in the access log, as a
+    refused read of its patient's record; an id that names no case leaves nothing."""
+    patient_id = row.objects.filter(pk=pk).values_list("patient_id", flat=True).first()
+    if patient_id is not None:
+        record_read_refused_of(user=user, patient_id=patient_id, what=what)
+
+
+def referral_get(*, user: User, referral_id: int, what: str = "referral") -> Referral:
+    """One referral the user may see; 404 for every other id, so existence is not revealed
+    (a refused attempt is logged)."""
     try:
         return referrals_visible_to(user).get(pk=referral_id)
     except Referral.DoesNotExist:
+        refused(user, Referral, referral_id, what)
         raise Http404("No such referral") from None
 
 
-def advice_request_get(*, user: User, advice_id: int) -> AdviceRequest:
+def advice_request_get(
+    *, user: User, advice_id: int, what: str = "advice request"
+) -> AdviceRequest:
     try:
         return advice_requests_visible_to(user).get(pk=advice_id)
     except AdviceRequest.DoesNotExist:
+        refused(user, AdviceRequest, advice_id, what)
         raise Http404("No such advice request") from None
 
 
@@ -408,6 +421,7 @@ def referral_case(*, user: User, referral_id: int, now: datetime) -> CaseView:
             .get(pk=referral_id)
         )
     except Referral.DoesNotExist:
+        refused(user, Referral, referral_id, "referral")
         raise Http404("No such referral") from None
     return _case_view(referral, user, now)
 
@@ -421,6 +435,7 @@ def advice_case(*, user: User, advice_id: int, now: datetime) -> CaseView:
             .get(pk=advice_id)
         )
     except AdviceRequest.DoesNotExist:
+        refused(user, AdviceRequest, advice_id, "advice request")
         raise Http404("No such advice request") from None
     return _case_view(advice, user, now)
 

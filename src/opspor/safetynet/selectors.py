@@ -20,6 +20,7 @@ from opspor.accounts.models import Role, User
 from opspor.records.context import SYMPTOM_DAYS
 from opspor.records.models import CancerDiagnosis, Patient, Symptom
 from opspor.records.selectors import practice_of
+from opspor.records.services import record_read_refused_of
 from opspor.referrals.models import Referral
 from opspor.referrals.workflow import ReferralState
 from opspor.safetynet.models import Investigation, PatientConcern, SafetyNetEpisode
@@ -38,11 +39,19 @@ def episodes_visible_to(user: User) -> QuerySet[SafetyNetEpisode]:
     return SafetyNetEpisode.objects.filter(practice=practice).select_related("patient", "owner")
 
 
+def _refused(user: User, rows: QuerySet[Any], what: str, patient: str = "patient_id") -> None:
+    """Keep an attempt on another's episode as a refused read of its patient's record."""
+    patient_id = rows.values_list(patient, flat=True).first()
+    if patient_id is not None and user.is_authenticated:
+        record_read_refused_of(user=user, patient_id=patient_id, what=what)
+
+
 def episode_get(*, user: User, episode_id: int) -> SafetyNetEpisode:
     """One episode of the user's practice; 404 for every other id."""
     try:
         return episodes_visible_to(user).get(pk=episode_id)
     except SafetyNetEpisode.DoesNotExist:
+        _refused(user, SafetyNetEpisode.objects.filter(pk=episode_id), "safety net")
         raise Http404("No such safety-net episode") from None
 
 
@@ -53,6 +62,8 @@ def concern_get(*, user: User, concern_id: int) -> PatientConcern:
             pk=concern_id, episode__in=episodes_visible_to(user)
         )
     except PatientConcern.DoesNotExist:
+        concern = PatientConcern.objects.filter(pk=concern_id)
+        _refused(user, concern, "safety net", patient="episode__patient_id")
         raise Http404("No such concern") from None
 
 
@@ -71,6 +82,11 @@ def own_live_episode_get(*, user: User, episode_id: int) -> SafetyNetEpisode:
     try:
         return own_live_episodes(user).get(pk=episode_id)
     except SafetyNetEpisode.DoesNotExist:
+        _refused(
+            user,
+            SafetyNetEpisode.objects.filter(pk=episode_id).exclude(patient__user=user),
+            "own safety nets",
+        )
         raise Http404("No such safety net") from None
 
 
@@ -80,6 +96,8 @@ def investigation_get(*, user: User, investigation_id: int) -> Investigation:
             pk=investigation_id, episode__in=episodes_visible_to(user)
         )
     except Investigation.DoesNotExist:
+        investigation = Investigation.objects.filter(pk=investigation_id)
+        _refused(user, investigation, "safety net", patient="episode__patient_id")
         raise Http404("No such investigation") from None
 
 

@@ -24,11 +24,13 @@ from opspor.referrals.api.common import (
     ADVICE,
     CLINICIANS,
     GP_ONLY,
+    READ_ADVICE_LIST,
     UNIT_ONLY,
     advice_action,
     advice_detail_out,
     advice_of,
     advice_rows,
+    log_list,
     referral_detail_out,
     unit_or_none,
 )
@@ -52,7 +54,9 @@ router = Router(tags=["advice requests"])
 )
 def advice_request_list(request: HttpRequest) -> Status[Any]:
     user = caller(request, CLINICIANS)
-    return Status(200, [advice_out(a) for a in advice_rows(user)])
+    rows = list(advice_rows(user))
+    log_list(user, rows, READ_ADVICE_LIST)
+    return Status(200, [advice_out(a) for a in rows])
 
 
 @router.get("/advice-requests/{advice_id}", response=ADVICE, summary="One advice request")

@@ -22,7 +22,7 @@ from opspor.casework.endpoints import (
     responses,
 )
 from opspor.records.models import DiagnosticUnit
-from opspor.records.services import record_read_log
+from opspor.records.services import record_read_log, record_reads_log
 from opspor.referrals import selectors, services
 from opspor.referrals.api.presenters import advice_out, referral_out
 from opspor.referrals.api.schemas import AdviceRequestOut, ReferralOut
@@ -38,18 +38,22 @@ CLINICIANS = GP_ONLY | UNIT_ONLY
 # reads as "referral" and "advice request" on the web channel).
 READ_REFERRAL = "referral"
 READ_ADVICE = "advice request"
+READ_REFERRAL_LIST = "referral list"
+READ_ADVICE_LIST = "advice request list"
+READ_REFERRAL_THREAD = "referral messages"
+READ_ADVICE_THREAD = "advice request messages"
 
 
 REFERRAL = responses(200, ReferralOut)
 ADVICE = responses(200, AdviceRequestOut)
 
 
-def referral_of(user: User, referral_id: int) -> Referral:
-    return selectors.referral_get(user=user, referral_id=referral_id)
+def referral_of(user: User, referral_id: int, what: str = READ_REFERRAL) -> Referral:
+    return selectors.referral_get(user=user, referral_id=referral_id, what=what)
 
 
-def advice_of(user: User, advice_id: int) -> AdviceRequest:
-    return selectors.advice_request_get(user=user, advice_id=advice_id)
+def advice_of(user: User, advice_id: int, what: str = READ_ADVICE) -> AdviceRequest:
+    return selectors.advice_request_get(user=user, advice_id=advice_id, what=what)
 
 
 def unit_or_none(unit_id: int | None) -> DiagnosticUnit | None:
@@ -66,7 +70,12 @@ def advice_rows(user: User) -> QuerySet[AdviceRequest]:
 
 
 def log_read(user: User, row: Referral | AdviceRequest, what: str) -> None:
-    record_read_log(user=user, patient=row.patient, what=what, channel="api")
+    record_read_log(user=user, patient=row.patient, what=what)
+
+
+def log_list(user: User, rows: list[Referral] | list[AdviceRequest], what: str) -> None:
+    """One access-log row for each patient a list answered with."""
+    record_reads_log(user=user, patient_ids=[row.patient_id for row in rows], what=what)
 
 
 def referral_detail_out(user: User, referral_id: int, *, read: bool) -> ReferralOut:
@@ -79,6 +88,7 @@ def referral_detail_out(user: User, referral_id: int, *, read: bool) -> Referral
     try:
         referral = referral_rows(user).get(pk=referral_id)
     except Referral.DoesNotExist:
+        selectors.refused(user, Referral, referral_id, READ_REFERRAL)
         raise Http404("No such referral") from None
     if referral.state == ReferralState.DRAFT:
         missing = services.referral_missing_items(referral, on=timezone.localdate())
@@ -93,6 +103,7 @@ def advice_detail_out(user: User, advice_id: int, *, read: bool) -> AdviceReques
     try:
         advice = advice_rows(user).get(pk=advice_id)
     except AdviceRequest.DoesNotExist:
+        selectors.refused(user, AdviceRequest, advice_id, READ_ADVICE)
         raise Http404("No such advice request") from None
     if read:
         log_read(user, advice, READ_ADVICE)

@@ -19,9 +19,13 @@ from opspor.casework.endpoints import (
     caller,
     responses,
 )
+from opspor.records.access_log import Channel
+from opspor.records.services import record_read_log
 from opspor.referrals import fhir, services
 from opspor.referrals.api.common import (
     CLINICIANS,
+    READ_ADVICE_THREAD,
+    READ_REFERRAL_THREAD,
     advice_of,
     referral_of,
     thread_messages,
@@ -96,9 +100,13 @@ def _thread_read(
     response_format: ResponseFormat,
 ) -> Status[Any] | HttpResponse:
     user = caller(request, CLINICIANS)
-    thread = load(user)  # Http404 outside the caller's reach
+    thread = load(user)  # Http404 outside the caller's reach, the attempt logged
     services.thread_mark_read(thread=thread, by=user)
     messages = thread_messages(thread)
+    what = READ_REFERRAL_THREAD if isinstance(thread, Referral) else READ_ADVICE_THREAD
+    # A FHIR Bundle is read through the FHIR channel, whatever the path.
+    channel = Channel.FHIR if response_format == "fhir" else None
+    record_read_log(user=user, patient=thread.patient, what=what, channel=channel)
     if response_format == "fhir":
         bundle = fhir.communication_bundle(thread, messages)
         return HttpResponse(json.dumps(bundle, ensure_ascii=False), content_type=fhir.CONTENT_TYPE)
@@ -132,7 +140,11 @@ def referral_messages(
     referral_id: int,
     response_format: ResponseFormat = FormatQuery,
 ) -> Status[Any] | HttpResponse:
-    return _thread_read(request, lambda user: referral_of(user, referral_id), response_format)
+    return _thread_read(
+        request,
+        lambda user: referral_of(user, referral_id, READ_REFERRAL_THREAD),
+        response_format,
+    )
 
 
 @router.post(
@@ -164,7 +176,9 @@ def advice_request_messages(
     advice_id: int,
     response_format: ResponseFormat = FormatQuery,
 ) -> Status[Any] | HttpResponse:
-    return _thread_read(request, lambda user: advice_of(user, advice_id), response_format)
+    return _thread_read(
+        request, lambda user: advice_of(user, advice_id, READ_ADVICE_THREAD), response_format
+    )
 
 
 @router.post(

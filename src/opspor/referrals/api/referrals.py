@@ -24,9 +24,11 @@ from opspor.referrals.api.common import (
     CLINICIANS,
     GP_ONLY,
     READ_REFERRAL,
+    READ_REFERRAL_LIST,
     REFERRAL,
     UNIT_ONLY,
     advice_of,
+    log_list,
     log_read,
     referral_action,
     referral_detail_out,
@@ -59,6 +61,8 @@ router = Router(tags=["referrals"])
 )
 def referral_list(request: HttpRequest) -> Status[Any]:
     user = caller(request, CLINICIANS)
+    rows = list(referral_rows(user))
+    log_list(user, rows, READ_REFERRAL_LIST)
     return Status(
         200,
         [
@@ -66,7 +70,7 @@ def referral_list(request: HttpRequest) -> Status[Any]:
                 r,
                 missing=None if r.state == ReferralState.DRAFT else r.stored_completeness,
             )
-            for r in referral_rows(user)
+            for r in rows
         ],
     )
 

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from opspor.records.selectors import unit_of
+from opspor.records.services import record_reads_log
 from opspor.referrals import selectors
 from opspor.referrals.views.common import (
     PAGE_SIZE,
@@ -16,6 +17,10 @@ from opspor.referrals.views.common import (
     page_of,
 )
 
+# The access log's names for the lists: one row for each patient a page shows.
+READ_LIST = "referral list"
+READ_INBOX = "unit inbox"
+
 
 @login_required
 def referral_list(request: HttpRequest) -> HttpResponse:
@@ -23,16 +28,19 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     advice requests with their state and clock."""
     user = as_gp(request)
     now = timezone.now()
+    rejections = list(selectors.unacknowledged_rejections(user=user)[:PAGE_SIZE])
+    referrals = page_of(selectors.practice_referrals(user=user, now=now), request.GET.get("page"))
+    advice = page_of(
+        selectors.practice_advice_requests(user=user, now=now), request.GET.get("apage")
+    )
+    shown = [*rejections, *referrals, *advice]
+    record_reads_log(user=user, patient_ids=[row.patient_id for row in shown], what=READ_LIST)
     context = {
         "now": now,
         "counts": selectors.practice_counts(user=user, now=now),
-        "rejections": list(selectors.unacknowledged_rejections(user=user)[:PAGE_SIZE]),
-        "referrals": page_of(
-            selectors.practice_referrals(user=user, now=now), request.GET.get("page")
-        ),
-        "advice": page_of(
-            selectors.practice_advice_requests(user=user, now=now), request.GET.get("apage")
-        ),
+        "rejections": rejections,
+        "referrals": referrals,
+        "advice": advice,
     }
     return render(request, "referrals/gp_list.html", context)
 
@@ -50,6 +58,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if tab not in selectors.INBOX_TABS:
         tab = "triage"
     rows = page_of(selectors.unit_inbox(user=user, tab=tab, now=now), request.GET.get("page"))
+    record_reads_log(user=user, patient_ids=[row.patient_id for row in rows], what=READ_INBOX)
     context = {
         "now": now,
         "tab": tab,

@@ -28,6 +28,7 @@ INVESTIGATION = responses(200, InvestigationOut)
 # The access log's name for a read of one episode, which shows the patient's symptoms in
 # their own words and Opspor's findings from the record.
 READ_EPISODE = "safety-net episode"
+READ_LIST = "safety-net list"
 
 
 def episode_rows(user: User) -> QuerySet[SafetyNetEpisode]:
@@ -53,7 +54,7 @@ def episode_detail_out(user: User, episode_id: int, *, read: bool) -> EpisodeDet
     except SafetyNetEpisode.DoesNotExist:
         raise Http404("No such safety-net episode") from None
     if read:
-        record_read_log(user=user, patient=episode.patient, what=READ_EPISODE, channel="api")
+        record_read_log(user=user, patient=episode.patient, what=READ_EPISODE)
     return episode_detail(episode)
 
 

@@ -15,12 +15,13 @@ from opspor.casework.endpoints import IDEMPOTENCY_HELP, IdempotencyKey, act, cal
 from opspor.casework.errors import WorkflowError
 from opspor.casework.schemas import MAX_ID
 from opspor.records.selectors import patients_visible_to
-from opspor.records.services import record_read_log
+from opspor.records.services import record_read_log, record_reads_log
 from opspor.safetynet import services
 from opspor.safetynet.api.common import (
     EPISODE,
     GP_ONLY,
     READ_EPISODE,
+    READ_LIST,
     episode_action,
     episode_detail_out,
     episode_rows,
@@ -65,7 +66,9 @@ def episode_list(
         rows = rows.filter(state=state)
     if patient_id is not None:
         rows = rows.filter(patient_id=patient_id)
-    return Status(200, [episode_out(episode) for episode in rows])
+    episodes = list(rows)
+    record_reads_log(user=user, patient_ids=[e.patient_id for e in episodes], what=READ_LIST)
+    return Status(200, [episode_out(episode) for episode in episodes])
 
 
 @router.get(
@@ -113,7 +116,7 @@ def episode_open(
             ruleset=payload.ruleset,
             idempotency_key=idempotency_key,
         )
-        record_read_log(user=user, patient=patient, what=READ_EPISODE, channel="api")
+        record_read_log(user=user, patient=patient, what=READ_EPISODE)
         return episode_detail_out(user, episode.pk, read=False)
 
     return act(request, GP_ONLY, action, status=201)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from opspor.accounts.models import User
 from opspor.records.models import LabResult
 from opspor.records.selectors import practice_of
-from opspor.records.services import record_read_log
+from opspor.records.services import record_read_log, record_reads_log
 from opspor.records.templatetags.clinical import vocab_label
 from opspor.referrals.findings import summary_view
 from opspor.safetynet import presenters, selectors
@@ -41,6 +41,8 @@ from opspor.safetynet.workflow import (
 )
 
 PAGE_SIZE = 50
+# The access log's name for the practice's list: one row for each patient a page shows.
+READ_LIST = "safety-net list"
 # The lab results offered to link as an investigation's result: the patient's recent ones.
 LINKABLE_RESULTS = 50
 LINKABLE_DAYS = 365
@@ -194,12 +196,14 @@ def episode_list(request: HttpRequest) -> HttpResponse:
     if owner is not None:
         episodes = episodes.filter(owner=owner)
     page = Paginator(episodes, PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = list(page.object_list)
+    record_reads_log(user=user, patient_ids=[e.patient_id for e in shown], what=READ_LIST)
     return render(
         request,
         "safetynet/episode_list.html",
         {
             "page": page,
-            "rows": presenters.episode_rows(list(page.object_list), today=today),
+            "rows": presenters.episode_rows(shown, today=today),
             "gps": gps,
             "owner": owner,
             "extra": f"&owner={owner.pk}" if owner is not None else "",
