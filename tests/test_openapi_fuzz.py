@@ -13,8 +13,15 @@ documented content type and a body that matches the documented schema; a malform
 request must be refused; an operation that succeeds with the token must refuse the same
 request without one and with a wrong one.
 
-Bounded for CI: a few examples per operation, no deadline, derandomized (the same
-requests on every run), no example database, no shrinking.
+Then workflows along the links between operations (schemathesis infers them from the
+schema: an id in one answer is a path parameter of another, e.g. a referral created, then
+sent, accepted, messaged), as a state machine: every answer on the way must conform too.
+
+Bounded for CI: a few examples per operation and a few short workflows, a deadline for each
+example and a time limit for each test, derandomized (the same requests on every run), no
+example database, no shrinking. A longer run:
+`OPSPOR_FUZZ_EXAMPLES=1000 pytest tests/test_openapi_fuzz.py` (figures in
+docs/fuzzing.md); it is then random, so each run tries other requests.
 
 The tests after it pin down, one request each, what the generated requests found.
 """
@@ -23,7 +30,11 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -61,7 +72,16 @@ from tests.referrals.worlds import World, advice_in, make_world, referral_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-MAX_EXAMPLES = 5
+# Examples per operation and mode, and workflows per role; more for a longer run.
+MAX_EXAMPLES = int(os.environ.get("OPSPOR_FUZZ_EXAMPLES", "5"))
+LONG_RUN = MAX_EXAMPLES > 5
+WORKFLOWS = MAX_EXAMPLES
+WORKFLOW_STEPS = 8
+# One example is one request (three with `ignored_auth`), one workflow at most eight: far
+# more than this means a hanging server, not a slow machine. The whole test is bounded too.
+EXAMPLE_DEADLINE = timedelta(seconds=20)
+WORKFLOW_DEADLINE = timedelta(seconds=120)
+TEST_LIMIT_S = 0 if LONG_RUN else 600
 Check = Callable[..., Any]
 CONFORMANCE: list[Check] = [
     not_a_server_error,
@@ -71,6 +91,28 @@ CONFORMANCE: list[Check] = [
     response_schema_conformance,
 ]
 NOT_FOUND = 10**9  # an id no row has
+# What was sent, for the longer run's figures (printed at the end of the module with -s):
+# generated examples by operation, and workflow steps by operation and status.
+examples: Counter[str] = Counter()
+steps: Counter[tuple[str, int]] = Counter()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _figures() -> Iterator[None]:
+    started = time.monotonic()
+    yield
+    if not LONG_RUN:
+        return
+    operations = set(examples) | {label for label, _ in steps}
+    print(
+        f"\nOPSPOR_FUZZ_EXAMPLES={MAX_EXAMPLES}: {len(operations)} operations, "
+        f"{sum(examples.values())} examples, {sum(steps.values())} workflow steps, "
+        f"{time.monotonic() - started:.0f} s",
+        file=sys.stderr,
+    )
+    for label in sorted(operations):
+        reached = sorted(status for op, status in steps if op == label)
+        print(f"  {examples[label]:6d}  {label}  workflow answers {reached}", file=sys.stderr)
 
 
 @pytest.fixture(autouse=True)
@@ -225,14 +267,15 @@ def send_and_check(
 
     @settings(
         max_examples=MAX_EXAMPLES,
-        deadline=None,
-        derandomize=True,
+        deadline=EXAMPLE_DEADLINE,
+        derandomize=not LONG_RUN,
         database=None,
         phases=[Phase.explicit, Phase.generate],
         suppress_health_check=list(HealthCheck),
     )
     @given(case=strategy)
     def send(case: Any) -> None:
+        examples[case.operation.label] += 1
         # The token is given again here so that the checks know it is the caller's own
         # (`ignored_auth` then retries without it and with a wrong one).
         case.call_and_validate(base_url=base_url, session=session, headers=auth, checks=checks)
@@ -241,7 +284,7 @@ def send_and_check(
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(600)  # each role took 45-75 s on a busy 2-core machine
+@pytest.mark.timeout(TEST_LIMIT_S)
 @pytest.mark.parametrize("role", ["gp", "unit_doctor"])
 def test_every_operation_answers_as_documented(live_server: Any, role: str) -> None:
     world = make_world()
@@ -294,6 +337,53 @@ def test_every_operation_answers_as_documented(live_server: Any, role: str) -> N
                 failures.append(f"{mode} {operation.label}: {error}")
 
     assert not failures, "\n\n".join(failures)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(TEST_LIMIT_S)
+@pytest.mark.parametrize("role", ["gp", "unit_doctor"])
+def test_workflows_along_the_links_answer_as_documented(live_server: Any, role: str) -> None:
+    world = make_world()
+    real_ids(world)  # rows in every state for the lists to answer with
+    user = world.gp if role == "gp" else world.doctor
+    auth = {"Authorization": f"Bearer {api_token_issue(user=user)}"}
+    schema = schemathesis.openapi.from_url(f"{live_server.url}/api/v1/openapi.json")
+    base_url = live_server.url
+    session = requests.Session()
+    machine = schema.as_state_machine()
+    links = [name for name in vars(machine) if name.startswith(("GET_", "POST_"))]
+    assert links, "no links between operations: nothing to follow"
+
+    called: list[tuple[str, int]] = []
+
+    class Workflow(machine):  # type: ignore[valid-type,misc]
+        def before_call(self, case: Any) -> None:
+            # The caller's own token, over any the schema's security made up.
+            case.headers = {**(case.headers or {}), **auth}
+
+        def after_call(self, response: Any, case: Any) -> None:
+            called.append((case.operation.label, response.status_code))
+
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"base_url": base_url, "session": session, "headers": auth}
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            case.validate_response(response, checks=CONFORMANCE, headers=auth)
+
+    Workflow.run(
+        settings=settings(
+            max_examples=WORKFLOWS,
+            stateful_step_count=WORKFLOW_STEPS,
+            deadline=WORKFLOW_DEADLINE,
+            derandomize=not LONG_RUN,
+            database=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    steps.update(called)
+    # The links were followed: some step reached a real row through an earlier answer.
+    assert any(status < 300 and "{" in label for label, status in called), called
 
 
 # --- what the generated requests found ------------------------------------------------
@@ -499,3 +589,14 @@ def test_text_with_a_nul_character_is_refused(live_server: Any) -> None:
     assert snapshot(referral.pk) == (ReferralState.SENT, 0)
     assert not Message.objects.exists()
     assert Referral.objects.count() == 1 and not AdviceRequest.objects.exists()
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-05", "1899-12-31"])
+def test_an_assessment_before_1900_is_refused(live_server: Any, as_of: str) -> None:
+    # Was a server error (found by the longer run): the engine's baselines start years
+    # before `as_of`, before the first day a date can hold.
+    gp = Api(live_server.url, make_world().gp)
+    context = {"as_of": as_of, "patient": {"birth_date": "0001-01-01", "sex": "male"}}
+    response = gp.send("POST /api/v1/assess", body=context)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"] == ["body", "context", "as_of"]

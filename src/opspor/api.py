@@ -82,7 +82,6 @@ def staff_or_token(view: View) -> View:
     return csp_override(DOCS_CSP)(guarded)
 
 
-
 class OpsporApi(NinjaAPI):
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> OpenAPISchema:
         # What the one authentication step and the rate limit answer, on every operation

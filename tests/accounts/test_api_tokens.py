@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
-from opspor.accounts.models import ApiToken
+from opspor.accounts.models import ApiToken, Role
 from opspor.records.models import AccessLogEntry
 from tests import factories
 from tests.api_schema import openapi_schema
@@ -95,6 +95,29 @@ def test_gp_of_another_practice_gets_404_over_the_api(live_server: Any) -> None:
         ("api", f"/api/v1/patients/{patient.pk}/contacts"),
     }
     assert all(r.credential.startswith("token:") for r in rows)
+
+
+@pytest.mark.parametrize("role", [Role.UNIT_DOCTOR, Role.ANALYST, Role.ADMIN])
+def test_roles_that_never_read_records_get_403_over_the_api(live_server: Any, role: str) -> None:
+    # Was 404, as for another practice's patient: the role was never asked, and the
+    # selector found no patient for it. Now the role guard refuses first, as everywhere.
+    patient = factories.patient()
+    account = factories.user(role)
+    token = _token(account.username)
+    for path in (f"/api/v1/patients/{patient.pk}", f"/api/v1/patients/{patient.pk}/contacts"):
+        status, body = _get(live_server.url + path, token)
+        assert (status, body["code"]) == (403, "forbidden")
+    assert AccessLogEntry.objects.count() == 0
+
+
+def test_a_patient_reads_their_own_demographics_and_no_one_elses(live_server: Any) -> None:
+    me = factories.patient(user=factories.user(Role.PATIENT))
+    neighbour = factories.patient(me.practice)
+    token = _token(me.user.username)
+    status, body = _get(f"{live_server.url}/api/v1/patients/{me.pk}", token)
+    assert (status, body["id"]) == (200, me.pk)
+    assert _get(f"{live_server.url}/api/v1/patients/{neighbour.pk}", token)[0] == 404
+    assert list(AccessLogEntry.objects.values_list("patient", flat=True)) == [me.pk]
 
 
 def test_openapi_schema_is_published(live_server: Any) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
+from opspor.engine.assess import assess
 from opspor.engine.context import MAX_CONTACTS, PatientContext
 
 
@@ -65,6 +67,21 @@ def test_dates_after_as_of_are_refused_with_their_paths() -> None:
     errors = _errors(_base(symptoms=[{"code": "cough", "onset": "2026-07-01"}]))
     (message,) = errors.values()
     assert "symptoms.0.onset" in message
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-05", "1899-12-31"])
+def test_an_as_of_before_1900_is_refused(as_of: str) -> None:
+    # Was an OverflowError (a server error over the API): the signals' baselines start years
+    # before `as_of`, before the first day a date can hold.
+    errors = _errors(_base(as_of=as_of, patient={"birth_date": "0001-01-01", "sex": "male"}))
+    assert errors == {"as_of": "Value error, as_of must be on or after 1900-01-01"}
+
+
+def test_the_earliest_as_of_is_assessed() -> None:
+    context = PatientContext.model_validate(
+        _base(as_of="1900-01-01", patient={"birth_date": "1850-01-01", "sex": "male"})
+    )
+    assert assess(context).as_of == date(1900, 1, 1)
 
 
 def test_atc_codes_have_the_atc_shape() -> None:

@@ -13,6 +13,9 @@ from typing import Annotated, Literal, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 MAX_CONTACTS = 20_000
+# The engine looks years back from `as_of` (the signals' baselines); a day near the year 1
+# has no such past to look at, and no record does.
+EARLIEST_AS_OF = date(1900, 1, 1)
 MAX_ROWS = 5_000
 
 Sex = Literal["female", "male"]
@@ -109,8 +112,14 @@ class MedicationEntry(_Input):
     stop: date | None = None
 
 
+def _plausible_as_of(day: date) -> date:
+    if day < EARLIEST_AS_OF:
+        raise ValueError(f"as_of must be on or after {EARLIEST_AS_OF}")
+    return day
+
+
 class PatientContext(_Input):
-    as_of: date
+    as_of: Annotated[date, AfterValidator(_plausible_as_of)]
     patient: PatientFacts
     current_clinician: str | None = Field(default=None, max_length=100)
     # Limits far above any real record (ten years of a very frequent attender is a few

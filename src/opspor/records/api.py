@@ -6,17 +6,18 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from opspor.accounts.models import User
-from opspor.api_errors import DetailOut, NotFoundOut, UnauthorizedOut, ValidationErrorOut
+from opspor.accounts.guards import require_role
+from opspor.accounts.models import Role, User
+from opspor.api_errors import ErrorOut, NotFoundOut, UnauthorizedOut, ValidationErrorOut
 from opspor.records import selectors
 
 router = Router(tags=["records"])
 
 # A patient outside the caller's reach is 404 like a missing one; a role that never reads
-# records (a unit doctor, an analyst) is 403.
+# records here (a unit doctor, an analyst, an administrator) is 403.
 REFUSALS: dict[int, Any] = {
     401: UnauthorizedOut,
-    403: DetailOut,
+    403: ErrorOut,
     404: NotFoundOut,
     422: ValidationErrorOut,
 }
@@ -43,9 +44,9 @@ class ContactOut(Schema):
 
 
 def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # the bearer authenticator set it
-    return user
+    # The role first, before anything is read: a GP reads the practice's patients, a
+    # patient their own record; the selector then decides which patient.
+    return require_role(request.user, Role.GP, Role.PATIENT)
 
 
 @router.get(
