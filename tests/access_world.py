@@ -14,7 +14,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from opspor.accounts.models import Role, User
+from opspor.accounts.models import ApiToken, Role, User
+from opspor.accounts.tokens import api_token_issue
 from opspor.casework.models import Notification
 from opspor.portal.models import PreparationState
 from opspor.referrals import services as referrals
@@ -95,6 +96,10 @@ def build() -> AccessWorld:
     draft = portal_factories.preparation(patient, state=PreparationState.DRAFT)
     draft_symptom = portal_factories.prepared_symptom(draft, "fatigue")
 
+    # A token of GP A's own, for the owner's token pages.
+    api_token_issue(user=world.gp, scope="read")
+    token = ApiToken.objects.filter(user=world.gp).latest("pk")
+
     users: dict[str, User | None] = {
         "anon": None,
         "gp_a": world.gp,
@@ -124,6 +129,10 @@ def build() -> AccessWorld:
             "symptom_id": draft_symptom.pk,
             "indicator": "interval_primary_care",
             "service_id": "opspor-patient-view",
+            "token_id": token.pk,
+            # A password-reset link that is not valid: the page says so to anyone.
+            "uidb64": "MA",
+            "token": "not-a-reset-token",
         },
         fhir_ids={
             "Patient": f"patient-{patient.pk}",

@@ -62,6 +62,29 @@ EXPECTED: dict[str, str] = {
     "logout POST":                                  "login   login   login   login   login   login   login   login   login",
     "set_language GET":                             "302     302     302     302     302     302     302     302     302",
     "set_language POST":                            "302     302     302     302     302     302     302     302     302",
+    # The second factor, the password and the owner's API tokens (accounts).
+    "second_factor GET":                            "login   302     302     302     302     403     403     302     302",
+    "second_factor POST":                           "login   302     302     302     302     403     403     302     302",
+    "second_factor_enrol GET":                      "login   login   login   login   login   403     403     login   login",
+    "second_factor_enrol POST":                     "login   login   login   login   login   403     403     login   login",
+    "recovery_codes GET":                           "login   200     200     200     200     403     403     200     200",
+    "recovery_codes POST":                          "login   200     200     200     200     403     403     200     200",
+    "password_change GET":                          "login   200     200     200     200     200     200     200     200",
+    "password_change POST":                         "login   200     200     200     200     200     200     200     200",
+    "password_change_done GET":                     "login   200     200     200     200     200     200     200     200",
+    "password_reset GET":                           "200     200     200     200     200     200     200     200     200",
+    "password_reset POST":                          "200     200     200     200     200     200     200     200     200",
+    "password_reset_done GET":                      "200     200     200     200     200     200     200     200     200",
+    "password_reset_confirm GET":                   "200     200     200     200     200     200     200     200     200",
+    "password_reset_confirm POST":                  "200     200     200     200     200     200     200     200     200",
+    "password_reset_complete GET":                  "200     200     200     200     200     200     200     200     200",
+    "api_tokens GET":                               "login   200     200     200     200     403     403     200     200",
+    "api_tokens POST":                              "login   400     400     400     400     403     403     400     400",
+    "api_token_revoke GET":                         "login   200     404     404     404     403     403     404     404",
+    "api_token_revoke POST":                        "login   302     404     404     404     403     403     404     404",
+    # Who read the patient's record: the patient's own (portal).
+    "portal:access_log GET":                        "login   403     403     403     403     200     200     403     403",
+    "portal:access_log_csv GET":                    "login   403     403     403     403     200     200     403     403",
     # The diagnostic unit's start page
     "unit GET":                                     "login   403     403     200     200     403     403     403     403",
     # The patient's own pages
@@ -143,8 +166,8 @@ EXPECTED: dict[str, str] = {
     "casework:notifications GET":                   "login   200     200     200     200     403     403     403     403",
     "casework:notifications_mark_read POST":        "login   302     302=    302=    302=    403     403     403     403",
     # The API: its schema and docs, then every operation (bearer token)
-    "api:openapi-json GET":                         "200     200     200     200     200     200     200     200     200",
-    "api:openapi-view GET":                         "200     200     200     200     200     200     200     200     200",
+    "api:openapi-json GET":                         "401     403     403     403     403     403     403     403     200",
+    "api:openapi-view GET":                         "login   403     403     403     403     403     403     403     200",
     "api:me GET":                                   "401     200     200     200     200     200     200     200     200",
     "api:patient_detail GET":                       "401     200     404     403     403     200     404     403     403",
     "api:patient_contacts GET":                     "401     200     404     403     403     200     404     403     403",
@@ -304,7 +327,12 @@ STATE_APPS = (
     "quality",
     "interop",
 )
-NOT_STATE = {"records.accesslogentry", "accounts.apitoken"}
+NOT_STATE = {
+    "records.accesslogentry",
+    "accounts.apitoken",
+    "accounts.apiratewindow",
+    "accounts.loginattempt",
+}
 REFUSED = {"401", "403", "404", "405", "login"}
 UNCHANGED = "="  # after a status: answered, and nothing may change (ids of others ignored)
 
