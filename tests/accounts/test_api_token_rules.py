@@ -21,6 +21,7 @@ from opspor.accounts.models import ApiToken, TokenScope, User
 from opspor.accounts.tokens import api_token_issue, api_token_revoke
 from opspor.referrals.models import AdviceRequest
 from tests import factories
+from tests.api_schema import schema_headers
 from tests.referrals.worlds import World, make_world
 
 pytestmark = pytest.mark.django_db
@@ -101,9 +102,10 @@ def test_a_read_token_reads_but_every_other_method_is_403_and_changes_nothing(
     assert AdviceRequest.objects.count() == 0
     # Every operation of the API that is not a GET, from its own schema: refused before the
     # endpoint runs (its validation of the body and the ids is not even reached).
+    schema = Client(headers=schema_headers()).get("/api/v1/openapi.json").json()
     writing = [
         (method.upper(), re.sub(r"\{[^}]+\}", "1", path.removeprefix("/api/v1")))
-        for path, operations in Client().get("/api/v1/openapi.json").json()["paths"].items()
+        for path, operations in schema["paths"].items()
         for method in operations
         if method != "get"
     ]
@@ -119,7 +121,7 @@ def test_a_read_token_reads_but_every_other_method_is_403_and_changes_nothing(
 
 
 def test_openapi_documents_the_token_rules_and_the_rate_limit() -> None:
-    schema = Client().get("/api/v1/openapi.json").json()
+    schema = Client(headers=schema_headers()).get("/api/v1/openapi.json").json()
     description = schema["info"]["description"]
     assert "token_expired" in description and "token_scope" in description
     assert "429" in description and "Retry-After" in description

@@ -117,7 +117,9 @@ def test_a_patient_reads_their_own_demographics_and_no_one_elses(live_server: An
     status, body = _get(f"{live_server.url}/api/v1/patients/{me.pk}", token)
     assert (status, body["id"]) == (200, me.pk)
     assert _get(f"{live_server.url}/api/v1/patients/{neighbour.pk}", token)[0] == 404
-    assert list(AccessLogEntry.objects.values_list("patient", flat=True)) == [me.pk]
+    # The read of one's own record, and the refused try at the neighbour's.
+    rows = AccessLogEntry.objects.order_by("pk").values_list("patient", "refused")
+    assert list(rows) == [(me.pk, False), (neighbour.pk, True)]
 
 
 def test_openapi_schema_is_published(live_server: Any) -> None:
