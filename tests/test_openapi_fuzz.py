@@ -347,7 +347,9 @@ def test_workflows_along_the_links_answer_as_documented(live_server: Any, role: 
     real_ids(world)  # rows in every state for the lists to answer with
     user = world.gp if role == "gp" else world.doctor
     auth = {"Authorization": f"Bearer {api_token_issue(user=user)}"}
-    schema = schemathesis.openapi.from_url(f"{live_server.url}/api/v1/openapi.json")
+    schema = schemathesis.openapi.from_url(
+        f"{live_server.url}/api/v1/openapi.json", headers=schema_headers()
+    )
     base_url = live_server.url
     session = requests.Session()
     machine = schema.as_state_machine()
