@@ -345,9 +345,20 @@ def _pg_restore(connection: BaseDatabaseWrapper, payload: Path) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
         tables = [quote(row[0]) for row in cursor.fetchall()]
+        # The table triggers' functions of our migrations too (the access log's append-only
+        # one): the dump creates them again. Those an extension owns stay.
+        cursor.execute(
+            "SELECT p.oid::regprocedure::text FROM pg_proc p"
+            " JOIN pg_namespace n ON n.oid = p.pronamespace"
+            " WHERE n.nspname = current_schema() AND p.prokind = 'f'"
+            " AND p.prorettype = 'trigger'::regtype AND NOT EXISTS"
+            " (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')"
+        )
+        functions = [row[0] for row in cursor.fetchall()]
     # No session of ours may hold a lock or a prepared statement on a dropped table.
     connection.close()
     drop = f"DROP TABLE IF EXISTS {', '.join(tables)} CASCADE;" if tables else "SELECT 1;"
+    drop += "".join(f" DROP FUNCTION IF EXISTS {function} CASCADE;" for function in functions)
     try:
         _run(
             [

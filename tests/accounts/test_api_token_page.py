@@ -77,7 +77,7 @@ def test_sending_the_same_form_twice_makes_one_token() -> None:
     first = client.post(PAGE, form)
     assert first.status_code == 200
     second = client.post(PAGE, form, follow=True)
-    assert "This form was sent already" in second.content.decode()
+    assert "Denne formular er allerede sendt" in second.content.decode()
     assert 'data-testid="new-token"' not in second.content.decode()
     assert ApiToken.objects.filter(user=gp).count() == 1
 

@@ -85,7 +85,7 @@ def test_a_burst_of_sixteen_rejections_is_one_e_mail_and_one_digest(world: World
         sweep_now()
     first, digest = to(PRACTICE_EMAIL)
     assert f"/referrals/{referrals[0].pk}/" in first.body
-    assert digest.subject == "Opspor: 15 notifications"
+    assert digest.subject == "Opspor: 15 notifikationer"
     for referral in referrals[1:]:
         assert f"https://opspor.regionh.example/referrals/{referral.pk}/" in digest.body
     assert f"/referrals/{referrals[0].pk}/" not in digest.body
@@ -178,5 +178,5 @@ def test_a_digest_the_mail_server_refused_is_retried_whole(
     with time_machine.travel(window_end + timedelta(minutes=1), tick=False):
         sweep_now()
     _single, digest = to(PRACTICE_EMAIL)
-    assert digest.subject == "Opspor: 3 notifications"
+    assert digest.subject == "Opspor: 3 notifikationer"
     assert not Notification.objects.filter(delivery=Notification.Delivery.PENDING).exists()
