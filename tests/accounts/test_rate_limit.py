@@ -100,6 +100,31 @@ def test_without_a_known_token_the_address_is_limited_so_guessing_tokens_is_too(
 
 @pytest.mark.django_db
 @pytest.mark.usefixtures("low_limit")
+def test_behind_a_trusted_proxy_the_client_is_counted_not_the_proxy(settings: Settings) -> None:
+    settings.OPSPOR_TRUSTED_PROXIES = 1
+
+    def through_proxy(client_address: str) -> Any:
+        return Client().get(
+            "/api/v1/me", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=client_address
+        )
+
+    with time_machine.travel(T0, tick=False):
+        for _ in range(LIMIT):
+            assert through_proxy("192.0.2.7").status_code == 401
+        assert_too_many(through_proxy("192.0.2.7"), retry_after=50)
+        # Another client behind the same proxy has a count of its own.
+        assert through_proxy("192.0.2.8").status_code == 401
+    # Without the setting the header is the client's own word and is ignored: every call
+    # counts against the proxy's address, whatever it claims.
+    settings.OPSPOR_TRUSTED_PROXIES = 0
+    with time_machine.travel(T0, tick=False):
+        for n in range(LIMIT):
+            assert through_proxy(f"192.0.2.{20 + n}").status_code == 401
+        assert_too_many(through_proxy("192.0.2.99"), retry_after=50)
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("low_limit")
 def test_a_revoked_or_expired_token_is_still_counted_as_itself() -> None:
     gp = factories.gp().user
     assert gp is not None

@@ -22,6 +22,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
+from opspor.accounts.addresses import client_address
 from opspor.accounts.models import ApiRateWindow
 from opspor.accounts.tokens import presented_token
 from opspor.api_requests import API_PREFIX
@@ -34,9 +35,8 @@ def client_of(request: HttpRequest) -> str:
     token = presented_token(request)
     if token is not None:
         return f"token:{token.pk}"
-    # The peer's address: behind a reverse proxy that is the proxy's, so unauthenticated
-    # callers share one count there (README, "Rate limits").
-    return f"address:{request.META.get('REMOTE_ADDR') or 'unknown'}"
+    # The client's address, read through the trusted proxies as the login trail reads it.
+    return f"address:{client_address(request) or 'unknown'}"
 
 
 def _count(client: str, window_start: int) -> int:
