@@ -236,6 +236,9 @@ OPSPOR_SESSION_IDLE_SECONDS_PATIENT = env.integer(
 OPSPOR_LOGIN_ACCOUNT_FAILURES = env.integer("OPSPOR_LOGIN_ACCOUNT_FAILURES", 5, minimum=1)
 OPSPOR_LOGIN_ADDRESS_FAILURES = env.integer("OPSPOR_LOGIN_ADDRESS_FAILURES", 20, minimum=1)
 OPSPOR_LOGIN_LOCK_SECONDS = env.integer("OPSPOR_LOGIN_LOCK_SECONDS", 15 * 60, minimum=60)
+# At most this many password-reset links to one e-mail address within that period (the
+# requests from one client address count against OPSPOR_LOGIN_ADDRESS_FAILURES).
+OPSPOR_PASSWORD_RESET_LIMIT = env.integer("OPSPOR_PASSWORD_RESET_LIMIT", 3, minimum=1)
 # How many reverse proxies in front of Opspor append to X-Forwarded-For; 0 trusts only the
 # connection's own address (accounts/addresses.py; the login trail and the access log).
 OPSPOR_TRUSTED_PROXIES = env.integer("OPSPOR_TRUSTED_PROXIES", 0, minimum=0)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
 
 import pytest
+import time_machine
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from opspor.accounts.models import Role, User
+from opspor.accounts.models import LoginAttempt, Role, User
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -113,3 +117,41 @@ def test_an_unknown_address_gets_the_same_answer_and_no_mail() -> None:
     )
     assert 'data-testid="reset-sent"' in response.content.decode()
     assert mail.outbox == []
+
+
+def test_reset_links_to_one_address_are_limited_and_the_answer_does_not_change(
+    settings: Any,
+) -> None:
+    settings.OPSPOR_PASSWORD_RESET_LIMIT = 2
+    factories.user(Role.PATIENT, email="ole@example.org")
+    client = Client()
+    for _ in range(4):
+        response = client.post(reverse("password_reset"), {"email": "ole@example.org"}, follow=True)
+        # The same answer every time: nothing tells a throttled request apart.
+        assert 'data-testid="reset-sent"' in response.content.decode()
+    assert len(mail.outbox) == 2
+    trail = LoginAttempt.objects.filter(step=LoginAttempt.Step.PASSWORD_RESET).order_by("pk")
+    assert [a.outcome for a in trail] == ["continued", "continued", "refused", "refused"]
+    assert {a.username for a in trail} == {"ole@example.org"}
+    # The requests are not failed logins: the account is not locked by them.
+    assert not LoginAttempt.objects.filter(outcome=LoginAttempt.Outcome.FAILED).exists()
+    # After the period, a link can be asked for again.
+    later = timezone.now() + timedelta(seconds=settings.OPSPOR_LOGIN_LOCK_SECONDS + 1)
+    with time_machine.travel(later, tick=False):
+        client.post(reverse("password_reset"), {"email": "ole@example.org"})
+    assert len(mail.outbox) == 3
+
+
+def test_reset_requests_from_one_client_address_are_limited_across_addresses(
+    settings: Any,
+) -> None:
+    settings.OPSPOR_LOGIN_ADDRESS_FAILURES = 3
+    for n in range(5):
+        factories.user(Role.PATIENT, email=f"p{n}@example.org")
+    client = Client(REMOTE_ADDR="192.0.2.50")
+    for n in range(5):
+        client.post(reverse("password_reset"), {"email": f"p{n}@example.org"})
+    assert len(mail.outbox) == 3
+    # Another client address is not held back by it.
+    Client(REMOTE_ADDR="192.0.2.51").post(reverse("password_reset"), {"email": "p4@example.org"})
+    assert len(mail.outbox) == 4

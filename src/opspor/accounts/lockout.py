@@ -66,3 +66,24 @@ def _lock(failures: object, limit: int, reason: str) -> Lock | None:
         return None
     # Locked until the oldest of the last `limit` failures leaves the period.
     return Lock(until=times[-1] + period(), reason=reason)
+
+
+def reset_refused_because(email: str, address: str | None, now: datetime | None = None) -> str:
+    """Why a request for a password-reset link is not sent on, or "" to send it: at most
+    `OPSPOR_PASSWORD_RESET_LIMIT` links a period to one address, and from one client address
+    at most as many requests as it may fail logins (the links go to a real mailbox: a flood
+    of them would be an attack on its owner)."""
+    now = now or timezone.now()
+    asked = LoginAttempt.objects.filter(
+        step=LoginAttempt.Step.PASSWORD_RESET,
+        outcome=LoginAttempt.Outcome.CONTINUED,
+        at__gt=now - period(),
+    )
+    if asked.filter(username=email[:150]).count() >= settings.OPSPOR_PASSWORD_RESET_LIMIT:
+        return "reset limit for the e-mail address"
+    if (
+        address is not None
+        and asked.filter(address=address).count() >= settings.OPSPOR_LOGIN_ADDRESS_FAILURES
+    ):
+        return "reset limit for the client address"
+    return ""

@@ -98,6 +98,8 @@ class LoginAttempt(models.Model):
     class Step(models.TextChoices):
         PASSWORD = "password", _("Password")
         SECOND_FACTOR = "second_factor", _("Second factor")
+        # A request for a password-reset link: the e-mail address typed is the username.
+        PASSWORD_RESET = "password_reset", _("Password reset")
 
     # What was typed, kept even when no such user exists: attacks on made-up names count too.
     username = models.CharField(max_length=150, db_index=True)

@@ -219,3 +219,24 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
         "accounts/recovery_codes_start.html",
         {"left": two_factor.recovery_codes_left(user)},
     )
+
+
+class PasswordReset(auth_views.PasswordResetView):
+    """Django's reset, throttled (`lockout.reset_refused_because`) and written to the login
+    trail. A refused request gets the same answer as any other, and no e-mail: the page never
+    says whether an address has an account, nor that it was throttled."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        email = form.cleaned_data["email"]
+        refused = lockout.reset_refused_because(email, client_address(self.request))
+        services.login_attempt_record(
+            self.request,
+            username=email,
+            user=None,
+            step=LoginAttempt.Step.PASSWORD_RESET,
+            outcome=LoginAttempt.Outcome.REFUSED if refused else LoginAttempt.Outcome.CONTINUED,
+            reason=refused or "reset link asked",
+        )
+        if refused:
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
