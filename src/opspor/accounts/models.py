@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
@@ -32,7 +33,7 @@ class User(AbstractUser):
 
 class TokenScope(models.TextChoices):
     # A read token may only read: the API refuses it every method but GET and HEAD.
-    READ = "read", _("Read")
+    READ = "read", pgettext_lazy("what an API token may do", "Read")
     WRITE = "write", _("Read and write")
 
 
