@@ -24,6 +24,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from opspor.accounts.addresses import client_address
+from opspor.accounts.tokens import bearer_of
 
 REFERENCE_LENGTH = 12
 
@@ -67,10 +68,9 @@ def channel_of(path: str) -> str:
 
 def credential_of(request: HttpRequest) -> str:
     """The API token (a bearer token) or else the session the request came with."""
-    header = request.META.get("HTTP_AUTHORIZATION", "")
-    scheme, _space, token = header.partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return f"token:{_reference(token.strip())}"
+    token = bearer_of(request)
+    if token is not None:
+        return f"token:{_reference(token)}"
     session = getattr(request, "session", None)
     key = session.session_key if session is not None else None
     return f"session:{_reference(key)}" if key else ""
