@@ -43,6 +43,20 @@ def login_attempt_record(
     )
 
 
+def user_attempt_record(
+    request: HttpRequest,
+    user: User,
+    *,
+    step: LoginAttempt.Step,
+    outcome: LoginAttempt.Outcome,
+    reason: str,
+) -> LoginAttempt:
+    """A known user's row of the login trail, under the user's own username."""
+    return login_attempt_record(
+        request, username=user.get_username(), user=user, step=step, outcome=outcome, reason=reason
+    )
+
+
 def new_authenticator_key() -> str:
     """A fresh 160-bit key in django-otp's hex form (kept in the session until confirmed)."""
     return os.urandom(20).hex()
@@ -120,10 +134,9 @@ def second_factor_verify(request: HttpRequest, user: User, code: str) -> Device 
     step = LoginAttempt.Step.SECOND_FACTOR
     waits = [device.verify_is_allowed() for device in devices]
     if devices and not any(allowed for allowed, _ in waits):
-        login_attempt_record(
+        user_attempt_record(
             request,
-            username=user.get_username(),
-            user=user,
+            user,
             step=step,
             outcome=LoginAttempt.Outcome.REFUSED,
             reason="code throttled",
@@ -135,10 +148,9 @@ def second_factor_verify(request: HttpRequest, user: User, code: str) -> Device 
         if accepted is not None:
             break
     if accepted is None:
-        login_attempt_record(
+        user_attempt_record(
             request,
-            username=user.get_username(),
-            user=user,
+            user,
             step=step,
             outcome=LoginAttempt.Outcome.FAILED,
             reason="wrong code",
@@ -147,10 +159,9 @@ def second_factor_verify(request: HttpRequest, user: User, code: str) -> Device 
     otp_login(request, accepted)
     sessions.previous_login_remember(request, user)
     reason = "recovery code" if isinstance(accepted, StaticDevice) else "authenticator code"
-    login_attempt_record(
+    user_attempt_record(
         request,
-        username=user.get_username(),
-        user=user,
+        user,
         step=step,
         outcome=LoginAttempt.Outcome.SUCCEEDED,
         reason=reason,
@@ -168,10 +179,9 @@ def password_accepted(request: HttpRequest, user: User) -> None:
     login(request, user)
     if not pending:
         sessions.previous_login_remember(request, user)
-    login_attempt_record(
+    user_attempt_record(
         request,
-        username=user.get_username(),
-        user=user,
+        user,
         step=LoginAttempt.Step.PASSWORD,
         outcome=LoginAttempt.Outcome.CONTINUED if pending else LoginAttempt.Outcome.SUCCEEDED,
         reason="password",
@@ -182,10 +192,9 @@ def second_factor_enrolled(request: HttpRequest, user: User, device: TOTPDevice)
     """The enrolment's code was right: it completes this login like any other code."""
     otp_login(request, device)
     sessions.previous_login_remember(request, user)
-    login_attempt_record(
+    user_attempt_record(
         request,
-        username=user.get_username(),
-        user=user,
+        user,
         step=LoginAttempt.Step.SECOND_FACTOR,
         outcome=LoginAttempt.Outcome.SUCCEEDED,
         reason="enrolled",

@@ -175,10 +175,9 @@ def second_factor_enrol(request: HttpRequest) -> HttpResponse:
                     "enrolled": True,
                 },
             )
-        services.login_attempt_record(
+        services.user_attempt_record(
             request,
-            username=user.get_username(),
-            user=user,
+            user,
             step=LoginAttempt.Step.SECOND_FACTOR,
             outcome=LoginAttempt.Outcome.FAILED,
             reason="wrong code at enrolment",
