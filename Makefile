@@ -95,6 +95,14 @@ spark: $(SPARK_STAMP)  ## Install PySpark and make sure Java 17 or newer is pres
 		test "$${found:-0}" -ge 17 || { echo "java on PATH is still Java $${found:-none}; Spark needs 17 or newer"; exit 1; }; \
 	fi
 
+LOAD_STAMP := $(VENV)/.load
+$(LOAD_STAMP): $(INSTALLED) requirements-load.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-load.lock
+	touch $@
+
+.PHONY: load-install
+load-install: $(LOAD_STAMP)  ## Install locust, for the load test
+
 .PHONY: migrate
 migrate: $(INSTALLED)
 	mkdir -p var
@@ -158,6 +166,10 @@ lock: $(INSTALLED)  ## Re-resolve the pinned dependencies after editing pyprojec
 	@# the file holds only what Spark adds (PySpark, py4j).
 	$(BIN)/uv pip compile pyproject.toml --extra spark --python-version 3.12 --generate-hashes \
 		-c requirements.lock --custom-compile-command "make lock" -o requirements-spark.lock \
+		$$(sed -n 's/^\([A-Za-z0-9._-]*\)==.*/--no-emit-package \1/p' requirements.lock)
+	@# The load extra (locust) likewise: only what the load test adds.
+	$(BIN)/uv pip compile pyproject.toml --extra load --python-version 3.12 --generate-hashes \
+		-c requirements.lock --custom-compile-command "make lock" -o requirements-load.lock \
 		$$(sed -n 's/^\([A-Za-z0-9._-]*\)==.*/--no-emit-package \1/p' requirements.lock)
 
 .PHONY: clean
