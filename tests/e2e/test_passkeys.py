@@ -5,15 +5,16 @@ logs out, and logs in again with the password and the passkey instead of a code.
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from opspor.accounts import services
 from opspor.accounts.models import LoginAttempt, PasskeyDevice
 from tests import factories
+from tests.e2e.accessibility import assert_accessible
 from tests.e2e.browsing import shot
 from tests.e2e.conftest import PASSWORD, pass_second_factor
-from tests.two_factor import give_authenticator
+from tests.two_factor import give_authenticator, next_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -85,6 +86,7 @@ def test_a_gp_adds_a_passkey_and_logs_in_with_it(page: Page, live_server: LiveSe
     device = PasskeyDevice.objects.get(user=user)
     assert device.name == "Work laptop" and device.last_used_at is None
     shot(page, "account-page")
+    assert_accessible(page, what="Your login, with a passkey added")
 
     page.locator("button.log-off").click()
     page.wait_for_url("**/login/")
@@ -92,6 +94,7 @@ def test_a_gp_adds_a_passkey_and_logs_in_with_it(page: Page, live_server: LiveSe
     button = page.get_by_test_id("passkey-login")
     expect(button).to_be_visible()
     shot(page, "login-passkey")
+    assert_accessible(page, what="the code step, with the passkey button")
     button.click()
     page.wait_for_url("**/safety-nets/worklist/")
     expect(page.get_by_test_id("previous-login-at")).to_be_visible()
@@ -99,3 +102,31 @@ def test_a_gp_adds_a_passkey_and_logs_in_with_it(page: Page, live_server: LiveSe
     assert device.last_used_at is not None
     last = LoginAttempt.objects.filter(user=user).order_by("at", "id").last()
     assert last is not None and (last.outcome, last.reason) == ("succeeded", "passkey")
+
+
+def test_without_javascript_the_passkey_stays_hidden_and_the_code_works(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    base = local_base(live_server)
+    clinician = factories.gp()
+    user = clinician.user
+    assert user is not None
+    device = give_authenticator(user)
+    PasskeyDevice.objects.create(
+        user=user, name="Work laptop", credential_id="AAAA", public_key=b"\xa0"
+    )
+    context = browser.new_context(java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        password_step(page, base, user.username)
+        expect(page.get_by_test_id("passkey-login")).to_be_hidden()
+        page.fill("input[name=code]", next_code(device))
+        page.click("main button[type=submit]")
+        page.wait_for_url("**/safety-nets/worklist/")
+        page.goto(base + "/account/")
+        expect(page.get_by_test_id("passkey-unsupported")).to_be_visible()
+        expect(page.get_by_test_id("passkey-add-form")).to_be_hidden()
+        expect(page.get_by_test_id("passkey-name")).to_have_text("Work laptop")
+    finally:
+        context.close()
