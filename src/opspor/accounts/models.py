@@ -148,6 +148,14 @@ class PasskeyDevice(TimestampMixin, Device):
     (a signed WebAuthn assertion) logs in with it. Only the public key is stored; the
     private key never leaves the authenticator."""
 
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        # No reverse accessor on the user: django-otp's untyped base would leave its manager
+        # unknown to the type checker, and the passkeys are looked up by user anyway.
+        related_name="+",
+        help_text=_("The user whose passkey it is; never changed."),
+    )
     # base64url of the authenticator's credential id (at most 1023 bytes).
     credential_id = models.CharField(max_length=1400, unique=True, editable=False)
     # The COSE public key from the registration, as the authenticator sent it.
