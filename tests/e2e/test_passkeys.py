@@ -87,6 +87,11 @@ def test_a_gp_adds_a_passkey_and_logs_in_with_it(page: Page, live_server: LiveSe
     assert device.name == "Work laptop" and device.last_used_at is None
     shot(page, "account-page")
     assert_accessible(page, what="Your login, with a passkey added")
+    # The same authenticator again: the browser refuses (excludeCredentials), nothing saved.
+    page.get_by_label("Name of the passkey").fill("Same laptop")
+    page.get_by_test_id("passkey-add").click()
+    expect(page.get_by_test_id("passkey-error")).to_contain_text("holds one of your passkeys")
+    assert PasskeyDevice.objects.filter(user=user).count() == 1
 
     page.locator("button.log-off").click()
     page.wait_for_url("**/login/")

@@ -124,7 +124,11 @@
   function ask(area, call) {
     // What the browser says when the person cancels, the key times out or refuses: the
     // page's own words, not the browser's.
-    return call().catch(function () {
+    return call().catch(function (error) {
+      // InvalidStateError at creation: the key already holds a passkey of this user here.
+      if (error && error.name === "InvalidStateError" && area.dataset.msgExists) {
+        throw new Shown(area.dataset.msgExists);
+      }
       throw new Shown(area.dataset.msgCancelled);
     });
   }
