@@ -14,7 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from opspor.accounts.models import ApiToken, Role, User
+from opspor.accounts.models import ApiToken, PasskeyDevice, Role, User
 from opspor.accounts.tokens import api_token_issue
 from opspor.casework.models import Notification
 from opspor.portal.models import PreparationState
@@ -96,6 +96,10 @@ def build() -> AccessWorld:
     draft = portal_factories.preparation(patient, state=PreparationState.DRAFT)
     draft_symptom = portal_factories.prepared_symptom(draft, "fatigue")
 
+    # A passkey of GP A's own, for the owner's passkey pages.
+    passkey = PasskeyDevice.objects.create(
+        user=world.gp, name="Work laptop", credential_id="AAAA", public_key=b"\xa0"
+    )
     # A token of GP A's own, for the owner's token pages.
     api_token_issue(user=world.gp, scope="read")
     token = ApiToken.objects.filter(user=world.gp).latest("pk")
@@ -130,6 +134,7 @@ def build() -> AccessWorld:
             "indicator": "interval_primary_care",
             "service_id": "opspor-patient-view",
             "token_id": token.pk,
+            "passkey_id": passkey.pk,
             # A password-reset link that is not valid: the page says so to anyone.
             "uidb64": "MA",
             "token": "not-a-reset-token",

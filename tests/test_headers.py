@@ -13,7 +13,7 @@ from django.test import Client, override_settings
 
 from opspor.accounts.models import Role
 from opspor.accounts.tokens import api_token_issue
-from opspor.headers import DENIED_FEATURES
+from opspor.headers import DENIED_FEATURES, PERMISSIONS_POLICY
 from opspor.records.presenters import timeline_stylesheet
 from tests import factories
 
@@ -44,9 +44,13 @@ def _policy(header: str) -> dict[str, str]:
 def _assert_browser_headers(response: object) -> None:
     headers = response.headers  # type: ignore[attr-defined]
     assert _policy(headers["Content-Security-Policy"]) == POLICY
-    assert headers["Permissions-Policy"] == ", ".join(f"{f}=()" for f in DENIED_FEATURES)
+    assert headers["Permissions-Policy"] == PERMISSIONS_POLICY
     for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
         assert f"{feature}=()" in headers["Permissions-Policy"]
+    # Passkeys: Opspor's own pages only, never a frame of another origin.
+    for feature in ("publickey-credentials-create", "publickey-credentials-get"):
+        assert f"{feature}=(self)" in headers["Permissions-Policy"]
+    assert len(headers["Permissions-Policy"].split(", ")) == len(DENIED_FEATURES) + 2
     assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
     assert headers["Referrer-Policy"] == "same-origin"
     assert headers["X-Frame-Options"] == "DENY"

@@ -8,7 +8,8 @@ setting for:
   any of them may show a patient, and a shared computer's browser cache, a proxy or the
   back button must not keep it. Static files keep their own long caching (they are the
   same for everyone), and so does what anonymous visitors see (the login page).
-- `Permissions-Policy` turning off every powerful browser feature; Opspor uses none.
+- `Permissions-Policy` turning off every powerful browser feature but WebAuthn (passkeys,
+  for Opspor's own origin only).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 
-# Features a page could ask the browser for; none is used, so none is allowed, not even to
-# Opspor's own origin.
+# Features a page could ask the browser for; none of these is used, so none is allowed, not
+# even to Opspor's own origin.
 DENIED_FEATURES = (
     "accelerometer",
     "ambient-light-sensor",
@@ -38,13 +39,17 @@ DENIED_FEATURES = (
     "midi",
     "payment",
     "picture-in-picture",
-    "publickey-credentials-get",
     "screen-wake-lock",
     "serial",
     "usb",
     "xr-spatial-tracking",
 )
-PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in DENIED_FEATURES)
+# Passkeys (accounts/passkeys.js): making one on "Your login", using one at the login.
+SELF_FEATURES = ("publickey-credentials-create", "publickey-credentials-get")
+PERMISSIONS_POLICY = ", ".join(
+    [f"{feature}=()" for feature in DENIED_FEATURES]
+    + [f"{feature}=(self)" for feature in SELF_FEATURES]
+)
 API_PREFIX = "/api/"
 
 

@@ -244,6 +244,11 @@ OPSPOR_PASSWORD_RESET_LIMIT = env.integer("OPSPOR_PASSWORD_RESET_LIMIT", 3, mini
 OPSPOR_TRUSTED_PROXIES = env.integer("OPSPOR_TRUSTED_PROXIES", 0, minimum=0)
 # The issuer an authenticator app shows beside the account's code.
 OTP_TOTP_ISSUER = env.text("OPSPOR_TOTP_ISSUER", "Opspor")
+# Passkeys (accounts/passkeys.py): the WebAuthn relying party id, a domain that a passkey
+# is bound to for good (empty: the host the request came to, without its port), and the
+# origins a browser may answer from (empty: the request's own scheme and host).
+OPSPOR_WEBAUTHN_RP_ID = env.text("OPSPOR_WEBAUTHN_RP_ID", "").strip().lower()
+OPSPOR_WEBAUTHN_ORIGINS = env.items("OPSPOR_WEBAUTHN_ORIGINS", [])
 CSRF_COOKIE_HTTPONLY = True
 
 # Response headers. Every page runs only Opspor's own script and style files: no inline
@@ -252,7 +257,7 @@ CSRF_COOKIE_HTTPONLY = True
 # the policy to this and scans the templates for inline code. The API docs page alone
 # allows data: images (Swagger UI's icons, opspor/api.py). The middleware adds
 # `Cache-Control: no-store` to every answer to a signed-in user and under /api/, and a
-# Permissions-Policy denying every browser feature (opspor/headers.py).
+# Permissions-Policy denying every browser feature but passkeys (opspor/headers.py).
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],

@@ -39,10 +39,13 @@ def new_token_of(html: str) -> str:
     return found.group(1)
 
 
-def test_the_page_has_its_address_and_a_link_in_the_header() -> None:
+def test_the_page_has_its_address_and_a_link_on_your_login() -> None:
     assert reverse("api_tokens") == PAGE
-    html = logged_in(factories.user(Role.GP)).get(PAGE).content.decode()
-    assert f'href="{PAGE}" data-testid="nav-api-tokens"' in html
+    # Reached from "Your login" (the account page), not from a link of its own in the header.
+    client = logged_in(factories.user(Role.GP))
+    assert 'data-testid="nav-api-tokens"' not in client.get(PAGE).content.decode()
+    html = client.get(reverse("account")).content.decode()
+    assert f'href="{PAGE}" data-testid="api-tokens-link"' in html
 
 
 def test_create_shows_the_token_once_and_it_works(settings: Settings) -> None:
@@ -175,7 +178,8 @@ def test_patients_and_visitors_have_no_token_page() -> None:
     client = logged_in(patient)
     assert client.get(PAGE).status_code == 403
     assert client.post(PAGE, {"scope": "write", "days": "5", "once": "x"}).status_code == 403
-    assert 'data-testid="nav-api-tokens"' not in client.get("/patients/me/").content.decode()
+    assert f'href="{PAGE}"' not in client.get("/patients/me/").content.decode()
+    assert client.get(reverse("account")).status_code == 403
     anonymous = Client().get(PAGE)
     assert anonymous.status_code == 302 and anonymous["Location"].startswith("/login/")
     assert ApiToken.objects.count() == 0

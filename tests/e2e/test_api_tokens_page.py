@@ -26,7 +26,9 @@ def test_gp_creates_a_read_token_sees_it_once_and_revokes_it(login: Login) -> No
     page = browser.page
     # In English: the texts the test looks for stay the same when they are translated.
     page.context.add_cookies([{"name": "django_language", "value": "en", "url": browser.base}])
-    page.get_by_test_id("nav-api-tokens").click()
+    # The header's "Your login" leads to the account page, which links to the tokens.
+    page.get_by_test_id("nav-account").click()
+    page.get_by_test_id("api-tokens-link").click()
     expect(page.locator("h1")).to_have_text("API tokens")
     expect(page.get_by_test_id("api-token")).to_have_count(1)
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from opspor.accounts.models import ApiToken, LoginAttempt, User
+from opspor.accounts.models import ApiToken, LoginAttempt, PasskeyDevice, User
 from opspor.accounts.views import admin_login
 from opspor.readonly_admin import ReadOnlyAdmin
 
@@ -73,3 +73,31 @@ class LoginAttemptAdmin(ReadOnlyAdmin):
     list_filter = ("outcome", "step", "reason")
     search_fields = ("username", "address")
     date_hierarchy = "at"
+
+
+@admin.register(PasskeyDevice)
+class PasskeyDeviceAdmin(admin.ModelAdmin):
+    """A user's passkeys, for an administrator to delete one that is lost or stolen. They
+    are added only by their owner through the browser (a signed answer from the key), so
+    nothing here can be added or changed: not whose passkey it is, nor its key or counter."""
+
+    list_display = ("name", "user", "created_at", "last_used_at")
+    search_fields = ("name", "user__username")
+    readonly_fields = (
+        "user",
+        "name",
+        "confirmed",
+        "created_at",
+        "last_used_at",
+        "sign_count",
+        "transports",
+        "credential_id",
+    )
+    exclude = ("public_key",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Viewing stays (view permission); saving a change never happens.
+        return False

@@ -11,7 +11,8 @@ from django.urls import reverse
 
 from opspor.accounts import two_factor
 
-# What an unverified staff session may still open: the steps that verify it, the way out,
+# What an unverified staff session may still open: the steps that verify it (the code, the
+# enrolment, a passkey), the way out,
 # the language choice and the password reset (which logs nobody in).
 OPEN_BEFORE_SECOND_FACTOR = frozenset(
     {
@@ -19,6 +20,8 @@ OPEN_BEFORE_SECOND_FACTOR = frozenset(
         "logout",
         "second_factor",
         "second_factor_enrol",
+        "passkey_login_options",
+        "passkey_login",
         "set_language",
         "password_reset",
         "password_reset_done",

@@ -1,4 +1,4 @@
-"""Users with one role each, and their API tokens."""
+"""Users with one role each, their API tokens, the login trail and their passkeys."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from django_otp.models import Device, TimestampMixin
 
 
 class Role(models.TextChoices):
@@ -136,3 +137,37 @@ class LoginAttempt(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise ValueError("A login attempt is never deleted from the application.")
+
+
+class PasskeyDevice(TimestampMixin, Device):
+    """A WebAuthn passkey (a security key, or the platform authenticator of a laptop or a
+    phone) that verifies a staff login instead of a code. A django-otp device, so that
+    `django_otp.login` and `OTPMiddleware` treat a session it verified as any other.
+
+    It has no codes: `verify_token` refuses everything, and only `services.passkey_verify`
+    (a signed WebAuthn assertion) logs in with it. Only the public key is stored; the
+    private key never leaves the authenticator."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        # No reverse accessor on the user: django-otp's untyped base would leave its manager
+        # unknown to the type checker, and the passkeys are looked up by user anyway.
+        related_name="+",
+        help_text=_("The user whose passkey it is; never changed."),
+    )
+    # base64url of the authenticator's credential id (at most 1023 bytes).
+    credential_id = models.CharField(max_length=1400, unique=True, editable=False)
+    # The COSE public key from the registration, as the authenticator sent it.
+    public_key = models.BinaryField(editable=False)
+    # The authenticator's signature counter; 0 for those that keep none (many passkeys).
+    sign_count = models.PositiveBigIntegerField(default=0, editable=False)
+    # How the browser may reach it ("usb", "internal", "hybrid" …): a hint for the browser.
+    transports = models.JSONField(default=list, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("passkey")
+        verbose_name_plural = _("passkeys")
+
+    def verify_token(self, token: object) -> bool:
+        return False

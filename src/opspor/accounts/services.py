@@ -1,5 +1,5 @@
 """What happens when someone logs in: the login trail, the second factor's enrolment and
-check, and new recovery codes."""
+check, new recovery codes, and passkeys added, removed and used."""
 
 from __future__ import annotations
 
@@ -11,15 +11,16 @@ from django.contrib.auth import login
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_otp import login as otp_login
 from django_otp import verify_token
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from opspor.accounts import sessions, two_factor
+from opspor.accounts import passkeys, sessions, two_factor
 from opspor.accounts.addresses import client_address
-from opspor.accounts.models import LoginAttempt, User
+from opspor.accounts.models import LoginAttempt, PasskeyDevice, User
 
 
 def login_attempt_record(
@@ -216,3 +217,59 @@ def demo_authenticator_set_up(user: User) -> TOTPDevice | None:
         tolerance=two_factor.TOLERANCE,
         confirmed=True,
     )
+
+
+def passkey_add(request: HttpRequest, user: User, name: str, credential: object) -> PasskeyDevice:
+    """Save the passkey the browser just made for this user, after checking its answer
+    against the challenge in the session; `passkeys.PasskeyRefused` and nothing saved if
+    it does not check out or the passkey is registered already."""
+    new = passkeys.registration_verify(request, user, credential)
+    with transaction.atomic():
+        if PasskeyDevice.objects.filter(credential_id=new.credential_id).exists():
+            raise passkeys.PasskeyRefused(
+                "passkey registered already",
+                gettext("This passkey is added already."),
+            )
+        return PasskeyDevice.objects.create(
+            user=user,
+            name=name,
+            credential_id=new.credential_id,
+            public_key=new.public_key,
+            sign_count=new.sign_count,
+            transports=new.transports,
+            confirmed=True,
+        )
+
+
+def passkey_remove(user: User, passkey_id: int) -> str:
+    """Delete one of the user's own passkeys (`PasskeyDevice.DoesNotExist` for any other);
+    its name, for the message."""
+    device = PasskeyDevice.objects.get(user=user, pk=passkey_id)
+    name = device.name
+    device.delete()
+    return name
+
+
+def passkey_login(request: HttpRequest, user: User, credential: object) -> PasskeyDevice:
+    """The second factor by passkey: check the browser's signed answer, mark the session as
+    verified by that passkey, and record the try. A refused passkey
+    (`passkeys.PasskeyRefused`) counts towards the account's lock like a wrong code."""
+    step = LoginAttempt.Step.SECOND_FACTOR
+    try:
+        with transaction.atomic():
+            assertion = passkeys.authentication_verify(request, user, credential)
+            device = assertion.device
+            device.sign_count = assertion.sign_count
+            device.last_used_at = timezone.now()
+            device.save(update_fields=["sign_count", "last_used_at"])
+    except passkeys.PasskeyRefused as refused:
+        user_attempt_record(
+            request, user, step=step, outcome=LoginAttempt.Outcome.FAILED, reason=refused.reason
+        )
+        raise
+    otp_login(request, device)
+    sessions.previous_login_remember(request, user)
+    user_attempt_record(
+        request, user, step=step, outcome=LoginAttempt.Outcome.SUCCEEDED, reason="passkey"
+    )
+    return device

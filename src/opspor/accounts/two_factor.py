@@ -1,5 +1,6 @@
 """The second factor of every staff login: a time-based code from an authenticator app
-(TOTP, RFC 6238, through django-otp), with one-time recovery codes for a lost phone.
+(TOTP, RFC 6238, through django-otp), with one-time recovery codes for a lost phone, or a
+passkey (`passkeys.py`).
 
 Patients log in through the replaceable backend alone (MitID in production, which is itself
 two-factor; docs/authentication.md). Everyone else who can see a patient's record or the

@@ -1,14 +1,30 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from opspor.accounts import languages, token_views, views
+from opspor.accounts import account_views, languages, token_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.PasswordLogin.as_view(), name="login"),
     path("login/code/", views.second_factor, name="second_factor"),
     path("login/authenticator/", views.second_factor_enrol, name="second_factor_enrol"),
+    path(
+        "login/passkey/options/", account_views.passkey_login_options, name="passkey_login_options"
+    ),
+    path("login/passkey/", account_views.passkey_login, name="passkey_login"),
+    path("account/", account_views.account, name="account"),
     path("account/recovery-codes/", views.recovery_codes, name="recovery_codes"),
+    path(
+        "account/passkeys/options/",
+        account_views.passkey_register_options,
+        name="passkey_register_options",
+    ),
+    path("account/passkeys/", account_views.passkey_register, name="passkey_register"),
+    path(
+        "account/passkeys/<int:passkey_id>/remove/",
+        account_views.passkey_remove,
+        name="passkey_remove",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "account/password/",

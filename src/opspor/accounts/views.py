@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from opspor.accounts import lockout, services, sessions, two_factor
+from opspor.accounts import lockout, passkeys, services, sessions, two_factor
 from opspor.accounts.addresses import client_address
 from opspor.accounts.forms import CodeStep, PasswordStep
 from opspor.accounts.models import LoginAttempt, Role, User
@@ -69,7 +69,11 @@ def admin_login(request: HttpRequest, extra_context: object = None) -> HttpRespo
 
 
 def _next_page(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
+    return safe_next(request, request.POST.get("next") or request.GET.get("next") or "")
+
+
+def safe_next(request: HttpRequest, target: str) -> str:
+    """Where to go after the login: `target` if it is on this site, else the start page."""
     if url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
@@ -77,14 +81,14 @@ def _next_page(request: HttpRequest) -> str:
     return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
-def _staff_user(request: HttpRequest) -> User:
+def staff_user(request: HttpRequest) -> User:
     user = request.user
     if not isinstance(user, User) or not two_factor.needs_second_factor(user):
         raise PermissionDenied
     return user
 
 
-def _locked_out(request: HttpRequest, user: User) -> HttpResponse | None:
+def locked_out(request: HttpRequest, user: User) -> HttpResponse | None:
     """Ends the session of an account that the code step has locked."""
     if lockout.lock_for(user.get_username(), client_address(request)) is None:
         return None
@@ -96,13 +100,13 @@ def _locked_out(request: HttpRequest, user: User) -> HttpResponse | None:
 @login_required
 def second_factor(request: HttpRequest) -> HttpResponse:
     """The code step of a staff login: a code from the authenticator app or a recovery code."""
-    user = _staff_user(request)
+    user = staff_user(request)
     if two_factor.is_verified(user):
         return HttpResponseRedirect(_next_page(request))
     device = two_factor.authenticator(user)
     if device is None:
         return redirect("second_factor_enrol")
-    if (refused := _locked_out(request, user)) is not None:
+    if (refused := locked_out(request, user)) is not None:
         return refused
     form = CodeStep(request.POST or None)
     throttled = False
@@ -124,7 +128,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         else:
             if accepted is not None:
                 return HttpResponseRedirect(_next_page(request))
-            if (refused := _locked_out(request, user)) is not None:
+            if (refused := locked_out(request, user)) is not None:
                 return refused
             form.add_error(
                 "code",
@@ -141,6 +145,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
             "next": _next_page(request),
             "demo_code": demo_code,
             "throttled": throttled,
+            "has_passkeys": bool(passkeys.passkeys_of(user)),
         },
     )
 
@@ -152,7 +157,7 @@ ENROL_KEY = "opspor_enrol_key"
 def second_factor_enrol(request: HttpRequest) -> HttpResponse:
     """First login of a staff user: set up the authenticator app. The key lives in the
     session until a code from the app proves it was scanned; only then is it saved."""
-    user = _staff_user(request)
+    user = staff_user(request)
     if two_factor.authenticator(user) is not None:
         # Replacing an app needs the administrator: a password alone must never do it.
         return redirect("second_factor")
@@ -205,7 +210,7 @@ def second_factor_enrol(request: HttpRequest) -> HttpResponse:
 @login_required
 def recovery_codes(request: HttpRequest) -> HttpResponse:
     """New recovery codes, shown once; the old ones stop working."""
-    user = _staff_user(request)
+    user = staff_user(request)
     if request.method == "POST":
         codes = services.recovery_codes_renew(user)
         return render(
