@@ -103,6 +103,12 @@ $(LOAD_STAMP): $(INSTALLED) requirements-load.lock
 .PHONY: load-install
 load-install: $(LOAD_STAMP)  ## Install locust, for the load test
 
+# LOAD_ARGS, e.g. LOAD_ARGS="--stages 20,40 --keep"; benchmarks/README.md has the figures.
+LOAD_ARGS ?=
+.PHONY: load
+load: static $(LOAD_STAMP)  ## Load-test the production setup (gunicorn, worker, PostgreSQL) with locust
+	$(BIN)/python benchmarks/load.py $(LOAD_ARGS)
+
 .PHONY: migrate
 migrate: $(INSTALLED)
 	mkdir -p var
@@ -127,7 +133,7 @@ demo: static seed  ## Install, build, migrate, seed, start the worker and serve 
 	$(BIN)/opspor runserver 127.0.0.1:$(PORT) --noreload
 
 .PHONY: test
-test: static browser spark  ## Run the whole test suite (DATABASE_URL selects PostgreSQL)
+test: static browser spark $(LOAD_STAMP)  ## Run the whole test suite (DATABASE_URL selects PostgreSQL)
 	$(PYTEST) $(PYTEST_ARGS)
 
 # Tests that never touch a database, by directory or file. pytest-django refuses the database
@@ -143,7 +149,7 @@ NO_DATABASE_TESTS := tests/engine tests/synth tests/population/scan tests/benchm
 BROWSER_TESTS := tests/e2e
 
 .PHONY: test-db
-test-db: static browser spark  ## The tests that use a database, for a second pass on another one
+test-db: static browser spark $(LOAD_STAMP)  ## The tests that use a database, for a second pass on another one
 	$(PYTEST) $(addprefix --ignore=,$(NO_DATABASE_TESTS) $(BROWSER_TESTS)) $(PYTEST_ARGS)
 
 .PHONY: lint
