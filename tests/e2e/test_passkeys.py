@@ -60,8 +60,6 @@ def test_a_gp_adds_a_passkey_and_logs_in_with_it(page: Page, live_server: LiveSe
     user.save()
     give_authenticator(user)
     services.recovery_codes_renew(user)
-    # English until the new texts are translated (the screenshots show one language).
-    page.context.add_cookies([{"name": "django_language", "value": "en", "url": base}])
     virtual_authenticator(page)
 
     password_step(page, base, user.username)
@@ -79,18 +77,18 @@ def test_a_gp_adds_a_passkey_and_logs_in_with_it(page: Page, live_server: LiveSe
     page.get_by_test_id("passkey-add").click()
     expect(page.get_by_test_id("passkey-error")).to_be_visible()
     assert not PasskeyDevice.objects.exists()
-    page.get_by_label("Name of the passkey").fill("Work laptop")
+    page.get_by_label("Adgangsnøglens navn").fill("Arbejdscomputer")
     page.get_by_test_id("passkey-add").click()
-    expect(page.get_by_test_id("passkey-name")).to_have_text("Work laptop")
+    expect(page.get_by_test_id("passkey-name")).to_have_text("Arbejdscomputer")
     expect(page.get_by_test_id("flash")).to_be_visible()
     device = PasskeyDevice.objects.get(user=user)
-    assert device.name == "Work laptop" and device.last_used_at is None
+    assert device.name == "Arbejdscomputer" and device.last_used_at is None
     shot(page, "account-page")
     assert_accessible(page, what="Your login, with a passkey added")
     # The same authenticator again: the browser refuses (excludeCredentials), nothing saved.
-    page.get_by_label("Name of the passkey").fill("Same laptop")
+    page.get_by_label("Adgangsnøglens navn").fill("Samme computer")
     page.get_by_test_id("passkey-add").click()
-    expect(page.get_by_test_id("passkey-error")).to_contain_text("holds one of your passkeys")
+    expect(page.get_by_test_id("passkey-error")).to_contain_text("har allerede en af dine")
     assert PasskeyDevice.objects.filter(user=user).count() == 1
 
     page.locator("button.log-off").click()
