@@ -63,6 +63,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "opspor.wsgi",
             "opspor.health",
             "opspor.gunicorn_conf",
+            "opspor.warmup",
             "opspor",
         ),
     ),

@@ -210,6 +210,8 @@ def test_gunicorn_serves_the_probes_and_logs_no_query_string(tmp_path: Path) -> 
         out, err = server.communicate(timeout=30)
     logs = out + err
     assert '"GET /healthz HTTP/1.1" 200' in logs
+    # The master loaded what the workers would have loaded on first use (opspor.warmup).
+    assert "Opspor warmed up in" in logs
     assert '"GET /login/ HTTP/1.1" 200' in logs
     assert "0101701234" not in logs
     assert "cpr=" not in logs and "q=" not in logs

@@ -39,6 +39,16 @@ forwarded_allow_ips = env.text("OPSPOR_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # setting or import error stops the start at once, with one message.
 preload_app = True
 
+
+def when_ready(server: object) -> None:
+    """In the master, after the application is loaded and before the workers are forked:
+    what a worker would load on its first requests is loaded once, here (opspor.warmup)."""
+    from opspor.warmup import warm
+
+    seconds = warm()
+    logging.getLogger("gunicorn.error").info("Opspor warmed up in %.1f s", seconds)
+
+
 # gunicorn's control socket (for `gunicornc`) is not used: a process manager starts and
 # stops the server, and the socket's default place, the home folder, is read-only there.
 control_socket_disable = True
