@@ -103,7 +103,8 @@ $(LOAD_STAMP): $(INSTALLED) requirements-load.lock
 .PHONY: load-install
 load-install: $(LOAD_STAMP)  ## Install locust, for the load test
 
-# LOAD_ARGS, e.g. LOAD_ARGS="--stages 20,40 --keep"; benchmarks/README.md has the figures.
+# LOAD_ARGS, e.g. LOAD_ARGS="--stages 20,40 --keep"; benchmarks/README.md has the figures of
+# the defaults.
 LOAD_ARGS ?=
 .PHONY: load
 load: static $(LOAD_STAMP)  ## Load-test the production setup (gunicorn, worker, PostgreSQL) with locust

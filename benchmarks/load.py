@@ -1,8 +1,9 @@
 """A load test of the production setup on this machine: gunicorn's workers and the task
 worker on PostgreSQL, driven by locust on 127.0.0.1 (`make load`).
 
-    .venv/bin/python benchmarks/load.py [--stages 20,40,80,120] [--stage-seconds 90]
-        [--pace 5] [--web-workers 5] [--admin-url postgresql://postgres@127.0.0.1:5432/postgres]
+    .venv/bin/python benchmarks/load.py [--stages 40,80,120,160,200] [--stage-seconds 120]
+        [--settle 50] [--pace 5] [--web-workers 5]
+        [--admin-url postgresql://postgres@127.0.0.1:5432/postgres] [--keep]
 
 What it does, in order: makes a new PostgreSQL database (`opspor_load`, dropped at the end
 unless `--keep`), migrates it and seeds the demo region as `make demo` does (3,000
@@ -76,9 +77,9 @@ class Stage:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--stages", default="20,40,80,120")
-    parser.add_argument("--stage-seconds", type=float, default=90)
-    parser.add_argument("--settle", type=float, default=30, help="seconds left out per stage")
+    parser.add_argument("--stages", default="40,80,120,160,200")
+    parser.add_argument("--stage-seconds", type=float, default=120)
+    parser.add_argument("--settle", type=float, default=50, help="seconds left out per stage")
     parser.add_argument("--pace", type=float, default=5, help="seconds between a user's clicks")
     parser.add_argument("--spawn-rate", type=float, default=1, help="users started a second")
     parser.add_argument("--web-workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
