@@ -14,7 +14,6 @@ import json
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -146,8 +145,7 @@ def _locked(request: HttpRequest, user: User, *, record: bool) -> JsonResponse |
             reason=lock.reason,
         )
     message = locked_message(lock)
-    logout(request)
-    request.session[sessions.ENDED] = "locked"
+    sessions.session_end(request, "locked")
     return _refused(message, status=403, redirect=reverse("login"))
 
 

@@ -59,6 +59,12 @@ def why_ended(session: Any, user: Any, now: int) -> str | None:
     return None
 
 
+def session_end(request: HttpRequest, why: str) -> None:
+    """Log the user out and keep why, for the login page to say (`ENDED`)."""
+    logout(request)
+    request.session[ENDED] = why
+
+
 class SessionLifetime:
     """Ends a session that has been idle too long or has lived too long, before any view
     sees its user; the next page then asks for a login as for anyone logged out."""
@@ -72,8 +78,7 @@ class SessionLifetime:
             now = int(time.time())
             ended = why_ended(request.session, user, now)
             if ended is not None:
-                logout(request)
-                request.session[ENDED] = ended
+                session_end(request, ended)
             elif now - request.session[SEEN_AT] >= SEEN_AT_RESOLUTION:
                 request.session[SEEN_AT] = now
         return self.get_response(request)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import REDIRECT_FIELD_NAME, logout
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -88,12 +88,11 @@ def staff_user(request: HttpRequest) -> User:
     return user
 
 
-def locked_out(request: HttpRequest, user: User) -> HttpResponse | None:
+def _locked_out(request: HttpRequest, user: User) -> HttpResponse | None:
     """Ends the session of an account that the code step has locked."""
     if lockout.lock_for(user.get_username(), client_address(request)) is None:
         return None
-    logout(request)
-    request.session[sessions.ENDED] = "locked"
+    sessions.session_end(request, "locked")
     return redirect("login")
 
 
@@ -106,7 +105,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     device = two_factor.authenticator(user)
     if device is None:
         return redirect("second_factor_enrol")
-    if (refused := locked_out(request, user)) is not None:
+    if (refused := _locked_out(request, user)) is not None:
         return refused
     form = CodeStep(request.POST or None)
     throttled = False
@@ -128,7 +127,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         else:
             if accepted is not None:
                 return HttpResponseRedirect(_next_page(request))
-            if (refused := locked_out(request, user)) is not None:
+            if (refused := _locked_out(request, user)) is not None:
                 return refused
             form.add_error(
                 "code",
