@@ -228,10 +228,12 @@ def _report(
     server_errors: int,
 ) -> None:
     results = []
+    windows = []
     for index, users in enumerate(stages):
         start = first + index * args.stage_seconds + args.settle
         end = first + (index + 1) * args.stage_seconds
         window = [s for s in samples if start <= s[0] < end and not s[1].startswith("login")]
+        windows.append(window)
         results.append(_stage(users, args.pace, window, end - start))
     logins = [s for s in samples if s[1].startswith("login")]
 
@@ -268,12 +270,9 @@ def _report(
         f"highest sustained: {best.users} users, {best.served:.1f} requests/s, "
         f"p50/p95/p99 {best.p50:.0f}/{best.p95:.0f}/{best.p99:.0f} ms, {best.errors} errors"
     )
-    start = first + index * args.stage_seconds + args.settle
-    end = first + (index + 1) * args.stage_seconds
     by_page: dict[str, list[float]] = {}
-    for s in samples:
-        if start <= s[0] < end and not s[1].startswith("login"):
-            by_page.setdefault(s[1], []).append(s[2])
+    for s in windows[index]:
+        by_page.setdefault(s[1], []).append(s[2])
     for name, times in sorted(by_page.items()):
         p50, p95, p99 = _percentiles(times)
         print(
