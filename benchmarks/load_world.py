@@ -63,27 +63,30 @@ def world_build(*, gps: int, unit_doctors: int, analysts: int, password: str) ->
     if not practices or not units:
         raise SystemExit("the database is not seeded (opspor seed)")
 
-    def staff(username: str, role: str, name: str) -> User:
+    def staff(username: str, role: str, name: str) -> tuple[User, dict]:
+        """The user, and what the load test needs of it: its name and authenticator's key."""
         user, _ = User.objects.update_or_create(
             username=username,
             defaults={"role": role, "password": password_hash, "first_name": name},
         )
-        demo_authenticator_set_up(user)
-        return user
+        device = demo_authenticator_set_up(user) or authenticator(user)
+        if device is None:
+            raise SystemExit(f"{username} has no authenticator")
+        return user, {"username": username, "key": device.key}
 
     accounts: dict[str, list[dict]] = {"gps": [], "unit_doctors": [], "analysts": []}
     with transaction.atomic():
         for i in range(gps):
             practice = practices[i % len(practices)]
-            user = staff(f"load.gp.{i:03d}", Role.GP, f"Load GP {i}")
+            user, entry = staff(f"load.gp.{i:03d}", Role.GP, f"Load GP {i}")
             Clinician.objects.update_or_create(
                 user=user,
                 defaults={"name": user.first_name, "role": Clinician.Role.GP, "practice": practice},
             )
-            accounts["gps"].append({"username": user.username, "practice": practice.pk})
+            accounts["gps"].append(entry | {"practice": practice.pk})
         for i in range(unit_doctors):
             unit = units[i % len(units)]
-            user = staff(f"load.unit.{i:03d}", Role.UNIT_DOCTOR, f"Load unit doctor {i}")
+            user, entry = staff(f"load.unit.{i:03d}", Role.UNIT_DOCTOR, f"Load unit doctor {i}")
             Clinician.objects.update_or_create(
                 user=user,
                 defaults={
@@ -92,19 +95,10 @@ def world_build(*, gps: int, unit_doctors: int, analysts: int, password: str) ->
                     "unit": unit,
                 },
             )
-            accounts["unit_doctors"].append({"username": user.username, "unit": unit.pk})
+            accounts["unit_doctors"].append(entry | {"unit": unit.pk})
         for i in range(analysts):
-            user = staff(f"load.analyst.{i:03d}", Role.ANALYST, f"Load analyst {i}")
-            accounts["analysts"].append({"username": user.username})
-
-    keys = {
-        entry["username"]: _key(authenticator(User.objects.get(username=entry["username"])))
-        for group in accounts.values()
-        for entry in group
-    }
-    for group in accounts.values():
-        for entry in group:
-            entry["key"] = keys[entry["username"]]
+            _, entry = staff(f"load.analyst.{i:03d}", Role.ANALYST, f"Load analyst {i}")
+            accounts["analysts"].append(entry)
 
     # The practices' listed patients (not those who moved away), as the GP's list shows them.
     listed = Patient.objects.filter(registered_to__isnull=True)
@@ -148,13 +142,6 @@ def world_build(*, gps: int, unit_doctors: int, analysts: int, password: str) ->
         "searches_of_practice": {str(k): v for k, v in searches_of.items()},
         "referrals_of_unit": {str(k): v for k, v in referrals_of.items()},
     }
-
-
-def _key(device: object) -> str:
-    key = getattr(device, "key", None)
-    if not isinstance(key, str):
-        raise SystemExit("a load user has no authenticator")
-    return key
 
 
 if __name__ == "__main__":
